@@ -1,0 +1,110 @@
+"""The HTTP request and response as the codec sees them, independent of the ASGI server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Iterable, Union
+from urllib.parse import parse_qsl
+
+
+class BodyStream:
+    """A request body that is read incrementally rather than held whole in memory.
+
+    Streaming payload members (S3 PutObject's Body, UploadPart's Body...) receive one of
+    these. `source` is an async iterator of byte chunks (the ASGI receive loop, or an
+    aws-chunked decoder wrapping another BodyStream).
+    """
+
+    def __init__(self, source: AsyncIterator[bytes], length: int | None = None):
+        self._source = source
+        self._buffer = b""
+        self._done = False
+        self.length = length  # declared decoded length when known
+
+    def __aiter__(self):
+        return self._chunks()
+
+    async def _chunks(self):
+        if self._buffer:
+            data, self._buffer = self._buffer, b""
+            yield data
+        if self._done:
+            return
+        async for chunk in self._source:
+            if chunk:
+                yield chunk
+        self._done = True
+
+    async def read(self, n: int = -1) -> bytes:
+        """Read up to n bytes (all remaining when n < 0); b"" at the end."""
+        if n < 0:
+            parts = [self._buffer]
+            self._buffer = b""
+            if not self._done:
+                async for chunk in self._source:
+                    parts.append(chunk)
+                self._done = True
+            return b"".join(parts)
+        while len(self._buffer) < n and not self._done:
+            try:
+                chunk = await self._source.__anext__()
+            except StopAsyncIteration:
+                self._done = True
+                break
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:n], self._buffer[n:]
+        return data
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "BodyStream":
+        async def one():
+            yield data
+
+        return cls(one(), len(data))
+
+
+@dataclass
+class HttpRequest:
+    method: str
+    path: str  # raw request path, still percent-encoded, without the query string
+    query_string: str = ""  # raw query string, without '?'
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""  # the whole body, unless `stream` is set
+    stream: BodyStream | None = None  # set instead of `body` for streaming-payload operations
+
+    _query: list[tuple[str, str]] | None = field(default=None, repr=False)
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        """Decoded query parameters in order, repeated keys kept."""
+        if self._query is None:
+            self._query = parse_qsl(self.query_string, keep_blank_values=True)
+        return self._query
+
+    def query_dict(self) -> dict[str, str]:
+        """First value of each query parameter."""
+        out: dict[str, str] = {}
+        for k, v in self.query:
+            out.setdefault(k, v)
+        return out
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "")
+
+
+ResponseBody = Union[bytes, Iterable[bytes], AsyncIterator[bytes]]
+
+
+@dataclass
+class HttpResponse:
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: Any = b""  # bytes, or a (sync or async) iterable of bytes for streaming payloads
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for k, v in self.headers:
+            if k.lower() == lname:
+                return v
+        return None

@@ -1,0 +1,112 @@
+"""The services pocketcloud serves and their botocore models.
+
+Full botocore models are large (EC2's alone takes ~100 ms and tens of MB to load), so they
+load lazily, per service, on first use. Routing needs only a small index (protocols, target
+prefixes, signing names, operation names and REST URIs). The index is built from the models
+once per botocore version and cached on disk, so a cold start reads one small JSON file and
+does not import botocore at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+# botocore service names: every service of the SAA notes plus STS (and CloudWatch Logs and
+# EventBridge, which the notes' CloudWatch and Lambda sections rely on).
+SERVICES: tuple[str, ...] = (
+    "sts", "ec2", "s3", "cloudfront", "rds", "route53", "elb", "elbv2", "cloudwatch", "logs",
+    "autoscaling", "iam", "sns", "sqs", "storagegateway", "kms", "efs", "shield", "waf",
+    "waf-regional", "wafv2", "cloudformation", "snowball", "cloudtrail", "elasticache", "ecs",
+    "lambda", "redshift", "apigateway", "apigatewayv2", "events",
+)
+
+INDEX_FORMAT = 3
+
+
+def _botocore_version() -> str:
+    # Read the version without importing botocore (importing it costs ~40 ms and memory).
+    try:
+        from importlib.metadata import version
+
+        return version("botocore")
+    except Exception:  # pragma: no cover - botocore is a hard dependency
+        import botocore
+
+        return botocore.__version__
+
+
+def _cache_dir() -> Path:
+    if os.environ.get("POCKETCLOUD_CACHE_DIR"):
+        return Path(os.environ["POCKETCLOUD_CACHE_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "pocketcloud"
+
+
+@lru_cache(maxsize=None)
+def _loader():
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+@lru_cache(maxsize=None)
+def service_model(name: str):
+    """The botocore ServiceModel for one service (loaded on first use, then kept)."""
+    from botocore.model import ServiceModel
+
+    data = _loader().load_service_model(name, "service-2")
+    return ServiceModel(data, service_name=name)
+
+
+def protocols_of(metadata: dict) -> list[str]:
+    return list(metadata.get("protocols") or [metadata["protocol"]])
+
+
+def _build_index() -> dict[str, Any]:
+    services: dict[str, Any] = {}
+    for name in SERVICES:
+        data = _loader().load_service_model(name, "service-2")
+        md = data["metadata"]
+        ops = {}
+        for op_name, op in data["operations"].items():
+            http = op.get("http", {})
+            ops[op_name] = [http.get("method", "POST"), http.get("requestUri", "/")]
+        services[name] = {
+            "protocols": protocols_of(md),
+            "targetPrefix": md.get("targetPrefix"),
+            "signingName": md.get("signingName") or md.get("endpointPrefix"),
+            "endpointPrefix": md.get("endpointPrefix"),
+            "apiVersion": md.get("apiVersion"),
+            "jsonVersion": md.get("jsonVersion"),
+            "serviceId": md.get("serviceId"),
+            "operations": ops,
+        }
+    return {"format": INDEX_FORMAT, "botocore": _botocore_version(), "services": services}
+
+
+@lru_cache(maxsize=None)
+def index() -> dict[str, Any]:
+    """Routing index of every served service, read from the on-disk cache or built."""
+    path = _cache_dir() / f"index-{INDEX_FORMAT}-{_botocore_version()}.json"
+    try:
+        with open(path, "rb") as f:
+            data = json.load(f)
+        if data.get("format") == INDEX_FORMAT and set(data["services"]) == set(SERVICES):
+            return data
+    except (OSError, ValueError, KeyError):
+        pass
+    data = _build_index()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home still works, just without the cache
+    return data
