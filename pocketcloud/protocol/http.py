@@ -71,6 +71,10 @@ class HttpRequest:
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     body: bytes = b""  # the whole body, unless `stream` is set
     stream: BodyStream | None = None  # set instead of `body` for streaming-payload operations
+    uri_params: dict[str, str] | None = None  # REST label values, when the router matched them
+    credentials: Any = None  # the parsed SigV4/SigV2 credentials (gateway.sigv4), if signed
+    original_path: str | None = None  # the path as received, when routing rewrote `path`
+    body_read: bool = False
 
     _query: list[tuple[str, str]] | None = field(default=None, repr=False)
 

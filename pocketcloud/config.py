@@ -1,0 +1,50 @@
+"""Settings: command-line flags over POCKETCLOUD_* environment variables over defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "pocketcloud"
+
+
+@dataclass
+class Settings:
+    host: str = field(default_factory=lambda: os.environ.get("POCKETCLOUD_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("POCKETCLOUD_PORT", "4566")))
+    data_dir: Path = field(
+        default_factory=lambda: Path(os.environ["POCKETCLOUD_DATA_DIR"])
+        if os.environ.get("POCKETCLOUD_DATA_DIR")
+        else default_data_dir()
+    )
+    ephemeral: bool = field(default_factory=lambda: _env_bool("POCKETCLOUD_EPHEMERAL"))
+    log_level: str = field(default_factory=lambda: os.environ.get("POCKETCLOUD_LOG_LEVEL", "info"))
+    enforce_signatures: bool = field(
+        default_factory=lambda: _env_bool("POCKETCLOUD_ENFORCE_SIGNATURES")
+    )
+    # Largest non-streaming request body accepted (streaming uploads such as S3 PutObject are
+    # not held in memory and are bounded by their service's own limits instead). 80 MiB fits
+    # Lambda's 50 MB zip upload once base64-encoded in JSON.
+    max_body_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("POCKETCLOUD_MAX_BODY_BYTES", str(80 * 1024 * 1024)))
+    )
+
+    @property
+    def endpoint(self) -> str:
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "pocketcloud.pid"

@@ -1,0 +1,75 @@
+"""The one virtual clock. Every "now" in pocketcloud comes from here.
+
+Virtual time = real time + offset. `advance` and `set` move the offset; the scheduler runs the
+work that became due. While the scheduler runs a due task it pins `now()` to that task's due
+time, so time-based behaviour (lifecycle, retention, redelivery) happens at the instant it would
+have in AWS, even when the clock jumps 30 days at once.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import datetime, timezone
+
+UTC = timezone.utc
+
+
+class Clock:
+    def __init__(self, offset: float = 0.0):
+        self.offset = offset
+        self._pinned: float | None = None
+
+    def time(self) -> float:
+        """Virtual seconds since the epoch."""
+        if self._pinned is not None:
+            return self._pinned
+        return _time.time() + self.offset
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.time(), UTC)
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.offset += seconds
+
+    def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        self.offset = when.timestamp() - _time.time()
+
+    def pin(self, at: float | None) -> None:
+        self._pinned = at
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> float:
+    """'30d', '1h30m', '90s', '2w', or plain seconds -> seconds."""
+    text = text.strip().lower()
+    if not text:
+        raise ValueError("empty duration")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    total = 0.0
+    number = ""
+    for ch in text:
+        if ch.isdigit() or ch == ".":
+            number += ch
+        elif ch in _UNITS and number:
+            total += float(number) * _UNITS[ch]
+            number = ""
+        else:
+            raise ValueError(f"bad duration {text!r}: use e.g. 30d, 12h, 1h30m, 90s")
+    if number:
+        raise ValueError(f"bad duration {text!r}: a number needs a unit (s, m, h, d, w)")
+    return total
+
+
+def parse_when(text: str) -> datetime:
+    """An ISO-8601 instant ('2027-01-01', '2027-01-01T12:00:00Z') -> aware datetime."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,46 @@
+"""Everything a running pocketcloud shares: settings, store, clock, scheduler, event bus."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .. import __version__
+from ..config import Settings
+from .clock import Clock
+from .events import EventBus
+from .scheduler import Scheduler
+from .store import Store
+
+
+class Runtime:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.version = __version__
+        self.started = time.time()
+        if settings.ephemeral:
+            self.store = Store(None)
+        else:
+            Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+            self.store = Store(Path(settings.data_dir) / "state.db")
+        self.clock = Clock(self.store.meta_get("clock.offset", 0.0))
+        self.scheduler = Scheduler(self.clock)
+        self.events = EventBus()
+
+    # -- clock, persisted so a restart keeps virtual time -------------------------------------
+    def advance_clock(self, seconds: float) -> int:
+        self.clock.advance(seconds)
+        self.store.meta_set("clock.offset", self.clock.offset)
+        return self.scheduler.run_due()
+
+    def set_clock(self, when) -> int:
+        if when.timestamp() < self.clock.time():
+            raise ValueError("the clock only moves forward")
+        self.clock.set(when)
+        self.store.meta_set("clock.offset", self.clock.offset)
+        return self.scheduler.run_due()
+
+    def reset(self) -> None:
+        self.store.reset()
+        self.clock.offset = 0.0
+        self.events.publish("pocketcloud.reset", {})

@@ -1,0 +1,58 @@
+"""Writing HttpResponse objects to ASGI, and errors for requests no service model claims."""
+
+from __future__ import annotations
+
+import json
+from xml.sax.saxutils import escape
+
+from ..protocol.errors import ServiceError
+from ..protocol.http import HttpResponse
+
+
+async def send_response(send, response: HttpResponse, method: str) -> None:
+    body = response.body
+    headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers]
+    has_length = any(k == b"content-length" for k, _ in headers)
+    if body is None:
+        body = b""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        if not has_length:
+            headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else bytes(body)})
+        return
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    if method != "HEAD":
+        if hasattr(body, "__aiter__"):
+            async for chunk in body:
+                if chunk:
+                    await send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
+        else:
+            for chunk in body:
+                if chunk:
+                    await send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
+    close = getattr(body, "close", None)
+    if callable(close):
+        close()
+    await send({"type": "http.response.body", "body": b""})
+
+
+def generic_error(error: ServiceError, request_id: str, protocol: str | None = None) -> HttpResponse:
+    """An AWS-shaped error when no service model applies (unknown service or target)."""
+    if protocol in ("json", "rest-json"):
+        body = json.dumps({"__type": error.code, "message": error.message}).encode()
+        return HttpResponse(
+            error.status,
+            [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id),
+             ("x-amzn-ErrorType", error.code)],
+            body,
+        )
+    kind = "Sender" if error.sender_fault else "Receiver"
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>{kind}</Type>'
+        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+    ).encode()
+    return HttpResponse(
+        error.status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
+    )

@@ -1,0 +1,146 @@
+"""Service and operation detection, table-driven from the botocore models' routing index.
+
+In order: X-Amz-Target (json protocol), the Smithy RPC v2 path /service/<S>/operation/<Op>
+(cbor), the SigV4 signing name (Authorization header or presigned query), Action=/Version= for
+query-protocol services, REST request-URI templates by method and path, and finally S3 by path
+and Host for unsigned requests (browsers, curl). ELB and ELBv2 share a signing name and are told
+apart by Version; API Gateway v1 and v2 share one and are told apart by path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import parse_qsl
+
+from ..protocol import specs
+from ..protocol.errors import ServiceError
+from ..protocol.uri import UriTemplate, compile_template
+
+
+@dataclass(slots=True)
+class Route:
+    service: str
+    operation: str
+    protocol: str
+    uri_params: dict | None = None
+    path: str | None = None  # the path to parse with when the router rewrote it (S3 vhost)
+
+
+class RouteError(ServiceError):
+    """Raised with the protocol the error must be written in (None = generic XML)."""
+
+    def __init__(self, code, message, status=400, service=None, protocol=None):
+        super().__init__(code, message, status)
+        self.service = service
+        self.protocol = protocol
+
+
+class Routes:
+    """Lookup tables built once from the routing index."""
+
+    def __init__(self, index: dict | None = None):
+        services = (index or specs.index())["services"]
+        self.services = services
+        self.by_target: dict[str, str] = {}
+        self.by_signing: dict[str, list[str]] = {}
+        self.query_by_version: dict[str, list[str]] = {}
+        self.query_by_action: dict[str, list[str]] = {}
+        self.rest: dict[str, list[tuple[str, UriTemplate, str]]] = {}
+        for name, info in services.items():
+            protocols = info["protocols"]
+            if info.get("targetPrefix"):
+                self.by_target[info["targetPrefix"]] = name
+            self.by_signing.setdefault(info["signingName"], []).append(name)
+            if "query" in protocols or "ec2" in protocols:
+                self.query_by_version.setdefault(info["apiVersion"], []).append(name)
+                for op in info["operations"]:
+                    self.query_by_action.setdefault(op, []).append(name)
+            if protocols[0].startswith("rest-"):
+                table = [
+                    (method, compile_template(uri), op) for op, (method, uri) in info["operations"].items()
+                ]
+                # Most specific first: required query keys, then literal path characters,
+                # non-greedy before greedy.
+                table.sort(key=lambda t: (-len(t[1].required_query), t[1].greedy, -t[1].literal_weight))
+                self.rest[name] = table
+
+    # -- helpers -------------------------------------------------------------------------------
+    def protocol_for(self, service: str, preferred: str) -> str | None:
+        protocols = self.services[service]["protocols"]
+        return preferred if preferred in protocols else None
+
+    def has_operation(self, service: str, operation: str) -> bool:
+        return operation in self.services[service]["operations"]
+
+    def rest_route(self, service: str, method: str, path: str, query: dict[str, str]) -> Route | None:
+        protocol = self.services[service]["protocols"][0]
+        path_matched = False
+        for op_method, template, op in self.rest[service]:
+            params = template.match(path, query)
+            if params is None:
+                continue
+            if op_method != method:
+                path_matched = True
+                continue
+            return Route(service, op, protocol, params)
+        if path_matched:
+            return None
+        return None
+
+    def query_service(self, candidates: list[str], action: str, version: str | None) -> str | None:
+        if version:
+            for name in candidates:
+                if self.services[name]["apiVersion"] == version and self.has_operation(name, action):
+                    return name
+        for name in candidates:
+            if self.has_operation(name, action):
+                return name
+        return None
+
+
+@lru_cache(maxsize=1)
+def routes() -> Routes:
+    return Routes()
+
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+def form_params(query_string: str, body: bytes, content_type: str) -> dict[str, str]:
+    """Action/Version and friends from the query string and a form-encoded body."""
+    params = dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {}
+    if body and (not content_type or content_type.startswith(_FORM)):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return params
+        params.update(parse_qsl(text, keep_blank_values=True))
+    return params
+
+
+_S3_VHOST = re.compile(r"^(?P<bucket>.+?)\.s3(?:[.-][a-z0-9-]+)*\.(?:amazonaws\.com|[^:]+)(?::\d+)?$")
+_S3_HOST = re.compile(r"^s3(?:[.-][a-z0-9-]+)*\.(?:amazonaws\.com|[^:]+)(?::\d+)?$")
+_IP_HOST = re.compile(r"^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\])(?::\d+)?$")
+
+
+def s3_bucket_from_host(host: str, local_names: tuple[str, ...] = ("localhost",)) -> str | None:
+    """The bucket of a virtual-hosted-style S3 request, from its Host header, if any.
+
+    Accepts AWS's forms (<bucket>.s3.amazonaws.com, <bucket>.s3.<region>.amazonaws.com,
+    <bucket>.s3-<region>.amazonaws.com) and the same under any other domain (e.g.
+    <bucket>.s3.localhost.localstack.cloud), plus <bucket>.localhost, which is what boto3 sends
+    with endpoint_url=http://localhost:4566.
+    """
+    host = host.lower()
+    if not host or _IP_HOST.match(host) or _S3_HOST.match(host):
+        return None
+    m = _S3_VHOST.match(host)
+    if m and ".s3-website" not in host:
+        return m.group("bucket")
+    bare = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    for name in local_names:
+        if bare.endswith("." + name):
+            return bare[: -len(name) - 1]
+    return None

@@ -1,0 +1,249 @@
+"""Decoded JSON / CBOR document -> input dict, driven by the shape.
+
+One converter function is compiled per shape (closures, so the per-request work is a dict
+walk with no attribute lookups on botocore shapes). Converters:
+  - rename members from their wire name (locationName) to the member name,
+  - drop unknown members and nulls (AWS ignores both),
+  - turn timestamps (epoch numbers, text, or CBOR tag-1 datetimes) into aware datetimes,
+    blobs (base64 text in JSON, byte strings in CBOR) into bytes, "NaN"/"Infinity" into floats,
+  - check scalar types, raising BadValue (with the member path) on a mismatch.
+Document-type members pass through untouched.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._values import BadValue, any_to_timestamp, b64_to_bytes, number_to_timestamp
+
+try:  # CBOR's "undefined" simple value reads as absent, like null
+    from cbor2 import undefined as _UNDEFINED
+except ImportError:  # pragma: no cover - cbor2 is a hard dependency
+    _UNDEFINED = None
+
+
+def _where(exc: BadValue, name) -> BadValue:
+    path = getattr(exc, "path", None)
+    if path is None:
+        path = exc.path = []
+    path.append(name)
+    return exc
+
+
+def error_path(exc: BadValue) -> str:
+    """The dotted member path recorded on a BadValue raised by a converter."""
+    path = getattr(exc, "path", None) or []
+    out = ""
+    for name in reversed(path):
+        out += f"[{name}]" if isinstance(name, int) else (f".{name}" if out else str(name))
+    return out
+
+
+# --- scalars -----------------------------------------------------------------------------
+
+
+def _string(v):
+    if type(v) is str:
+        return v
+    raise BadValue(f"expected a string, got {type(v).__name__}")
+
+
+def _integer(v):
+    t = type(v)
+    if t is int:
+        return v
+    if t is float and v.is_integer():
+        return int(v)
+    raise BadValue(f"expected an integer, got {v!r}"[:200])
+
+
+_SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _float(v):
+    t = type(v)
+    if t is float or t is int:
+        return v
+    if t is str and v in _SPECIAL_FLOATS:
+        return _SPECIAL_FLOATS[v]
+    raise BadValue(f"expected a number, got {v!r}"[:200])
+
+
+def _boolean(v):
+    if type(v) is bool:
+        return v
+    raise BadValue(f"expected a boolean, got {v!r}"[:200])
+
+
+def _json_timestamp(v):
+    return any_to_timestamp(v)
+
+
+def _json_blob(v):
+    return b64_to_bytes(v)
+
+
+def _cbor_blob(v):
+    t = type(v)
+    if t is bytes:
+        return v
+    if t is bytearray or t is memoryview:
+        return bytes(v)
+    raise BadValue(f"expected a byte string, got {type(v).__name__}")
+
+
+def _cbor_timestamp(v):
+    if type(v) is not str:
+        return any_to_timestamp(v)
+    raise BadValue("expected an epoch timestamp, got a string")
+
+
+def _document(v):
+    return v
+
+
+_SCALARS = {
+    "string": _string,
+    "character": _string,
+    "integer": _integer,
+    "long": _integer,
+    "short": _integer,
+    "byte": _integer,
+    "bigInteger": _integer,
+    "float": _float,
+    "double": _float,
+    "bigDecimal": _float,
+    "boolean": _boolean,
+}
+
+
+# --- compilation -------------------------------------------------------------------------
+
+
+def compile_converter(shape, binary: bool = False, members=None):
+    """A function doc -> input value for shape (a JSON document, or CBOR when binary).
+
+    members, for a structure, limits the converter to those member names (the body part
+    of a REST input).
+    """
+    return _compile(shape, binary, {}, {}, members)
+
+
+def _compile(shape, binary, memo, building, only=None):
+    kind = shape.type_name
+    if kind in _SCALARS:
+        return _SCALARS[kind]
+    if kind == "timestamp":
+        return _cbor_timestamp if binary else _json_timestamp
+    if kind == "blob":
+        return _cbor_blob if binary else _json_blob
+    if kind == "structure" and getattr(shape, "is_document_type", False):
+        return _document
+    if kind not in ("structure", "list", "map"):
+        return _document
+    key = (shape.name, kind)
+    if only is None:
+        done = memo.get(key)
+        if done is not None:
+            return done
+        cell = building.get(key)
+        if cell is not None:  # a recursive shape: call through the cell filled below
+            return lambda v: cell[0](v)
+        cell = building[key] = [None]
+    else:
+        cell = None
+    if kind == "structure":
+        conv = _structure(shape, binary, memo, building, only)
+    elif kind == "list":
+        conv = _list(_compile(shape.member, binary, memo, building))
+    else:
+        conv = _map(_compile(shape.value, binary, memo, building))
+    if cell is not None:
+        cell[0] = conv
+        memo[key] = conv
+        del building[key]
+    return conv
+
+
+def _structure(shape, binary, memo, building, only):
+    table = {}
+    for name, member in shape.members.items():
+        if only is not None and name not in only:
+            continue
+        wire = member.serialization.get("name", name)
+        table[wire] = (name, _compile(member, binary, memo, building))
+    get = table.get
+    undefined = _UNDEFINED
+
+    def convert(v):
+        if type(v) is not dict:
+            raise BadValue(f"expected an object, got {type(v).__name__}")
+        out = {}
+        for k, x in v.items():
+            entry = get(k)
+            if entry is None or x is None or x is undefined:
+                continue
+            name, conv = entry
+            try:
+                out[name] = conv(x)
+            except BadValue as exc:
+                raise _where(exc, name)
+        return out
+
+    return convert
+
+
+def _list(item):
+    undefined = _UNDEFINED
+    if item is _string:
+
+        def convert(v):
+            if type(v) is not list:
+                raise BadValue(f"expected a list, got {type(v).__name__}")
+            for x in v:
+                if type(x) is not str:
+                    break
+            else:
+                return v  # the common list of strings: no copy
+            return [_string(x) for x in v if x is not None and x is not undefined]
+
+        return convert
+
+    def convert(v):
+        if type(v) is not list:
+            raise BadValue(f"expected a list, got {type(v).__name__}")
+        out = []
+        for i, x in enumerate(v):
+            if x is None or x is undefined:
+                continue
+            try:
+                out.append(item(x))
+            except BadValue as exc:
+                raise _where(exc, i)
+        return out
+
+    return convert
+
+
+def _map(value):
+    undefined = _UNDEFINED
+
+    def convert(v):
+        if type(v) is not dict:
+            raise BadValue(f"expected a map, got {type(v).__name__}")
+        out = {}
+        for k, x in v.items():
+            if x is None or x is undefined:
+                continue
+            if type(k) is not str:
+                raise BadValue(f"map keys must be strings, got {k!r}"[:200])
+            try:
+                out[k] = value(x)
+            except BadValue as exc:
+                raise _where(exc, k)
+        return out
+
+    return convert
+
+
+__all__ = ["compile_converter", "error_path", "number_to_timestamp"]

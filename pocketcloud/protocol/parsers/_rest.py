@@ -1,0 +1,428 @@
+"""HTTP bindings shared by the rest-json and rest-xml parsers.
+
+A REST input member lives in one of: a URI label ("uri"), a query-string key
+("querystring", including a map member that takes every otherwise unclaimed key), a header
+("header"), a header-name prefix ("headers", e.g. S3's x-amz-meta-), the payload (the
+input's "payload" member: a structure document, raw blob/text, or a stream), or else the
+body document. A plan with all of that is compiled once per operation; the protocol module
+supplies how a body document is read (JSON or XML).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from urllib.parse import unquote
+
+from .. import aws_chunked
+from ..errors import ServiceError
+from ..http import BodyStream
+from ..uri import compile_template
+from ._values import (
+    BadValue,
+    TEXT_CONVERTERS,
+    b64_to_bytes,
+    text_identity,
+    text_to_timestamp,
+)
+
+# Query keys of SigV4 presigned URLs: never members of a catch-all querystring map.
+_PRESIGN_KEYS = frozenset(
+    (
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+        "X-Amz-Security-Token",
+        "x-id",
+    )
+)
+
+
+class RestPlan:
+    __slots__ = (
+        "template",
+        "labels",
+        "query",
+        "query_map",
+        "reserved_query",
+        "headers",
+        "header_maps",
+        "payload",
+        "payload_kind",
+        "payload_required",
+        "body_members",
+        "body",
+        "host_labels",
+        "content_encoding",
+        "content_length",
+        "empty",
+    )
+
+
+# --- value conversion for each location ---------------------------------------------------
+
+
+def _text_conv(shape):
+    return TEXT_CONVERTERS.get(shape.type_name, text_identity)
+
+
+def _json_header(text: str):
+    try:
+        return json.loads(base64.b64decode(text))
+    except ValueError as exc:
+        raise BadValue("expected base64-encoded JSON") from exc
+
+
+def split_header_list(text: str) -> list[str]:
+    """'a, "b,c", "d\\"e"' -> ['a', 'b,c', 'd"e'] (RFC 7230 list with quoted strings)."""
+    if '"' not in text:
+        return [part.strip() for part in text.split(",")]
+    items = []
+    i, n = 0, len(text)
+    while i <= n:
+        while i < n and text[i] in " \t":
+            i += 1
+        if i < n and text[i] == '"':
+            i += 1
+            value = []
+            while i < n and text[i] != '"':
+                if text[i] == "\\" and i + 1 < n:
+                    i += 1
+                value.append(text[i])
+                i += 1
+            i += 1  # closing quote
+            while i < n and text[i] != ",":
+                i += 1
+            items.append("".join(value))
+        else:
+            end = text.find(",", i)
+            if end < 0:
+                end = n
+            items.append(text[i:end].strip())
+            i = end
+        i += 1
+    return items
+
+
+def _header_conv(shape):
+    kind = shape.type_name
+    if kind == "list":
+        item = _header_conv(shape.member)
+        return lambda text: [item(part) for part in split_header_list(text)]
+    if kind == "string" and shape.serialization.get("jsonvalue"):
+        return _json_header
+    if kind == "timestamp":
+        return text_to_timestamp  # HTTP-date by default; ISO 8601 and epoch accepted too
+    if kind == "integer" or kind == "long":
+        return lambda text: TEXT_CONVERTERS["integer"](text.strip())
+    if kind == "boolean":
+        return TEXT_CONVERTERS["boolean"]
+    if kind == "blob":
+        return b64_to_bytes
+    return _text_conv(shape)
+
+
+# --- plan ---------------------------------------------------------------------------------
+
+
+def compile_rest_plan(operation_model, compile_body) -> RestPlan:
+    """compile_body(shape, members or None) -> converter of a decoded body document."""
+    plan = RestPlan()
+    shape = operation_model.input_shape
+    http = operation_model.http
+    plan.template = compile_template(http.get("requestUri", "/"))
+    plan.labels = []
+    plan.query = {}
+    plan.query_map = None
+    plan.headers = []
+    plan.header_maps = []
+    plan.payload = None
+    plan.payload_kind = None
+    plan.payload_required = False
+    plan.body_members = ()
+    plan.body = None
+    plan.host_labels = None
+    plan.content_encoding = None
+    plan.content_length = None
+    plan.empty = shape is None
+    plan.reserved_query = {key for key, _ in plan.template.required_query} | _PRESIGN_KEYS
+    if shape is None:
+        return plan
+    body_members = []
+    payload = shape.serialization.get("payload")
+    host_label_members = []
+    for name, member in shape.members.items():
+        ser = member.serialization
+        location = ser.get("location")
+        wire = ser.get("name", name)
+        if ser.get("hostLabel"):
+            host_label_members.append(name)
+        if location == "uri":
+            plan.labels.append((wire, name, _text_conv(member)))
+        elif location == "querystring":
+            if member.type_name == "map":
+                value = member.value
+                if value.type_name == "list":
+                    plan.query_map = (name, True, _text_conv(value.member))
+                else:
+                    plan.query_map = (name, False, _text_conv(value))
+            elif member.type_name == "list":
+                plan.query[wire] = (name, True, _text_conv(member.member))
+                plan.reserved_query.add(wire)
+            else:
+                plan.query[wire] = (name, False, _text_conv(member))
+                plan.reserved_query.add(wire)
+        elif location == "header":
+            header = wire.lower()
+            plan.headers.append((header, name, _header_conv(member)))
+            if header == "content-encoding":
+                plan.content_encoding = name
+            elif header == "content-length":
+                plan.content_length = name
+        elif location == "headers":
+            plan.header_maps.append((wire.lower(), name))
+        elif location is None and name != payload:
+            body_members.append(name)
+    if payload is not None:
+        member = shape.members[payload]
+        plan.payload = payload
+        plan.payload_required = payload in shape.required_members
+        if member.type_name == "blob" and member.serialization.get("streaming"):
+            plan.payload_kind = "stream"
+        elif member.type_name in ("blob", "string"):
+            plan.payload_kind = member.type_name
+        else:
+            plan.payload_kind = "document"
+            plan.body = compile_body(member, None)
+    elif body_members:
+        plan.body_members = tuple(body_members)
+        plan.body = compile_body(shape, frozenset(body_members))
+    endpoint = operation_model.endpoint
+    if host_label_members and endpoint and endpoint.get("hostPrefix"):
+        plan.host_labels = _host_prefix_regex(endpoint["hostPrefix"]), tuple(host_label_members)
+    return plan
+
+
+def _host_prefix_regex(host_prefix: str):
+    pattern = re.escape(host_prefix)
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[A-Za-z0-9.\\-]+?)", pattern)
+    return re.compile("^" + pattern)
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def uri_labels(plan: RestPlan, request) -> dict[str, str]:
+    params = getattr(request, "uri_params", None)
+    if params is not None:
+        return params
+    template = plan.template
+    match = template.regex.match(request.path)
+    if match is None:
+        return {}
+    return {name: unquote(match.group(i + 1)) for i, name in enumerate(template.labels)}
+
+
+def bind_locations(plan: RestPlan, request, out: dict) -> None:
+    """Fill out with the URI, query-string and header members; raises BadValue."""
+    if plan.labels:
+        params = uri_labels(plan, request)
+        for label, name, conv in plan.labels:
+            value = params.get(label)
+            if value is not None:
+                try:
+                    out[name] = conv(value)
+                except BadValue as exc:
+                    exc.where = f"URI label {label}"
+                    raise
+    if (plan.query or plan.query_map) and request.query_string:
+        _bind_query(plan, request.query, out)
+    headers = request.headers
+    for header, name, conv in plan.headers:
+        value = headers.get(header)
+        if value is not None:
+            try:
+                out[name] = conv(value)
+            except BadValue as exc:
+                exc.where = f"header {header}"
+                raise
+    for prefix, name in plan.header_maps:
+        found = None
+        for header, value in headers.items():
+            if header.startswith(prefix) and len(header) > len(prefix):
+                if found is None:
+                    found = out[name] = {}
+                found[header[len(prefix) :]] = value
+    if plan.host_labels is not None:
+        regex, names = plan.host_labels
+        if any(n not in out for n in names):
+            match = regex.match(request.host)
+            if match:
+                for n in names:
+                    if n not in out and match.group(n):
+                        out[n] = match.group(n)
+
+
+def _bind_query(plan: RestPlan, pairs, out: dict) -> None:
+    members = plan.query
+    query_map = plan.query_map
+    reserved = plan.reserved_query
+    mapped = None
+    for key, value in pairs:
+        entry = members.get(key)
+        if entry is not None:
+            name, is_list, conv = entry
+            try:
+                converted = conv(value)
+            except BadValue as exc:
+                exc.where = f"query parameter {key}"
+                raise
+            if is_list:
+                items = out.get(name)
+                if items is None:
+                    out[name] = [converted]
+                else:
+                    items.append(converted)
+            elif name not in out:  # the first of repeated keys wins
+                out[name] = converted
+        elif query_map is not None and key not in reserved:
+            name, of_lists, conv = query_map
+            if mapped is None:
+                mapped = out[name] = {}
+            try:
+                converted = conv(value)
+            except BadValue as exc:
+                exc.where = f"query parameter {key}"
+                raise
+            if of_lists:
+                mapped.setdefault(key, []).append(converted)
+            elif key not in mapped:
+                mapped[key] = converted
+
+
+def payload_stream(request) -> BodyStream | None:
+    """The request body as a BodyStream, aws-chunked framing removed (None if no body)."""
+    stream = request.stream
+    headers = request.headers
+    if stream is None:
+        if not request.body:
+            return None
+        stream = BodyStream.from_bytes(request.body)
+    if aws_chunked.is_aws_chunked(headers):
+        stream = aws_chunked.AwsChunkedStream(stream, headers)
+    return stream
+
+
+def payload_bytes(request) -> bytes:
+    """The whole request body, aws-chunked framing removed."""
+    body = request.body
+    if body and aws_chunked.is_aws_chunked(request.headers):
+        body, _trailers = aws_chunked.decode_bytes(body, request.headers)
+    return body
+
+
+def fix_chunked_headers(plan: RestPlan, request, out: dict) -> None:
+    """What S3 reports for an aws-chunked upload: ContentEncoding without aws-chunked,
+    ContentLength the decoded length."""
+    headers = request.headers
+    if not aws_chunked.is_aws_chunked(headers):
+        return
+    if plan.content_encoding is not None and plan.content_encoding in out:
+        stripped = aws_chunked.strip_aws_chunked(out[plan.content_encoding])
+        if stripped is None:
+            del out[plan.content_encoding]
+        else:
+            out[plan.content_encoding] = stripped
+    if plan.content_length is not None:
+        decoded = headers.get("x-amz-decoded-content-length")
+        if decoded is not None and decoded.strip().isdigit():
+            out[plan.content_length] = int(decoded)
+        else:
+            out.pop(plan.content_length, None)
+
+
+def parse_rest(plan: RestPlan, request, read_document, protocol_errors) -> dict:
+    """The whole REST input dict.
+
+    read_document(body_bytes) -> decoded document (JSON value / XML root) or None for an
+    empty document; it raises the protocol's malformed-body ServiceError itself.
+    protocol_errors = (bad_value(message), malformed(message)) factories for ServiceError.
+    """
+    out: dict = {}
+    if plan.empty:
+        return out
+    bad_value, malformed = protocol_errors
+    try:
+        bind_locations(plan, request, out)
+    except BadValue as exc:
+        where = getattr(exc, "where", "a parameter")
+        raise bad_value(f"Invalid value for {where}: {exc}") from None
+    kind = plan.payload_kind
+    if kind == "stream":
+        stream = payload_stream(request)
+        if stream is not None:
+            out[plan.payload] = stream
+        fix_chunked_headers(plan, request, out)
+        return out
+    if request.stream is not None and not request.body:
+        raise ServiceError(
+            "InternalError", "a non-streaming operation was handed a streamed body", 500
+        )
+    body = payload_bytes(request)
+    fix_chunked_headers(plan, request, out)
+    if kind is None:
+        if plan.body is not None and body:
+            document = read_document(body)
+            if document is not None:
+                _convert_into(plan.body, document, out, malformed)
+        return out
+    if kind == "document":
+        document = read_document(body) if body else None
+        if document is not None:
+            value = _convert(plan.body, document, malformed)
+            if value or plan.payload_required or not _is_empty_object_body(body):
+                out[plan.payload] = value
+        return out
+    if body or plan.payload_required:
+        if kind == "string":
+            try:
+                out[plan.payload] = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise malformed("The request body is not valid UTF-8 text") from None
+        else:
+            out[plan.payload] = bytes(body)
+    return out
+
+
+def _is_empty_object_body(body: bytes) -> bool:
+    # rest-json sends "{}" for an absent structure payload: read that as absent.
+    return body.strip() == b"{}"
+
+
+def _convert(conv, document, malformed):
+    try:
+        return conv(document)
+    except BadValue as exc:
+        raise malformed(_describe(exc)) from None
+
+
+def _convert_into(conv, document, out, malformed):
+    try:
+        value = conv(document)
+    except BadValue as exc:
+        raise malformed(_describe(exc)) from None
+    out.update(value)
+
+
+def _describe(exc: BadValue) -> str:
+    path = getattr(exc, "path", None)
+    if not path:
+        return f"Invalid request body: {exc}"
+    where = ""
+    for name in reversed(path):
+        where += f"[{name}]" if isinstance(name, int) else (f".{name}" if where else str(name))
+    return f"Invalid value at '{where}': {exc}"

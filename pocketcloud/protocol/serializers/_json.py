@@ -1,0 +1,135 @@
+"""Provider dict -> JSON-ready (or CBOR-ready) value, compiled once per shape.
+
+A converter is a function value -> wire value, or None when the value goes out unchanged
+(strings, integers, booleans, documents), which keeps the common case free of calls.
+Structures compile into a member table (member name -> (wire key, converter)); members the
+shape does not know and None values are dropped. Plans are cached by the identity of the
+model's member table, so shared and recursive structures compile once.
+
+The same compiler serves the JSON protocols (wire keys are locationNames, timestamps epoch
+seconds unless timestampFormat says otherwise, blobs base64) and smithy-rpc-v2-cbor (wire keys
+are member names, timestamps CBOR tag 1, blobs raw bytes) through a Profile.
+"""
+
+from __future__ import annotations
+
+import json
+from base64 import b64encode
+
+from ._values import epoch_seconds, http_date, iso8601, json_float, to_bytes
+
+_NON_BODY_LOCATIONS = frozenset(("header", "headers", "statusCode", "querystring", "uri"))
+
+
+class StructPlan:
+    __slots__ = ("members", "members_ref")
+
+    def __init__(self, members_ref):
+        self.members_ref = members_ref  # keeps the model dict alive, so its id stays unique
+        self.members: dict[str, tuple] = {}
+
+    def convert(self, value: dict) -> dict:
+        out = {}
+        members = self.members
+        for name, item in value.items():
+            if item is None:
+                continue
+            member = members.get(name)
+            if member is not None:
+                conv = member[1]
+                out[member[0]] = item if conv is None else conv(item)
+        return out
+
+
+def _json_timestamp(fmt):
+    if fmt == "iso8601":
+        return iso8601
+    if fmt == "rfc822":
+        return http_date
+    return epoch_seconds
+
+
+def _base64(value) -> str:
+    return b64encode(to_bytes(value)).decode("ascii")
+
+
+def _ensure_str(value):
+    return value if type(value) is str else str(value)
+
+
+class Profile:
+    def __init__(self, name, wire_names, timestamp, blob, number, string=None):
+        self.name = name
+        self.wire_names = wire_names  # use locationName (JSON) or the member name (CBOR)
+        self.timestamp = timestamp  # timestampFormat -> converter
+        self.blob = blob
+        self.number = number  # float converter (None: unchanged)
+        self.string = string
+        self.plans: dict[int | None, StructPlan] = {}
+
+
+JSON = Profile("json", True, _json_timestamp, _base64, json_float)
+
+
+def struct_plan(shape, profile: Profile) -> StructPlan:
+    members_ref = shape._shape_model.get("members")
+    key = id(members_ref) if members_ref is not None else None
+    plan = profile.plans.get(key)
+    if plan is not None:
+        return plan
+    plan = profile.plans[key] = StructPlan(members_ref)
+    for name, member in shape.members.items():
+        ser = member.serialization
+        if ser.get("location") in _NON_BODY_LOCATIONS or ser.get("eventstream") or ser.get("eventheader"):
+            continue
+        wire = ser.get("name", name) if profile.wire_names else name
+        plan.members[name] = (wire, converter(member, profile))
+    return plan
+
+
+def _as_list(value):
+    return value if type(value) is list else list(value)
+
+
+def converter(shape, profile: Profile):
+    """value -> wire value for `shape`, or None when the value needs no change."""
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.metadata.get("document"):
+            return None
+        return struct_plan(shape, profile).convert
+    if kind == "list":
+        item = converter(shape.member, profile)
+        if item is None:
+            return _as_list
+
+        def convert_list(value):
+            return [None if x is None else item(x) for x in value]
+
+        return convert_list
+    if kind == "map":
+        item = converter(shape.value, profile)
+
+        def convert_map(value):
+            if item is None:
+                return {k: x for k, x in value.items() if x is not None}
+            return {k: item(x) for k, x in value.items() if x is not None}
+
+        return convert_map
+    if kind == "timestamp":
+        return profile.timestamp(shape.serialization.get("timestampFormat"))
+    if kind == "blob":
+        return profile.blob
+    if kind in ("float", "double"):
+        return profile.number
+    if kind == "string":
+        return profile.string
+    return None
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"))
+
+
+def dumps(value) -> bytes:
+    # ensure_ascii (the default) keeps lone surrogates representable and the output ASCII.
+    return _encoder.encode(value).encode("ascii")

@@ -1,0 +1,100 @@
+"""The awsJson 1.0 / 1.1 protocols' responses (SQS, KMS, Logs, ECS, WAF, CloudTrail...).
+
+Body: the output structure as JSON (locationNames as keys, timestamps epoch seconds unless
+the member's timestampFormat says otherwise, blobs base64). Content-Type names the service's
+jsonVersion; x-amzn-RequestId carries the request id.
+
+Errors: {"__type": "ShapeName", "message": "..."} plus the error shape's modelled members.
+Services that moved here from the query protocol (metadata awsQueryCompatible: SQS,
+CloudWatch) also send `x-amzn-query-error: <query code>;Sender|Receiver`, from which SDKs
+restore the query-era error code their users match on.
+"""
+
+from __future__ import annotations
+
+from ..errors import ServiceError
+from ..http import HttpResponse
+from . import _errors, _eventstream, _json
+
+_EMPTY_OBJECT = b"{}"
+
+
+def content_type(service_model) -> str:
+    return f"application/x-amz-json-{service_model.metadata.get('jsonVersion') or '1.0'}"
+
+
+class _OperationPlan:
+    __slots__ = ("content_type", "convert", "event_stream", "events")
+
+    def __init__(self, operation_model):
+        shape = operation_model.output_shape
+        self.content_type = content_type(operation_model.service_model)
+        self.convert = _json.struct_plan(shape, _json.JSON).convert if shape is not None else None
+        self.event_stream = shape.event_stream_name if shape is not None else None
+        self.events = None
+        if self.event_stream:
+            self.events = _eventstream.EventEncoder(
+                shape.members[self.event_stream], _event_payload, "application/json"
+            )
+
+
+def _event_payload(shape, value, _root_name) -> bytes:
+    return _json.dumps(_json.struct_plan(shape, _json.JSON).convert(value))
+
+
+_plans: dict = {}
+
+
+def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
+    plan = _plans.get(operation_model)
+    if plan is None:
+        plan = _plans[operation_model] = _OperationPlan(operation_model)
+    if plan.event_stream:
+        initial = _json.dumps(plan.convert(result) if result else {})
+        return HttpResponse(
+            200,
+            [("Content-Type", _eventstream.CONTENT_TYPE), ("x-amzn-RequestId", request_id)],
+            plan.events.body(result.get(plan.event_stream), plan.events.initial_response(initial)),
+        )
+    body = _json.dumps(plan.convert(result)) if plan.convert is not None and result else _EMPTY_OBJECT
+    return HttpResponse(200, [("Content-Type", plan.content_type), ("x-amzn-RequestId", request_id)], body)
+
+
+def error_body(error: ServiceError, info, convert_profile=_json.JSON) -> dict:
+    """{"__type", message, modelled members, unmodelled extras}, for JSON and CBOR alike."""
+    body = {"__type": info.shape_name}
+    fields = error.fields
+    if fields:
+        extras = {k: v for k, v in fields.items() if not k.startswith("__")}
+        if info.shape is not None:
+            plan = _json.struct_plan(info.shape, convert_profile)
+            body.update(plan.convert(extras))
+            extras = {k: v for k, v in extras.items() if k not in plan.members and v is not None}
+        for name, value in extras.items():
+            body.setdefault(name, value if isinstance(value, (str, int, float, bool)) else str(value))
+    if info.message_key is not None:
+        key = info.message_key
+        if convert_profile.wire_names:
+            key = info.shape.members[key].serialization.get("name", key)
+        if error.message or key not in body:
+            body[key] = error.message
+    else:
+        body["message"] = error.message
+    return body
+
+
+def error_headers(service_model, error: ServiceError, info, request_id: str, content_type_value: str):
+    headers = [("Content-Type", content_type_value), ("x-amzn-RequestId", request_id)]
+    if service_model.metadata.get("awsQueryCompatible") is not None:
+        headers.append(("x-amzn-query-error", f"{info.wire_code};{_errors.fault_name(info.sender_fault)}"))
+    headers.extend(_errors.extra_headers(error))
+    return headers
+
+
+def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
+    info = _errors.resolve(service_model, error)
+    return HttpResponse(
+        info.status,
+        error_headers(service_model, error, info, request_id, content_type(service_model)),
+        _json.dumps(error_body(error, info)),
+    )

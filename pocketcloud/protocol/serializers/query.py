@@ -1,0 +1,93 @@
+"""The awsQuery protocol's responses (STS, IAM, SNS, RDS, ELB, Auto Scaling, CloudFormation...).
+
+    <OpResponse xmlns="..."><OpResult>members</OpResult>
+      <ResponseMetadata><RequestId>id</RequestId></ResponseMetadata></OpResponse>
+
+Errors:
+    <ErrorResponse xmlns="..."><Error><Type>Sender</Type><Code/><Message/>(members)</Error>
+      <RequestId>id</RequestId></ErrorResponse>
+"""
+
+from __future__ import annotations
+
+from ..errors import ServiceError
+from ..http import HttpResponse
+from . import _errors, _xml
+
+CONTENT_TYPE = "text/xml"
+
+
+class _OperationPlan:
+    __slots__ = ("head", "body", "tail", "close")
+
+    def __init__(self, operation_model):
+        service = operation_model.service_model
+        ns = _xml.namespace_attr(service.metadata.get("xmlNamespace"))
+        name = operation_model.name
+        shape = operation_model.output_shape
+        wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
+        self.body = _xml.struct_plan(shape, _xml.QUERY) if shape is not None else None
+        self.head = f"{_xml.XML_DECLARATION}<{name}Response{ns}>" + (f"<{wrapper}>" if wrapper else "")
+        self.tail = (f"</{wrapper}>" if wrapper else "") + "<ResponseMetadata><RequestId>"
+        self.close = f"</RequestId></ResponseMetadata></{name}Response>"
+
+
+_plans: dict = {}
+
+
+def _plan(operation_model) -> _OperationPlan:
+    plan = _plans.get(operation_model)
+    if plan is None:
+        plan = _plans[operation_model] = _OperationPlan(operation_model)
+    return plan
+
+
+def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
+    plan = _plan(operation_model)
+    out = [plan.head]
+    if plan.body is not None and result:
+        plan.body.write_body(out, result)
+    out.append(plan.tail)
+    out.append(_xml.escape(request_id))
+    out.append(plan.close)
+    return HttpResponse(
+        200,
+        [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)],
+        "".join(out).encode("utf-8"),
+    )
+
+
+def error_document(service_model, error: ServiceError, info, request_id: str, root: str = "ErrorResponse") -> bytes:
+    """<ErrorResponse> as query services (and Route 53 / CloudFront) send it."""
+    ns = _xml.namespace_attr(service_model.metadata.get("xmlNamespace"))
+    out = [
+        f"{_xml.XML_DECLARATION}<{root}{ns}><Error><Type>{_errors.fault_name(info.sender_fault)}</Type>"
+        f"<Code>{_xml.escape(info.wire_code)}</Code><Message>{_xml.escape(error.message)}</Message>"
+    ]
+    write_error_members(out, error, info)
+    out.append(f"</Error><RequestId>{_xml.escape(request_id)}</RequestId></{root}>")
+    return "".join(out).encode("utf-8")
+
+
+_RESERVED = frozenset(("Type", "Code", "Message", "message", "RequestId", "HostId", _errors.HEADERS_FIELD))
+
+
+def write_error_members(out: list, error: ServiceError, info, flavor=_xml.QUERY, skip=_RESERVED) -> None:
+    fields = error.fields
+    if not fields:
+        return
+    if info.shape is not None:
+        plan = _xml.struct_plan(info.shape, flavor)
+        modelled = {k: v for k, v in fields.items() if k in plan.elements and k not in skip}
+        plan.write_body(out, modelled)
+        extra = {k: v for k, v in fields.items() if k not in plan.elements}
+    else:
+        extra = fields
+    _xml.write_extra_fields(out, extra, skip)
+
+
+def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
+    info = _errors.resolve(service_model, error)
+    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+    headers.extend(_errors.extra_headers(error))
+    return HttpResponse(info.status, headers, error_document(service_model, error, info, request_id))

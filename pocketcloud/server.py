@@ -1,0 +1,41 @@
+"""Running the gateway on the ASGI server (uvicorn with uvloop + httptools: see bench/)."""
+
+from __future__ import annotations
+
+import logging
+
+from .config import Settings
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from .gateway.app import Gateway
+    from .core.runtime import Runtime
+
+    level = settings.log_level.upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(levelname)s %(name)s: %(message)s")
+    app = Gateway(Runtime(settings))
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop" if _has("uvloop") else "asyncio",
+        http="httptools" if _has("httptools") else "h11",
+        lifespan="on",
+        log_level=settings.log_level.lower(),
+        access_log=settings.log_level.lower() == "debug",
+        server_header=False,
+        date_header=True,
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    app.runtime.store.close()
+    return 0 if server.started else 1
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None

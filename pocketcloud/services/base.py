@@ -1,0 +1,88 @@
+"""What providers share: the request context and the provider registry.
+
+A provider is a plain class in pocketcloud/services/<package>/provider.py named Provider, built
+with the Runtime, with one method per operation named in snake_case (GetCallerIdentity ->
+get_caller_identity) taking (ctx, params) and returning a dict shaped like the output shape, or
+raising ServiceError. Methods may be coroutines.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import import_module
+from typing import Any, Callable
+
+from ..core.store import Namespace
+from ..protocol.http import HttpRequest
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake_case(operation: str) -> str:
+    return _CAMEL.sub("_", operation).lower()
+
+
+@dataclass(slots=True)
+class RequestContext:
+    runtime: Any
+    service: str
+    operation: str
+    protocol: str
+    account: str
+    region: str
+    access_key: str | None
+    principal_arn: str | None
+    request: HttpRequest
+    request_id: str
+
+    def namespace(self, service: str | None = None, region: str | None = None) -> Namespace:
+        return Namespace(self.runtime.store, service or self.service, self.account, region or self.region)
+
+    @property
+    def now(self) -> datetime:
+        return self.runtime.clock.now()
+
+
+def package_of(service: str) -> str:
+    return service.replace("-", "_")
+
+
+class Providers:
+    """Loads each service's provider on first use and finds operation handlers."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self._providers: dict[str, Any] = {}
+        self._handlers: dict[tuple[str, str], tuple[Callable | None, bool]] = {}
+
+    def provider(self, service: str):
+        if service not in self._providers:
+            try:
+                module = import_module(f"pocketcloud.services.{package_of(service)}.provider")
+            except ModuleNotFoundError as exc:
+                if exc.name and exc.name.startswith("pocketcloud.services"):
+                    self._providers[service] = None
+                    return None
+                raise
+            self._providers[service] = module.Provider(self.runtime)
+        return self._providers[service]
+
+    def handler(self, service: str, operation: str) -> tuple[Callable | None, bool]:
+        """(bound method or None, is_coroutine) for an operation."""
+        key = (service, operation)
+        found = self._handlers.get(key)
+        if found is None:
+            provider = self.provider(service)
+            method = getattr(provider, snake_case(operation), None) if provider is not None else None
+            found = (method, inspect.iscoroutinefunction(method) if method else False)
+            self._handlers[key] = found
+        return found
+
+    def implemented(self, service: str, operations) -> int:
+        provider = self.provider(service)
+        if provider is None:
+            return 0
+        return sum(1 for op in operations if callable(getattr(provider, snake_case(op), None)))

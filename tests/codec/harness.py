@@ -1,0 +1,490 @@
+"""The conformance harness: botocore on one side of the wire, our codec on the other.
+
+Three checks per operation and protocol:
+  input   random valid params -> botocore serializer -> HTTP request -> our parser -> params'
+  output  random valid result -> our serializer -> HTTP response -> botocore parser -> result'
+  error   ServiceError        -> our error serializer -> botocore parser -> Error.Code/Message
+                                 (+ modelled members, the way botocore's client merges them)
+Each check returns a list of readable differences ("" list = pass). An exception raised by our
+code is a difference too, never a crash of the test.
+
+Everything the wire legitimately changes is normalised here, in one place, with the reason
+next to it (see `_wire_view` and `_absent_equivalent`); the generator (random_values.py)
+avoids the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import http.client
+import io
+import math
+import traceback
+import zlib
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from botocore.awsrequest import HeadersDict, create_request_object, prepare_request_dict
+from botocore.parsers import create_parser
+from botocore.response import StreamingBody
+from botocore.serialize import create_serializer
+
+from pocketcloud.protocol import codec
+from pocketcloud.protocol.errors import ServiceError, internal_error
+from pocketcloud.protocol.http import BodyStream, HttpRequest
+
+ENDPOINT = "https://x.amazonaws.com"
+REQUEST_ID = "req-id"
+ERROR_MESSAGE = 'Bad <value> & "quoted" \u00e9 text'
+
+DIRECTIONS = ("input", "output", "error")
+
+
+class HarnessError(Exception):
+    """botocore itself refused what we generated: a bug in the test, not in the codec."""
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+def seed_for(*parts) -> int:
+    return zlib.crc32(":".join(map(str, parts)).encode())
+
+
+def short(value, limit=90) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line: the exception and the innermost frame of ours (or botocore's) that raised it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    for frame in reversed(frames):
+        if "/pocketcloud/" in frame.filename or "/botocore/" in frame.filename:
+            where = f" at {frame.filename.split('/site-packages/')[-1].split('/work/main/')[-1]}:{frame.lineno}"
+            break
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200] + where
+
+
+@lru_cache(maxsize=None)
+def _serializer(protocol):
+    return create_serializer(protocol, include_validation=True)
+
+
+@lru_cache(maxsize=None)
+def _parser(protocol):
+    return create_parser(protocol)
+
+
+def _read_stream(stream) -> bytes:
+    async def read_all():
+        return await stream.read()
+
+    return asyncio.run(read_all())
+
+
+def _collect_body(body) -> bytes:
+    """HttpResponse.body may be bytes, a sync iterable or an async iterable of chunks."""
+    if body is None:
+        return b""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if isinstance(body, str):
+        raise TypeError("response body is str, expected bytes")
+    if hasattr(body, "__aiter__"):
+        async def gather():
+            return b"".join([bytes(c) async for c in body])
+
+        return asyncio.run(gather())
+    return b"".join(bytes(c) for c in body)
+
+
+# --- timestamp precision ---------------------------------------------------------------------
+# What each wire format keeps of a datetime. Inputs: what botocore's serializer (default
+# precision) sends. Outputs: AWS returns milliseconds wherever the format can carry them.
+
+def _input_ts_format(protocol, member, location):
+    if protocol == "smithy-rpc-v2-cbor":
+        return "unixtimestamp"  # botocore's CBOR serializer ignores timestampFormat
+    trait = member.serialization.get("timestampFormat")
+    if trait:
+        return trait
+    if location == "header":
+        return "rfc822"
+    if location in ("querystring", "uri"):
+        return "iso8601"
+    return {"query": "iso8601", "ec2": "iso8601", "rest-xml": "iso8601"}.get(protocol, "unixtimestamp")
+
+
+def _truncate(value: _dt.datetime, unit: str) -> _dt.datetime:
+    if unit == "second":
+        return value.replace(microsecond=0)
+    if unit == "milli":
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return value
+
+
+def _ts_unit(direction, protocol, member, location) -> str:
+    if direction == "input":
+        fmt = _input_ts_format(protocol, member, location)
+        return "micro" if fmt == "iso8601" else "second"
+    fmt = member.serialization.get("timestampFormat")
+    if fmt == "rfc822" or (fmt is None and location == "header"):
+        return "second"
+    return "milli"
+
+
+# --- comparison ------------------------------------------------------------------------------
+
+class Comparer:
+    """Structural comparison of an expected value and what came off the wire."""
+
+    def __init__(self, direction, protocol, operation_model):
+        self.direction = direction
+        self.protocol = protocol
+        self.op = operation_model
+        self.rest = protocol in ("rest-json", "rest-xml")
+        self.diffs: list[str] = []
+
+    def top(self, shape, expected: dict, actual) -> list[str]:
+        if not isinstance(actual, dict):
+            self.diffs.append(f"<result>: expected a dict, got {short(actual)}")
+            return self.diffs
+        payload = shape.serialization.get("payload") if shape is not None else None
+        members = shape.members if shape is not None else {}
+        for name in sorted(set(expected) | set(actual)):
+            member = members.get(name)
+            if member is None:
+                self.diffs.append(f"{name}: unexpected member {short(actual[name])}")
+                continue
+            location = member.serialization.get("location") if self.rest else None
+            if location is None and name == payload and self.rest:
+                location = "payload"
+            self._member(name, member, location, expected, actual)
+        return self.diffs
+
+    def _member(self, path, member, location, expected, actual):
+        name = path.rsplit(".", 1)[-1]
+        has_e, has_a = name in expected, name in actual
+        exp = expected.get(name)
+        act = actual.get(name)
+        if has_a and act is None:
+            has_a = False  # a None member is an absent member (botocore treats it so)
+        if has_e and not has_a:
+            if not self._absent_equivalent(exp, member, location):
+                self.diffs.append(f"{path}: missing (expected {short(exp)})")
+            return
+        if has_a and not has_e:
+            act = self._materialise(act, member, location)
+            if not self._absent_equivalent(act, member, location):
+                self.diffs.append(f"{path}: unexpected member {short(act)}")
+            return
+        if not has_e:
+            return
+        act = self._materialise(act, member, location)
+        if act is _BAD_STREAM:
+            self.diffs.append(
+                f"{path}: streaming payload should be a BodyStream, got {type(actual.get(name)).__name__}")
+            return
+        self.value(path, member, exp, act, location)
+
+    def _materialise(self, value, member, location):
+        """Read streams into bytes (our BodyStream on input, botocore's StreamingBody on output)."""
+        if location != "payload" or member.type_name not in ("blob", "string"):
+            return value
+        if self.direction == "input":
+            if member.type_name == "blob":
+                if isinstance(value, BodyStream) or hasattr(value, "read") and hasattr(value, "__aiter__"):
+                    return _read_stream(value)
+                return _BAD_STREAM
+            return value
+        if isinstance(value, StreamingBody):
+            return value.read()
+        return value
+
+    def _absent_equivalent(self, value, member, location) -> bool:
+        """Values the wire cannot tell apart from an absent member."""
+        kind = member.type_name
+        if location == "headers" and value == {}:
+            return True  # no headers with the prefix; botocore always returns {} for it
+        if location == "querystring" and kind in ("list", "map") and not value:
+            return True  # nothing to put in the query string
+        if location == "header" and kind == "list" and not value:
+            return True  # botocore sets no header for an empty list
+        if location == "payload":
+            if kind == "blob" and value in (b"", None):
+                return True  # an empty body is an absent streaming payload
+            if kind == "string" and value in ("", None):
+                return True
+            if kind == "structure" and value == {}:
+                # rest-json sends "{}" for an absent payload structure; botocore parses an
+                # empty body as {} on output.
+                return True
+        return False
+
+    def value(self, path, shape, exp, act, location=None):
+        kind = shape.type_name
+        if kind == "structure":
+            if shape.is_document_type:
+                if exp != act:
+                    self.diffs.append(f"{path}: expected {short(exp)}, got {short(act)}")
+                return
+            if not isinstance(act, dict):
+                self.diffs.append(f"{path}: expected structure {short(exp)}, got {short(act)}")
+                return
+            for name in sorted(set(exp) | set(act)):
+                member = shape.members.get(name)
+                if member is None:
+                    self.diffs.append(f"{path}.{name}: unexpected member {short(act[name])}")
+                    continue
+                self._member(f"{path}.{name}", member, None, exp, act)
+            return
+        if kind == "list":
+            if not isinstance(act, list):
+                self.diffs.append(f"{path}: expected list {short(exp)}, got {short(act)}")
+                return
+            if len(exp) != len(act):
+                self.diffs.append(f"{path}: expected {len(exp)} items {short(exp)}, got {len(act)} {short(act)}")
+                return
+            for i, (e, a) in enumerate(zip(exp, act)):
+                self.value(f"{path}[{i}]", shape.member, e, a, location)
+            return
+        if kind == "map":
+            if not isinstance(act, dict):
+                self.diffs.append(f"{path}: expected map {short(exp)}, got {short(act)}")
+                return
+            if set(exp) != set(act):
+                self.diffs.append(f"{path}: expected keys {short(sorted(exp))}, got {short(sorted(act))}")
+                return
+            for k in exp:
+                value_shape = shape.value if location not in ("headers", "querystring") else None
+                if value_shape is None:
+                    if exp[k] != act[k]:
+                        self.diffs.append(f"{path}[{k!r}]: expected {short(exp[k])}, got {short(act[k])}")
+                else:
+                    self.value(f"{path}[{k!r}]", value_shape, exp[k], act[k])
+            return
+        if kind == "timestamp":
+            want = _truncate(exp, _ts_unit(self.direction, self.protocol, shape, location))
+            if not isinstance(act, _dt.datetime):
+                self.diffs.append(f"{path}: expected datetime {want.isoformat()}, got {short(act)}")
+            elif act.tzinfo is None:
+                self.diffs.append(f"{path}: got a naive datetime {act.isoformat()} (want aware UTC)")
+            elif act != want:
+                self.diffs.append(f"{path}: expected {want.isoformat()}, got {act.isoformat()}")
+            return
+        if kind in ("float", "double"):
+            if isinstance(act, bool) or not isinstance(act, (int, float)):
+                self.diffs.append(f"{path}: expected {kind} {exp!r}, got {short(act)}")
+            elif math.isnan(exp):
+                if not math.isnan(act):
+                    self.diffs.append(f"{path}: expected NaN, got {act!r}")
+            elif not (act == exp or (math.isfinite(exp) and math.isclose(act, exp, rel_tol=1e-12))):
+                self.diffs.append(f"{path}: expected {exp!r}, got {act!r}")
+            return
+        if kind == "boolean":
+            if act is not exp:
+                self.diffs.append(f"{path}: expected {exp!r}, got {short(act)}")
+            return
+        if kind in ("integer", "long", "short", "byte"):
+            if isinstance(act, bool) or not isinstance(act, int) or act != exp:
+                self.diffs.append(f"{path}: expected {exp!r}, got {short(act)}")
+            return
+        if kind == "blob":
+            if isinstance(act, (bytearray, memoryview)):
+                act = bytes(act)
+            if act != exp:
+                self.diffs.append(f"{path}: expected {short(exp)}, got {short(act)}")
+            return
+        if kind == "string" and not isinstance(exp, str):  # jsonvalue header
+            if act != exp:
+                self.diffs.append(f"{path}: expected {short(exp)}, got {short(act)}")
+            return
+        if type(act) is not str or act != exp:
+            self.diffs.append(f"{path}: expected {short(exp)}, got {short(act)}")
+
+
+_BAD_STREAM = object()
+
+
+# --- input direction -------------------------------------------------------------------------
+
+def wire_request(operation_model, protocol, params) -> HttpRequest:
+    """What a botocore client puts on the wire for these params, as our HttpRequest."""
+    try:
+        req = _serializer(protocol).serialize_to_request(params, operation_model)
+        prepare_request_dict(req, endpoint_url=ENDPOINT)
+        prepared = create_request_object(req).prepare()
+    except Exception as exc:  # botocore refused our generated params
+        raise HarnessError(describe_exception(exc)) from exc
+    split = urlsplit(prepared.url)
+    headers = {}
+    for k, v in prepared.headers.items():
+        headers[k.lower()] = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+    headers["host"] = split.netloc
+    body = prepared.body
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+    elif not isinstance(body, (bytes, bytearray)):
+        body = body.read()
+    body = bytes(body)
+    request = HttpRequest(prepared.method, split.path, split.query, headers)
+    if operation_model.has_streaming_input:
+        # The gateway hands streaming payloads over as a BodyStream, never as whole bytes.
+        request.stream = BodyStream.from_bytes(body)
+    else:
+        request.body = body
+    return request
+
+
+def check_input(operation_model, protocol, params) -> list[str]:
+    request = wire_request(operation_model, protocol, params)
+    try:
+        parsed = codec.parse_request(operation_model, protocol, request)
+    except ServiceError as exc:
+        return [f"parse raised ServiceError {exc.code}: {exc.message[:160]}"]
+    except Exception as exc:
+        return [f"parse raised {describe_exception(exc)}"]
+    return Comparer("input", protocol, operation_model).top(operation_model.input_shape, params, parsed)
+
+
+# --- output direction ------------------------------------------------------------------------
+
+def response_dict(operation_model, response, method) -> dict:
+    headers = HeadersDict()
+    for k, v in response.headers:
+        if k in headers:  # repeated fields arrive folded, as urllib3 hands them to botocore
+            headers[k] = headers[k] + ", " + v
+        else:
+            headers[k] = v
+    body = _collect_body(response.body)
+    if method == "HEAD":
+        body = b""  # a HEAD response carries no body on the wire
+    status = response.status
+    out = {"headers": headers, "status_code": status,
+           "context": {"operation_name": operation_model.name}}
+    if status >= 300:
+        out["body"] = body
+    elif operation_model.has_streaming_output:
+        out["body"] = StreamingBody(io.BytesIO(body), len(body))
+    else:
+        out["body"] = body
+    return out
+
+
+def _request_id_diff(parsed) -> list[str]:
+    got = parsed.get("ResponseMetadata", {}).get("RequestId")
+    if got != REQUEST_ID:
+        return [f"ResponseMetadata.RequestId: expected {REQUEST_ID!r}, got {short(got)}"]
+    return []
+
+
+def _expected_status(operation_model, result) -> int:
+    """A statusCode member wins, else the operation's modelled responseCode, else 200."""
+    shape = operation_model.output_shape
+    if shape is not None:
+        for name, member in shape.members.items():
+            if member.serialization.get("location") == "statusCode" and name in result:
+                return result[name]
+    return int(operation_model.http.get("responseCode", 200))
+
+
+def check_output(operation_model, protocol, result) -> list[str]:
+    try:
+        response = codec.serialize_response(operation_model, protocol, result, REQUEST_ID)
+        rd = response_dict(operation_model, response, operation_model.http.get("method", "POST"))
+    except Exception as exc:
+        return [f"serialize raised {describe_exception(exc)}"]
+    if rd["status_code"] >= 300:
+        return [f"serialize gave HTTP {rd['status_code']}: {short(rd['body'], 160)}"]
+    want_status = _expected_status(operation_model, result)
+    status_diffs = []
+    if rd["status_code"] != want_status:
+        status_diffs = [f"HTTP status: expected {want_status}, got {rd['status_code']}"]
+    try:
+        parsed = _parser(protocol).parse(rd, operation_model.output_shape)
+    except Exception as exc:
+        return [f"botocore could not parse the response: {describe_exception(exc)}"
+                f" body={short(rd['body'] if isinstance(rd['body'], bytes) else '<stream>', 160)}"]
+    diffs = status_diffs + _request_id_diff(parsed)
+    parsed.pop("ResponseMetadata", None)
+    return diffs + Comparer("output", protocol, operation_model).top(
+        operation_model.output_shape, result, parsed)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+def expected_error_code(error_shape) -> str:
+    # botocore's client sees the query-style code for query and awsQueryCompatible services
+    # (error.code), the shape name otherwise; both name the same modelled exception.
+    return error_shape.metadata.get("error", {}).get("code") or error_shape.name
+
+
+def check_error(operation_model, protocol, error: ServiceError, expected_code, fields,
+                error_shape=None) -> list[str]:
+    service_model = operation_model.service_model
+    method = operation_model.http.get("method", "POST")
+    try:
+        response = codec.serialize_error(service_model, operation_model, protocol, error, REQUEST_ID)
+        rd = response_dict(operation_model, response, method)
+    except Exception as exc:
+        return [f"serialize_error raised {describe_exception(exc)}"]
+    diffs = []
+    if rd["status_code"] != error.status:
+        diffs.append(f"HTTP status: expected {error.status}, got {rd['status_code']}")
+    if rd["status_code"] < 300:
+        return diffs + ["error serialized with a success status"]
+    parser = _parser(protocol)
+    try:
+        parsed = parser.parse(rd, operation_model.output_shape)
+        # What botocore's client does next (Endpoint._add_modeled_error_fields).
+        code = parsed.get("Error", {}).get("Code")
+        shape = service_model.shape_for_error_code(code) if code else None
+        if shape is not None:
+            parsed.update(parser.parse(rd, shape))
+    except Exception as exc:
+        return diffs + [f"botocore could not parse the error: {describe_exception(exc)}"
+                        f" body={short(rd['body'], 160)}"]
+    err = parsed.get("Error", {})
+    head = method == "HEAD"
+    if head and protocol == "rest-xml":
+        # No body on a HEAD response: botocore can only name the error after the status.
+        want_code, want_message = str(error.status), http.client.responses.get(error.status, "")
+    else:
+        want_code, want_message = expected_code, error.message
+    if err.get("Code") != want_code:
+        diffs.append(f"Error.Code: expected {want_code!r}, got {short(err.get('Code'))}")
+    if not head and err.get("Message") != want_message:
+        diffs.append(f"Error.Message: expected {want_message!r}, got {short(err.get('Message'))}")
+    if not head:
+        diffs += _request_id_diff(parsed)
+    if fields and error_shape is not None and not head:
+        cmp = Comparer("output", protocol, operation_model)
+        rest = protocol in ("rest-json", "rest-xml")
+        for name, value in fields.items():
+            member = error_shape.members[name]
+            location = member.serialization.get("location") if rest else None
+            cmp._member(name, member, location, fields, parsed)
+        diffs += cmp.diffs
+    return diffs
+
+
+def error_cases(operation_model, generator_for):
+    """(ServiceError, expected code, fields, error shape) for each modelled error of the
+    operation, or a generic client error when it models none; plus a server error."""
+    cases = []
+    for shape in operation_model.error_shapes:
+        meta = shape.metadata.get("error", {})
+        status = int(meta.get("httpStatusCode", 400))
+        sender = meta.get("senderFault", status < 500)
+        fields = generator_for(shape.name).error_fields(shape, "full")
+        code = expected_error_code(shape)
+        cases.append((ServiceError(code, ERROR_MESSAGE, status, sender, **fields), code, fields, shape))
+    if not cases:
+        cases.append((ServiceError("ValidationError", ERROR_MESSAGE, 400), "ValidationError", {}, None))
+    err = internal_error("boom")
+    cases.append((err, err.code, {}, None))
+    return cases

@@ -1,0 +1,371 @@
+"""Seeded random VALID values for any botocore shape.
+
+`ValueGenerator(rng, protocol, direction)` builds values that a real AWS client could send
+(direction "input") or a real service could return (direction "output"): they honour the
+model's constraints (required members, min/max lengths and ranges, enums, unions with exactly
+one member) and the places the wire puts them (URI labels, headers, host labels, query
+strings, XML or JSON bodies).
+
+Three generation modes, picked per sample by the conformance test:
+  "full"     every member of every structure (down to MAX_DEPTH), lists/maps of 1-2 items
+  "minimal"  required members only, lists/maps at their minimum size
+  "random"   each optional member with probability 1/2, lists/maps of 0-3 items
+
+What is NOT generated, and why (each is a property of the wire, not of our codec; the
+conformance test relies on these instead of normalising afterwards, so they are kept few):
+  * "\r" in any string: XML (query/ec2/rest-xml bodies) turns it into "\n" by definition.
+  * Header values: printable ASCII only, without leading or trailing blanks (HTTP trims
+    optional whitespace and carries no newlines); header-list items are also non-empty,
+    because "a,,b" and "a, ,b" cannot round-trip through RFC 7230 list syntax.
+  * Header-map ("headers" location) keys: lower-case tokens, since HTTP header names are
+    case-insensitive and our HttpRequest lower-cases them.
+  * URI labels: non-empty and not made of dots only ("." and ".." are path segments every
+    HTTP stack may normalise away).
+  * hostLabel members: DNS-safe [a-z0-9-], as botocore itself requires.
+  * Query-string maps (a "querystring" map spreads its keys over the query): keys that do
+    not collide with the operation's named query parameters.
+  * query/ec2 input: no empty structures or maps anywhere (nothing goes on the wire for them,
+    so a required one could never arrive); ec2 input: no empty lists (the EC2 serializer
+    omits them).
+  * float (32-bit) values are exactly representable in 32 bits, so CBOR's float32 encoding
+    does not round them; doubles use full precision.
+  * Timestamps: microsecond precision on input (the comparison truncates them to what each
+    wire format carries), millisecond precision on output (what AWS returns).
+  * Event-stream members are not generated (their operations are listed in exceptions.py).
+  * statusCode members on output: a 2xx status without special body rules (200, 201, 202).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import random
+import string
+import struct
+
+MAX_DEPTH = 5
+
+# A mix of the characters that break naive codecs: reserved URL characters, XML markup,
+# JSON escapes, '+' vs space, percent signs, non-ASCII in 2, 3 and 4 UTF-8 bytes.
+_PLAIN = string.ascii_letters + string.digits
+_SPECIAL = " -_.~/:+=&?%#@!*'\"<>;,()[]{}|\\^`$\t\n" + "\u00e9\u00fc\u65e5\u672c\U0001f600"
+_HEADER_CHARS = "".join(chr(c) for c in range(0x20, 0x7F))  # printable ASCII
+_TOKEN_CHARS = string.ascii_lowercase + string.digits + "-"
+_DNS_CHARS = string.ascii_lowercase + string.digits + "-"
+
+_EPOCH_MIN = 631152000  # 1990-01-01
+_EPOCH_MAX = 2114380800  # 2037-01-01
+
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+class Context:
+    """Where a value travels on the wire (inherited by nested values only as 'body')."""
+
+    __slots__ = ("location", "greedy", "host_label", "list_item", "reserved_query")
+
+    def __init__(self, location="body", greedy=False, host_label=False, list_item=False,
+                 reserved_query=()):
+        self.location = location  # body | uri | querystring | header | headers | statusCode
+        self.greedy = greedy
+        self.host_label = host_label
+        self.list_item = list_item
+        self.reserved_query = reserved_query
+
+
+BODY = Context()
+
+
+def f32(value: float) -> float:
+    """The nearest 32-bit float (what a 'float' shape may be squeezed into)."""
+    return struct.unpack(">f", struct.pack(">f", value))[0]
+
+
+def is_rest(protocol: str) -> bool:
+    return protocol in ("rest-json", "rest-xml")
+
+
+class ValueGenerator:
+    def __init__(self, rng: random.Random, protocol: str, direction: str):
+        assert direction in ("input", "output")
+        self.rng = rng
+        self.protocol = protocol
+        self.direction = direction
+        form = direction == "input" and protocol in ("query", "ec2")
+        self.non_empty_structures = form
+        self.non_empty_maps = form
+        self.non_empty_lists = direction == "input" and protocol == "ec2"
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def operation_input(self, operation_model, mode: str) -> dict:
+        return self._top_level(operation_model.input_shape, mode, operation_model)
+
+    def operation_output(self, operation_model, mode: str) -> dict:
+        return self._top_level(operation_model.output_shape, mode, operation_model)
+
+    def error_fields(self, error_shape, mode: str) -> dict:
+        """Members of a modelled error, except the message (carried by ServiceError itself)."""
+        out = self._top_level(error_shape, mode, None)
+        for name in list(out):
+            if name.lower() == "message":
+                del out[name]
+        return out
+
+    def value(self, shape, mode: str, ctx: Context = BODY, depth: int = 0):
+        kind = shape.type_name
+        if kind == "structure":
+            if shape.is_document_type:
+                return self._document(depth)
+            return self._structure(shape, mode, depth)
+        if kind == "list":
+            return self._list(shape, mode, ctx, depth)
+        if kind == "map":
+            return self._map(shape, mode, depth)
+        if kind == "string":
+            if shape.serialization.get("jsonvalue") or shape.metadata.get("jsonvalue"):
+                return self._document(depth, top_dict=True)
+            return self._string(shape, ctx)
+        if kind in ("integer", "long", "short", "byte"):
+            return self._integer(shape, ctx)
+        if kind in ("float", "double"):
+            return self._float(shape)
+        if kind == "boolean":
+            return self.rng.random() < 0.5
+        if kind == "timestamp":
+            return self._timestamp()
+        if kind == "blob":
+            return self._blob(shape)
+        raise ValueError(f"no generator for shape type {kind!r} ({shape.name})")
+
+    # --- structures -----------------------------------------------------------------------
+
+    def _top_level(self, shape, mode, operation_model) -> dict:
+        if shape is None:
+            return {}
+        rest = is_rest(self.protocol)
+        reserved = ()
+        if rest:
+            reserved = tuple(
+                m.serialization.get("name", n)
+                for n, m in shape.members.items()
+                if m.serialization.get("location") == "querystring" and m.type_name != "map"
+            )
+        greedy = set()
+        if rest and operation_model is not None:
+            uri = operation_model.http.get("requestUri", "")
+            greedy = {part[1:-2] for part in _labels(uri) if part.endswith("+}")}
+
+        def ctx_for(name, member):
+            s = member.serialization
+            loc = s.get("location", "body") if rest or s.get("location") == "statusCode" else "body"
+            if s.get("hostLabel"):
+                return Context("body", host_label=True)
+            if loc == "uri":
+                return Context("uri", greedy=s.get("name", name) in greedy)
+            if loc == "querystring":
+                return Context("querystring", reserved_query=reserved)
+            return Context(loc)
+
+        return self._structure(shape, mode, 0, ctx_for)
+
+    def _structure(self, shape, mode, depth, ctx_for=None) -> dict:
+        members = {
+            name: m for name, m in shape.members.items()
+            if not m.serialization.get("eventstream") and not m.metadata.get("eventstream")
+            and not m.serialization.get("eventpayload")
+        }
+        if shape.is_tagged_union:
+            if not members:
+                return {}
+            name = self.rng.choice(sorted(members))
+            return {name: self._member(name, members[name], mode, depth, ctx_for)}
+        required = set(shape.required_members)
+        chosen = []
+        for name in members:
+            if name in required:
+                chosen.append(name)
+            elif depth >= MAX_DEPTH or mode == "minimal":
+                continue
+            elif mode == "full" or self.rng.random() < 0.5:
+                chosen.append(name)
+        if not chosen and members and self.non_empty_structures:
+            chosen.append(self.rng.choice(sorted(members)))
+        return {name: self._member(name, members[name], mode, depth, ctx_for) for name in chosen}
+
+    def _member(self, name, member, mode, depth, ctx_for):
+        ctx = ctx_for(name, member) if ctx_for else BODY
+        if ctx.location == "statusCode":
+            return self.rng.choice((200, 201, 202))
+        if ctx.location == "headers":
+            return self._header_map(member, mode)
+        if ctx.location == "querystring" and member.type_name == "map":
+            return self._query_map(member, mode, ctx)
+        return self.value(member, mode, ctx, depth + 1)
+
+    # --- containers -----------------------------------------------------------------------
+
+    def _size(self, shape, mode, depth, non_empty=False) -> int:
+        lo = int(shape.metadata.get("min", 0))
+        hi = int(shape.metadata.get("max", 1 << 30))
+        if non_empty:
+            lo = max(lo, 1)
+        if mode == "minimal" or depth >= MAX_DEPTH:
+            n = lo
+        elif mode == "full":
+            n = self.rng.randint(max(lo, 1), max(lo, 2))
+        else:
+            n = self.rng.randint(lo, max(lo, 3))
+        return min(n, hi)
+
+    def _list(self, shape, mode, ctx, depth):
+        in_header = ctx.location == "header"
+        n = self._size(shape, mode, depth, self.non_empty_lists or in_header)
+        item_ctx = Context(ctx.location, ctx.greedy, ctx.host_label, True, ctx.reserved_query)
+        return [self.value(shape.member, mode, item_ctx, depth + 1) for _ in range(n)]
+
+    def _map(self, shape, mode, depth):
+        n = self._size(shape, mode, depth, self.non_empty_maps)
+        out = {}
+        for _ in range(n * 3):  # keys may collide (small enums): retry a few times
+            if len(out) >= n:
+                break
+            key = self._string(shape.key, BODY)
+            out[key] = self.value(shape.value, mode, BODY, depth + 1)
+        return out
+
+    def _header_map(self, shape, mode):
+        n = self._size(shape, mode, 0)
+        out = {}
+        for _ in range(n):
+            key = "k" + self._chars(_TOKEN_CHARS, self.rng.randint(1, 8))
+            out[key] = self._header_text(self.rng.randint(1, 12))
+        return out
+
+    def _query_map(self, shape, mode, ctx):
+        n = self._size(shape, mode, 0)
+        out = {}
+        reserved = {r.lower() for r in ctx.reserved_query}
+        while len(out) < n:
+            key = "q" + self._chars(_PLAIN, self.rng.randint(1, 8))
+            if key.lower() in reserved:
+                continue
+            if shape.value.type_name == "list":
+                out[key] = [self._string(shape.value.member, Context("querystring"))
+                            for _ in range(self.rng.randint(1, 2))]
+            else:
+                out[key] = self._string(shape.value, Context("querystring"))
+        return out
+
+    # --- scalars --------------------------------------------------------------------------
+
+    def _chars(self, alphabet, n) -> str:
+        return "".join(self.rng.choice(alphabet) for _ in range(n))
+
+    def _header_text(self, n) -> str:
+        if n <= 0:
+            return ""
+        text = self._chars(_HEADER_CHARS, n)
+        # No blanks at either end: HTTP strips optional whitespace around field values.
+        return self.rng.choice(_PLAIN) + text[1:-1] + self.rng.choice(_PLAIN) if n > 1 else \
+            self.rng.choice(_PLAIN)
+
+    def _string(self, shape, ctx: Context) -> str:
+        enum = shape.enum
+        if enum:
+            return self.rng.choice(enum)
+        lo = int(shape.metadata.get("min", 0))
+        hi = int(shape.metadata.get("max", 1 << 30))
+        if ctx.location == "uri" or ctx.host_label or (ctx.location == "header" and ctx.list_item):
+            lo = max(lo, 1)
+        n = min(hi, lo + self.rng.randint(0, 14))
+        if ctx.host_label:
+            text = self._chars(_DNS_CHARS, n)
+            return text if text[0] != "-" else "a" + text[1:]
+        if ctx.location == "header":
+            return self._header_text(n)
+        alphabet = _PLAIN + _SPECIAL if self.rng.random() < 0.7 else _PLAIN
+        text = self._chars(alphabet, n)
+        if ctx.location == "uri" and text.strip(".") == "":
+            text = "x" + text[1:]
+        return text
+
+    def _integer(self, shape, ctx):
+        bounds = _INT64 if shape.type_name == "long" else _INT32
+        lo = int(shape.metadata.get("min", bounds[0]))
+        hi = int(shape.metadata.get("max", bounds[1]))
+        roll = self.rng.random()
+        if roll < 0.1:
+            return lo
+        if roll < 0.2:
+            return hi
+        small_lo, small_hi = max(lo, -1000), min(hi, 100000)
+        if small_lo <= small_hi and roll < 0.8:
+            return self.rng.randint(small_lo, small_hi)
+        return self.rng.randint(lo, hi)
+
+    def _float(self, shape):
+        lo = shape.metadata.get("min")
+        hi = shape.metadata.get("max")
+        roll = self.rng.random()
+        if lo is None and hi is None and roll < 0.04:
+            return self.rng.choice((math.inf, -math.inf, math.nan))
+        lo = -1e6 if lo is None else float(lo)
+        hi = 1e6 if hi is None else float(hi)
+        if roll < 0.15:
+            value = lo
+        elif roll < 0.25:
+            value = float(self.rng.randint(math.ceil(lo), math.floor(hi))) if math.ceil(lo) <= math.floor(hi) else lo
+        else:
+            value = self.rng.uniform(lo, hi)
+        if shape.type_name == "float":
+            # 32-bit exact, and still inside [lo, hi].
+            value = f32(value)
+            if value < lo or value > hi:
+                value = f32(lo) if f32(lo) >= lo else lo
+        return value
+
+    def _timestamp(self):
+        seconds = self.rng.randint(_EPOCH_MIN, _EPOCH_MAX)
+        if self.direction == "input":
+            micro = self.rng.choice((0, self.rng.randint(0, 999999)))
+        else:
+            micro = self.rng.choice((0, self.rng.randint(0, 999) * 1000))
+        return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc).replace(microsecond=micro)
+
+    def _blob(self, shape):
+        lo = int(shape.metadata.get("min", 0))
+        hi = int(shape.metadata.get("max", 1 << 30))
+        n = min(hi, lo + self.rng.randint(0, 40))
+        return self.rng.randbytes(n)
+
+    def _document(self, depth, top_dict=False):
+        """A small JSON value (documents, jsonvalue strings)."""
+
+        def scalar():
+            return self.rng.choice((
+                self._chars(_PLAIN + " \u00e9", self.rng.randint(0, 6)),
+                self.rng.randint(-1000, 1000),
+                self.rng.random() < 0.5,
+                None,
+            ))
+
+        if top_dict or self.rng.random() < 0.6:
+            return {
+                "k" + str(i): (scalar() if self.rng.random() < 0.7 or depth > 2
+                               else [scalar(), {"n": scalar()}])
+                for i in range(self.rng.randint(0, 3))
+            }
+        return scalar()
+
+
+def _labels(uri: str):
+    out, i = [], 0
+    while True:
+        start = uri.find("{", i)
+        if start < 0:
+            return out
+        end = uri.find("}", start)
+        out.append(uri[start:end + 1])
+        i = end + 1

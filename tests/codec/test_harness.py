@@ -1,0 +1,102 @@
+"""The conformance harness must see differences: a comparer that passes everything would
+make the conformance test worthless. These checks feed it known-wrong answers."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import random
+
+from pocketcloud.protocol.http import BodyStream
+from pocketcloud.protocol.specs import service_model
+
+from . import harness
+from .random_values import ValueGenerator, f32
+
+
+def _op(service, name):
+    return service_model(service).operation_model(name)
+
+
+def _diffs(direction, protocol, op, shape, expected, actual):
+    return harness.Comparer(direction, protocol, op).top(shape, expected, actual)
+
+
+def test_comparer_flags_changed_missing_and_extra_members():
+    op = _op("sqs", "SendMessage")
+    params = {"QueueUrl": "u", "MessageBody": "b", "DelaySeconds": 3}
+    shape = op.input_shape
+    assert _diffs("input", "json", op, shape, params, dict(params)) == []
+    assert _diffs("input", "json", op, shape, params, {**params, "MessageBody": "c"})
+    assert _diffs("input", "json", op, shape, params, {"QueueUrl": "u", "MessageBody": "b"})
+    assert _diffs("input", "json", op, shape, params, {**params, "MessageGroupId": "g"})
+    assert _diffs("input", "json", op, shape, params, {**params, "DelaySeconds": "3"})  # type matters
+    assert _diffs("input", "json", op, shape, params, {**params, "Bogus": 1})
+
+
+def test_comparer_timestamps_precision_and_awareness():
+    op = _op("cloudwatch", "GetMetricStatistics")
+    shape = op.input_shape
+    t = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.timezone.utc)
+    params = {"Namespace": "n", "MetricName": "m", "StartTime": t, "EndTime": t, "Period": 60}
+    # json sends whole seconds: a parser returning the truncated instant is right...
+    ok = {**params, "StartTime": t.replace(microsecond=0), "EndTime": t.replace(microsecond=0)}
+    assert _diffs("input", "json", op, shape, params, ok) == []
+    # ...query sends microseconds, so the same answer there is wrong
+    assert _diffs("input", "query", op, shape, params, ok)
+    naive = {**params, "StartTime": t.replace(tzinfo=None)}
+    assert _diffs("input", "query", op, shape, params, naive)
+
+
+def test_comparer_lists_maps_blobs_floats():
+    op = _op("kms", "Encrypt")
+    shape = op.input_shape
+    params = {"KeyId": "k", "Plaintext": b"\x00\x01", "EncryptionContext": {"a": "b"},
+              "GrantTokens": ["x", "y"]}
+    assert _diffs("input", "json", op, shape, params, copy.deepcopy(params)) == []
+    for key, bad in (("Plaintext", "AAE="), ("EncryptionContext", {"a": "c"}),
+                     ("GrantTokens", ["y", "x"]), ("GrantTokens", ["x"])):
+        assert _diffs("input", "json", op, shape, params, {**params, key: bad}), key
+    op = _op("cloudwatch", "PutMetricData")
+    datum = {"MetricName": "m", "Value": 1.5}
+    params = {"Namespace": "n", "MetricData": [datum]}
+    assert _diffs("input", "query", op, op.input_shape, params, copy.deepcopy(params)) == []
+    bad = {"Namespace": "n", "MetricData": [{"MetricName": "m", "Value": 1.25}]}
+    assert _diffs("input", "query", op, op.input_shape, params, bad)
+
+
+def test_streaming_payload_must_be_a_body_stream():
+    op = _op("s3", "PutObject")
+    params = {"Bucket": "b", "Key": "k", "Body": b"data"}
+    got = {"Bucket": "b", "Key": "k", "Body": BodyStream.from_bytes(b"data")}
+    assert _diffs("input", "rest-xml", op, op.input_shape, params, got) == []
+    got = {"Bucket": "b", "Key": "k", "Body": BodyStream.from_bytes(b"dat")}
+    assert _diffs("input", "rest-xml", op, op.input_shape, params, got)
+    assert _diffs("input", "rest-xml", op, op.input_shape, params, {**params})  # bytes, not a stream
+
+
+def test_generator_is_deterministic_and_valid_for_botocore():
+    from botocore.validate import ParamValidator
+
+    validator = ParamValidator()
+    for service, name, protocol in (("ec2", "RunInstances", "ec2"), ("s3", "PutObject", "rest-xml"),
+                                    ("lambda", "CreateFunction", "rest-json"),
+                                    ("cloudwatch", "PutMetricData", "smithy-rpc-v2-cbor")):
+        op = _op(service, name)
+        for mode in ("full", "minimal", "random"):
+            a = ValueGenerator(random.Random(7), protocol, "input").operation_input(op, mode)
+            b = ValueGenerator(random.Random(7), protocol, "input").operation_input(op, mode)
+            assert a == b or _has_nan(a)
+            report = validator.validate(a, op.input_shape)
+            assert not report.has_errors(), report.generate_report()
+    assert f32(0.1) != 0.1 and f32(f32(0.1)) == f32(0.1)
+
+
+def _has_nan(value):
+    if isinstance(value, float):
+        return value != value
+    if isinstance(value, dict):
+        return any(_has_nan(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nan(v) for v in value)
+    return False
