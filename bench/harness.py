@@ -122,6 +122,14 @@ def wait_until(server: Server, probe, deadline: float = 30.0, interval: float = 
     raise RuntimeError(f"{server.name} not ready after {deadline}s:\n{server.output()}")
 
 
+def port_open(port: int):
+    def probe() -> bool:
+        with socket.create_connection((HOST, port), timeout=1.0):
+            return True
+
+    return probe
+
+
 def get_ok(port: int):
     return lambda: request(port, timeout=2.0)[0] == 200
 

@@ -86,17 +86,20 @@ def run(candidates=None, rounds: int = 3, duration: float = 3.0, cold_rounds: in
 
 def report(candidates, results) -> None:
     ref = results[candidates[0]]
-    ref_rps, ref_work, ref_cold = h.median(ref["rps"]), h.median(ref["work"]), h.median(ref["cold"])
+
+    def ratio(name, key):  # per-round ratios, so a noisy round hits both sides alike
+        return h.median([a / b for a, b in zip(results[name][key], ref[key])])
+
     rows = []
     for name in candidates:
         r = results[name]
-        rps, work, cold = h.median(r["rps"]), h.median(r["work"]), h.median(r["cold"])
         rss, pss, nproc = r["idle"]
-        rows.append([name, rps, rps / ref_rps, work, work / ref_work, cold * 1000, cold / ref_cold,
-                     rss, pss, nproc, r["loaded"][0], r["errors"]])
+        rows.append([name, h.median(r["rps"]), ratio(name, "rps"), h.median(r["work"]), ratio(name, "work"),
+                     h.median(r["cold"]) * 1000, ratio(name, "cold"), rss, pss, nproc, r["loaded"][0],
+                     r["errors"]])
     print(h.table(["server", "bare req/s", "x ref", "work req/s", "x ref", "cold ms", "x ref",
                    "idle RSS MB", "PSS MB", "procs", "RSS loaded", "errors"], rows))
-    print(f"reference: {candidates[0]}. Per round, bare/work req/s:")
+    print(f"x ref: median of per-round ratios to {candidates[0]}. Per round, bare/work req/s:")
     for n in candidates:
         print(f"  {n}: " + " ".join(f"{a:.0f}/{b:.0f}" for a, b in zip(results[n]["rps"], results[n]["work"])))
     print()

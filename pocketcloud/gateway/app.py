@@ -94,12 +94,21 @@ class Gateway:
         except Exception as exc:  # a bug of ours: still answer like AWS would
             log.exception("internal error on %s %s", scope["method"], path)
             response = self.error_response(route, internal_error(type(exc).__name__), request_id)
+        if "expect" in headers and _body_left_unread(request):
+            # The client waits for "100 Continue" before sending the body, and we answered
+            # without asking for it: the connection cannot carry another request.
+            response.headers.append(("Connection", "close"))
         await send_response(send, response, scope["method"])
 
     # -- routing ---------------------------------------------------------------------------------
     async def route(self, request: HttpRequest, receive) -> Route:
         headers = request.headers
         table = self.routes
+        try:
+            creds = sigv4.parse_credentials(request.method, request.path, request.query_string, headers)
+        except ServiceError as error:
+            raise self._as_route_error(error, request) from None
+        request.credentials = creds
         target = headers.get("x-amz-target")
         if target:
             prefix, _, operation = target.rpartition(".")
@@ -124,17 +133,12 @@ class Gateway:
                     await self.read_body(request, receive)
                     return route
 
-        try:
-            creds = sigv4.parse_credentials(request.method, request.path, request.query_string, headers)
-        except ServiceError as error:
-            raise self._as_route_error(error, request) from None
-        request.credentials = creds
         signing = creds.service if creds is not None else None
         candidates = table.by_signing.get(signing) if signing else None
         if signing and candidates is None:
             raise RouteError("NotImplemented", f"pocketcloud does not serve the AWS service signed as {signing!r}", 501)
 
-        if candidates is None or any(table.services[c]["protocols"][0] in ("query", "ec2") for c in candidates):
+        if candidates is None or any(table.speaks_query(c) for c in candidates):
             query_route = await self.query_route(request, receive, candidates)
             if query_route is not None:
                 return query_route
@@ -147,7 +151,7 @@ class Gateway:
                 bucket = s3_bucket_from_host(request.host)
                 if bucket:
                     path = "/" + bucket + (path if path != "/" else "")
-            route = table.rest_route(service, request.method, path, query)
+            route = table.rest_route(service, request.method, path, query, request.headers)
             if route is not None:
                 route.path = path
                 if path != request.path:
@@ -181,9 +185,10 @@ class Gateway:
         params = form_params(request.query_string, request.body, request.headers.get("content-type", ""))
         action = params.get("Action")
         if not action:
-            if candidates and all(table.services[c]["protocols"][0] in ("query", "ec2") for c in candidates):
-                raise RouteError("MissingAction", "Missing Action", 400, candidates[0],
-                                 table.services[candidates[0]]["protocols"][0])
+            if candidates and all(table.speaks_query(c) for c in candidates):
+                service = candidates[0]
+                raise RouteError("MissingAction", "Missing Action", 400, service,
+                                 "ec2" if "ec2" in table.services[service]["protocols"] else "query")
             return None
         version = params.get("Version")
         pool = candidates or table.query_by_version.get(version) or table.query_by_action.get(action) or []
@@ -260,8 +265,9 @@ class Gateway:
         payload_hash = None
         if sigv4.payload_hash_needed(creds, request.headers):
             payload_hash = hashlib.sha256(request.body).hexdigest()
+        bucket = route.uri_params.get("Bucket") if route.service == "s3" and request.original_path else None
         sigv4.verify(creds, secret, request.method, request.original_path or request.path,
-                     request.query_string, request.headers, payload_hash, now, route.service)
+                     request.query_string, request.headers, payload_hash, now, virtual_host_bucket=bucket)
 
     def error_response(self, route: Route | None, error: ServiceError, request_id: str) -> HttpResponse:
         service = route.service if route else getattr(error, "service", None)
@@ -289,6 +295,12 @@ async def _receive_chunks(receive):
             yield chunk
         if not message.get("more_body"):
             return
+
+
+def _body_left_unread(request: HttpRequest) -> bool:
+    if request.stream is not None:
+        return not request.stream.exhausted
+    return not request.body_read
 
 
 def _declared_length(headers: dict[str, str]) -> int | None:

@@ -47,7 +47,8 @@ class Routes:
         self.by_signing: dict[str, list[str]] = {}
         self.query_by_version: dict[str, list[str]] = {}
         self.query_by_action: dict[str, list[str]] = {}
-        self.rest: dict[str, list[tuple[str, UriTemplate, str]]] = {}
+        # (method, URI template, operation, required headers, required query members)
+        self.rest: dict[str, list[tuple[str, UriTemplate, str, tuple[str, ...], tuple[str, ...]]]] = {}
         for name, info in services.items():
             protocols = info["protocols"]
             if info.get("targetPrefix"):
@@ -59,11 +60,13 @@ class Routes:
                     self.query_by_action.setdefault(op, []).append(name)
             if protocols[0].startswith("rest-"):
                 table = [
-                    (method, compile_template(uri), op) for op, (method, uri) in info["operations"].items()
+                    (method, compile_template(uri), op, tuple(headers), tuple(query))
+                    for op, (method, uri, headers, query) in info["operations"].items()
                 ]
-                # Most specific first: required query keys, then literal path characters,
-                # non-greedy before greedy.
-                table.sort(key=lambda t: (-len(t[1].required_query), t[1].greedy, -t[1].literal_weight))
+                # Most specific first: required query keys (in the URI or as required members),
+                # then literal path characters, non-greedy before greedy, then required headers.
+                table.sort(key=lambda t: (-len(t[1].required_query) - len(t[4]), t[1].greedy,
+                                          -t[1].literal_weight, -len(t[3])))
                 self.rest[name] = table
 
     # -- helpers -------------------------------------------------------------------------------
@@ -71,22 +74,27 @@ class Routes:
         protocols = self.services[service]["protocols"]
         return preferred if preferred in protocols else None
 
+    def speaks_query(self, service: str) -> bool:
+        protocols = self.services[service]["protocols"]
+        return "query" in protocols or "ec2" in protocols
+
     def has_operation(self, service: str, operation: str) -> bool:
         return operation in self.services[service]["operations"]
 
-    def rest_route(self, service: str, method: str, path: str, query: dict[str, str]) -> Route | None:
+    def rest_route(self, service: str, method: str, path: str, query: dict[str, str],
+                   headers: dict[str, str]) -> Route | None:
         protocol = self.services[service]["protocols"][0]
-        path_matched = False
-        for op_method, template, op in self.rest[service]:
+        for op_method, template, op, required_headers, required_query in self.rest[service]:
+            if op_method != method:
+                continue
+            if required_query and not all(q in query for q in required_query):
+                continue
+            if required_headers and not all(h in headers for h in required_headers):
+                continue
             params = template.match(path, query)
             if params is None:
                 continue
-            if op_method != method:
-                path_matched = True
-                continue
             return Route(service, op, protocol, params)
-        if path_matched:
-            return None
         return None
 
     def query_service(self, candidates: list[str], action: str, version: str | None) -> str | None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from typing import NoReturn
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 from pocketcloud.protocol.errors import ServiceError
@@ -239,7 +240,7 @@ def _parse_v4_header(auth: str, headers: dict[str, str], service: str | None) ->
         if not eq:
             if not key:
                 continue
-            raise _malformed_pair(key, auth, service)
+            raise _malformed_pair(key, auth, service or ("s3" if "/s3/" in auth else None))
         if key == "Credential":
             credential = value
         elif key == "SignedHeaders":
@@ -308,7 +309,7 @@ def _five_elements_message(credential: str) -> str:
     )
 
 
-def _parse_other_header(auth: str, headers: dict[str, str], service: str | None) -> Credentials:
+def _parse_other_header(auth: str, headers: dict[str, str], service: str | None) -> NoReturn:
     """An Authorization header that is neither SigV4 nor (for S3) SigV2: say what AWS says."""
     family = _family(service)
     if family == S3:
@@ -368,7 +369,7 @@ def _parse_query(qs: str, service: str | None) -> Credentials | None:
     for piece in qs.split("&"):
         key, _, value = piece.partition("=")
         if key in _V4_QUERY_KEYS or key in _V2_QUERY_KEYS:
-            params.setdefault(key, unquote(value))
+            params.setdefault(key, unquote(value) if "%" in value else value)
     if "X-Amz-Algorithm" in params or "X-Amz-Credential" in params or "X-Amz-Signature" in params:
         return _parse_v4_query(params, service)
     if ("AWSAccessKeyId" in params) + ("Signature" in params) + ("Expires" in params) >= 2:
@@ -582,14 +583,26 @@ def check_presigned_expiry(creds: Credentials | None, now: datetime, service: st
 
 # --------------------------------------------------------------------------- canonical request
 
-_UNRESERVED = re.compile(r"[A-Za-z0-9\-._~]*")
 _PATH_SAFE = re.compile(r"[A-Za-z0-9\-._~/]*")
+# A string already in canonical form has only unreserved characters and upper-case %XX
+# escapes, none of which needlessly escapes an unreserved character. (Three searches with
+# simple patterns run in C at memchr speed; one pattern with alternation is ~10x slower.)
+_NOT_CANONICAL_CHAR = re.compile(r"[^A-Za-z0-9\-._~%]")
+_NOT_CANONICAL_QS_CHAR = re.compile(r"[^A-Za-z0-9\-._~%=&]")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-F]{2})")
+_ESCAPED_UNRESERVED = re.compile(r"%(?:2[DE]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])")
+
+
+def _is_canonical(text: str, chars: re.Pattern) -> bool:
+    if chars.search(text):
+        return False
+    return "%" not in text or not (_BAD_ESCAPE.search(text) or _ESCAPED_UNRESERVED.search(text))
 
 
 def _requote(component: str) -> str:
     """Percent-decode a raw query component, then encode it as SigV4 wants (RFC 3986:
     everything but unreserved characters, upper-case hex)."""
-    if _UNRESERVED.fullmatch(component):
+    if _is_canonical(component, _NOT_CANONICAL_CHAR):
         return component
     return quote(unquote_to_bytes(component), safe="~")
 
@@ -602,6 +615,18 @@ def _requote_plus(component: str) -> str:
 def _canonical_query(qs: str, presigned: bool, encode=_requote) -> str:
     if not qs:
         return ""
+    if encode is _requote and _is_canonical(qs, _NOT_CANONICAL_QS_CHAR):
+        # Already encoded the canonical way (what SDKs send): only sort it.
+        pairs = []
+        for piece in qs.split("&"):
+            key, _, value = piece.partition("=")
+            if "=" in value:  # a raw '=' inside a value must be re-encoded: slow path
+                break
+            if piece and not (presigned and key == "X-Amz-Signature"):
+                pairs.append((key, value))
+        else:
+            pairs.sort()
+            return "&".join([f"{k}={v}" for k, v in pairs])
     pairs = []
     for piece in qs.split("&"):
         if not piece:
@@ -699,7 +724,7 @@ def _string_to_sign(creds: Credentials, canonical_request: str) -> str:
 
 
 def _sign(key: bytes, string_to_sign: str) -> str:
-    return hmac.new(key, string_to_sign.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, string_to_sign.encode("utf-8", "surrogateescape"), "sha256").hex()
 
 
 # --------------------------------------------------------------------------- verification
@@ -759,26 +784,25 @@ def verify(
 
     # The documented canonical form first; the alternatives (other clients' encodings of the
     # same path and query) are computed only after a mismatch, so they cost nothing normally.
-    primary_uri = (raw_path or "/") if family == S3 else _uri_double_encoded(raw_path)
-    primary_query = _canonical_query(raw_query_string, creds.presigned)
-    first = None
-    tried: set[str] = set()
-    for uri, query in _attempts(primary_uri, primary_query, raw_path, raw_query_string,
-                                family, creds.presigned):
+    uri = (raw_path or "/") if family == S3 else _uri_double_encoded(raw_path)
+    query = _canonical_query(raw_query_string, creds.presigned)
+    canonical = f"{method}\n{uri}\n{query}\n{headers_block}\n{signed_line}\n{payload}"
+    sts = _string_to_sign(creds, canonical)
+    if hmac.compare_digest(_sign(key, sts), provided):
+        return
+    first = (canonical, sts)
+    tried = {canonical}
+    for uri, query in _alternatives(uri, query, raw_path, raw_query_string, family,
+                                    creds.presigned):
         canonical = f"{method}\n{uri}\n{query}\n{headers_block}\n{signed_line}\n{payload}"
-        if canonical in tried:
-            continue
-        tried.add(canonical)
-        sts = _string_to_sign(creds, canonical)
-        if hmac.compare_digest(_sign(key, sts), provided):
-            return
-        if first is None:
-            first = (canonical, sts)
+        if canonical not in tried:
+            tried.add(canonical)
+            if hmac.compare_digest(_sign(key, _string_to_sign(creds, canonical)), provided):
+                return
     raise _signature_mismatch(creds, family, *first)
 
 
-def _attempts(primary_uri, primary_query, raw_path, qs, family, presigned):
-    yield primary_uri, primary_query
+def _alternatives(primary_uri, primary_query, raw_path, qs, family, presigned):
     queries = [
         primary_query,
         _canonical_query_raw(qs, presigned),
@@ -920,18 +944,27 @@ def _verify_v2(creds, secret_key, method, raw_path, qs, headers, now, bucket) ->
         dates = [headers.get("date", "")]
         if "x-amz-date" in headers:
             dates.append("")
-    amz_block = "".join(f"{k}:{' '.join(amz[k].split())}\n" for k in sorted(amz))
+    names = sorted(amz)
+    # SigV2 trims values and unfolds folded lines; botocore leaves inner runs of spaces
+    # alone, some clients collapse them: accept both.
+    amz_blocks = dict.fromkeys(
+        (
+            "".join(f"{k}:{_unfold(amz[k])}\n" for k in names),
+            "".join(f"{k}:{' '.join(amz[k].split())}\n" for k in names),
+        )
+    )
     resource = _v2_canonical_resource(raw_path, qs, bucket)
     md5 = headers.get("content-md5", "") or _query_value(qs, "content-md5") or ""
     ctype = headers.get("content-type", "") or _query_value(qs, "content-type") or ""
     provided = creds.signature
     first = None
-    for date in dict.fromkeys(dates):
-        sts = f"{method.upper()}\n{md5.strip()}\n{ctype.strip()}\n{date}\n{amz_block}{resource}"
-        digest = hmac.digest(secret_key.encode(), sts.encode("utf-8", "surrogateescape"), "sha1")
-        if hmac.compare_digest(base64.b64encode(digest).decode(), provided):
-            return
-        first = first or sts
+    for amz_block in amz_blocks:
+        for date in dict.fromkeys(dates):
+            sts = f"{method.upper()}\n{md5.strip()}\n{ctype.strip()}\n{date}\n{amz_block}{resource}"
+            digest = hmac.digest(secret_key.encode(), sts.encode("utf-8", "surrogateescape"), "sha1")
+            if hmac.compare_digest(base64.b64encode(digest).decode(), provided):
+                return
+            first = first or sts
     raise ServiceError(
         "SignatureDoesNotMatch", _S3_MISMATCH_MESSAGE, 403,
         AWSAccessKeyId=creds.access_key,
@@ -939,6 +972,13 @@ def _verify_v2(creds, secret_key, method, raw_path, qs, headers, now, bucket) ->
         SignatureProvided=provided,
         StringToSignBytes=_hex_bytes(first),
     )
+
+
+def _unfold(value: str) -> str:
+    value = value.strip()
+    if "\n" in value:
+        value = re.sub(r"\s*\r?\n\s*", " ", value)
+    return value
 
 
 def _v2_epoch(headers: dict[str, str]) -> float | None:

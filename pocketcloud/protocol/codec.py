@@ -67,20 +67,22 @@ _VALIDATION_CODE = {
     "rest-xml": "InvalidArgument",
     "smithy-rpc-v2-cbor": "ValidationException",
 }
-_MISSING_CODE = {"ec2": "MissingParameter"}
-# Services whose validation errors carry their own code.
-_SERVICE_VALIDATION_CODE = {
-    "sqs": "MissingParameter",
-    "lambda": "InvalidParameterValueException",
-    "apigateway": "BadRequestException",
-    "apigatewayv2": "BadRequestException",
-    "route53": "InvalidInput",
-    "sts": "MissingParameter",
-    "ecs": "InvalidParameterException",
-    "cloudtrail": "InvalidParameterException",
-    "storagegateway": "InvalidGatewayRequestException",
-    "efs": "BadRequest",
-    "shield": "InvalidParameterException",
+# (code for a missing required member, code for any other violation) where a service differs.
+_SERVICE_CODES = {
+    "ec2": ("MissingParameter", "InvalidParameterValue"),
+    "sts": ("MissingParameter", "ValidationError"),
+    "sqs": ("MissingParameter", "InvalidParameterValue"),
+    "lambda": ("InvalidParameterValueException", "InvalidParameterValueException"),
+    "apigateway": ("BadRequestException", "BadRequestException"),
+    "apigatewayv2": ("BadRequestException", "BadRequestException"),
+    "route53": ("InvalidInput", "InvalidInput"),
+    "cloudfront": ("InvalidArgument", "InvalidArgument"),
+    "s3": ("MalformedXML", "InvalidArgument"),
+    "ecs": ("InvalidParameterException", "InvalidParameterException"),
+    "cloudtrail": ("InvalidParameterException", "InvalidParameterException"),
+    "storagegateway": ("InvalidGatewayRequestException", "InvalidGatewayRequestException"),
+    "efs": ("BadRequest", "BadRequest"),
+    "shield": ("InvalidParameterException", "InvalidParameterException"),
 }
 
 _validator = None
@@ -99,12 +101,9 @@ def validate_input(operation_model, protocol: str, params: dict) -> None:
     if not report.has_errors():
         return
     errors = report._errors  # (kind, name, details); the public API only offers the text
-    kind = errors[0][0]
+    missing = errors[0][0] == "missing required field"
     service = operation_model.service_model.service_name
-    if kind == "missing required field" and protocol in _MISSING_CODE:
-        code = _MISSING_CODE[protocol]
-    else:
-        code = _SERVICE_VALIDATION_CODE.get(service, _VALIDATION_CODE[protocol])
+    codes = _SERVICE_CODES.get(service)
+    code = (codes[0] if missing else codes[1]) if codes else _VALIDATION_CODE[protocol]
     message = report.generate_report().replace("\n", " ").strip()
-    status = 404 if code == "NotFoundException" else 400
-    raise ServiceError(code, message, status)
+    raise ServiceError(code, message, 400)

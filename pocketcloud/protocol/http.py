@@ -21,6 +21,11 @@ class BodyStream:
         self._done = False
         self.length = length  # declared decoded length when known
 
+    @property
+    def exhausted(self) -> bool:
+        """True once the whole body has been read from the client."""
+        return self._done and not self._buffer
+
     def __aiter__(self):
         return self._chunks()
 

@@ -25,7 +25,7 @@ SERVICES: tuple[str, ...] = (
     "lambda", "redshift", "apigateway", "apigatewayv2", "events",
 )
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 5
 
 
 def _botocore_version() -> str:
@@ -67,15 +67,31 @@ def protocols_of(metadata: dict) -> list[str]:
     return list(metadata.get("protocols") or [metadata["protocol"]])
 
 
+def _required_members(op: dict, shapes: dict, location: str) -> list[str]:
+    """Wire names of the required header (lower-case) or querystring members: S3 tells
+    operations that share a method and URI apart by them (CopyObject is PutObject with
+    x-amz-copy-source, UploadPart is PutObject with partNumber and uploadId)."""
+    shape = shapes.get(op.get("input", {}).get("shape", ""), {})
+    out = []
+    for name in shape.get("required", []):
+        member = shape.get("members", {}).get(name, {})
+        if member.get("location") == location:
+            wire = member.get("locationName", name)
+            out.append(wire.lower() if location == "header" else wire)
+    return out
+
+
 def _build_index() -> dict[str, Any]:
     services: dict[str, Any] = {}
     for name in SERVICES:
         data = _loader().load_service_model(name, "service-2")
         md = data["metadata"]
+        shapes = data["shapes"]
         ops = {}
         for op_name, op in data["operations"].items():
             http = op.get("http", {})
-            ops[op_name] = [http.get("method", "POST"), http.get("requestUri", "/")]
+            ops[op_name] = [http.get("method", "POST"), http.get("requestUri", "/"),
+                            _required_members(op, shapes, "header"), _required_members(op, shapes, "querystring")]
         services[name] = {
             "protocols": protocols_of(md),
             "targetPrefix": md.get("targetPrefix"),

@@ -42,6 +42,7 @@ import math
 import random
 import string
 import struct
+from collections import Counter
 
 MAX_DEPTH = 5
 
@@ -96,6 +97,9 @@ class ValueGenerator:
         self.non_empty_structures = form
         self.non_empty_maps = form
         self.non_empty_lists = direction == "input" and protocol == "ec2"
+        self.xml_input = direction == "input" and protocol == "rest-xml"
+        # Values travel as XML: rest-xml both ways, query/ec2 responses.
+        self.xml = protocol == "rest-xml" or (direction == "output" and protocol in ("query", "ec2"))
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -113,14 +117,14 @@ class ValueGenerator:
                 del out[name]
         return out
 
-    def value(self, shape, mode: str, ctx: Context = BODY, depth: int = 0):
+    def value(self, shape, mode: str, ctx: Context = BODY, depth: int = 0, required=False):
         kind = shape.type_name
         if kind == "structure":
             if shape.is_document_type:
                 return self._document(depth)
             return self._structure(shape, mode, depth)
         if kind == "list":
-            return self._list(shape, mode, ctx, depth)
+            return self._list(shape, mode, ctx, depth, required)
         if kind == "map":
             return self._map(shape, mode, depth)
         if kind == "string":
@@ -180,7 +184,7 @@ class ValueGenerator:
             if not members:
                 return {}
             name = self.rng.choice(sorted(members))
-            return {name: self._member(name, members[name], mode, depth, ctx_for)}
+            return {name: self._member(name, members[name], mode, depth, ctx_for, True)}
         required = set(shape.required_members)
         chosen = []
         for name in members:
@@ -192,9 +196,21 @@ class ValueGenerator:
                 chosen.append(name)
         if not chosen and members and self.non_empty_structures:
             chosen.append(self.rng.choice(sorted(members)))
-        return {name: self._member(name, members[name], mode, depth, ctx_for) for name in chosen}
+        if ctx_for is not None and self.direction == "input":
+            # Content-Length is the transport's: botocore lets an explicit value override the
+            # real body length, which no HTTP server could then read correctly.
+            chosen = [n for n in chosen if n in required or members[n].serialization.get(
+                "name", "").lower() != "content-length" or members[n].serialization.get("location") != "header"]
+        if self.xml:
+            # Two members that serialize to the same XML element name (S3's deprecated
+            # CloudFunctionConfiguration.Event next to the flattened Events list) cannot both
+            # be told apart on the wire: leave such members out unless required.
+            names = Counter(_xml_name(n, m) for n, m in members.items())
+            chosen = [n for n in chosen if n in required or names[_xml_name(n, members[n])] == 1]
+        return {name: self._member(name, members[name], mode, depth, ctx_for, name in required)
+                for name in chosen}
 
-    def _member(self, name, member, mode, depth, ctx_for):
+    def _member(self, name, member, mode, depth, ctx_for, required):
         ctx = ctx_for(name, member) if ctx_for else BODY
         if ctx.location == "statusCode":
             return self.rng.choice((200, 201, 202))
@@ -202,7 +218,7 @@ class ValueGenerator:
             return self._header_map(member, mode)
         if ctx.location == "querystring" and member.type_name == "map":
             return self._query_map(member, mode, ctx)
-        return self.value(member, mode, ctx, depth + 1)
+        return self.value(member, mode, ctx, depth + 1, required)
 
     # --- containers -----------------------------------------------------------------------
 
@@ -219,9 +235,13 @@ class ValueGenerator:
             n = self.rng.randint(lo, max(lo, 3))
         return min(n, hi)
 
-    def _list(self, shape, mode, ctx, depth):
-        in_header = ctx.location == "header"
-        n = self._size(shape, mode, depth, self.non_empty_lists or in_header)
+    def _list(self, shape, mode, ctx, depth, required=False):
+        # Lists the wire cannot carry empty: header lists (no header is sent), and, when the
+        # member is required, query-string lists and flattened XML lists (nothing is sent).
+        invisible_empty = ctx.location in ("header", "querystring") or (
+            self.xml_input and shape.serialization.get("flattened"))
+        n = self._size(shape, mode, depth,
+                       self.non_empty_lists or ctx.location == "header" or (required and invisible_empty))
         item_ctx = Context(ctx.location, ctx.greedy, ctx.host_label, True, ctx.reserved_query)
         return [self.value(shape.member, mode, item_ctx, depth + 1) for _ in range(n)]
 
@@ -358,6 +378,14 @@ class ValueGenerator:
                 for i in range(self.rng.randint(0, 3))
             }
         return scalar()
+
+
+def _xml_name(name, member) -> str:
+    if member.serialization.get("location"):
+        return "@" + name  # not an element: headers, URI, query string
+    if member.type_name == "list" and member.serialization.get("flattened"):
+        return member.member.serialization.get("name") or member.serialization.get("name", name)
+    return member.serialization.get("name", name)
 
 
 def _labels(uri: str):

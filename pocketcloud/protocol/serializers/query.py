@@ -57,15 +57,15 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     )
 
 
-def error_document(service_model, error: ServiceError, info, request_id: str, root: str = "ErrorResponse") -> bytes:
+def error_document(error: ServiceError, info, request_id: str, namespace, flavor=_xml.QUERY) -> bytes:
     """<ErrorResponse> as query services (and Route 53 / CloudFront) send it."""
-    ns = _xml.namespace_attr(service_model.metadata.get("xmlNamespace"))
     out = [
-        f"{_xml.XML_DECLARATION}<{root}{ns}><Error><Type>{_errors.fault_name(info.sender_fault)}</Type>"
+        f"{_xml.XML_DECLARATION}<ErrorResponse{_xml.namespace_attr(namespace)}><Error>"
+        f"<Type>{_errors.fault_name(info.sender_fault)}</Type>"
         f"<Code>{_xml.escape(info.wire_code)}</Code><Message>{_xml.escape(error.message)}</Message>"
     ]
-    write_error_members(out, error, info)
-    out.append(f"</Error><RequestId>{_xml.escape(request_id)}</RequestId></{root}>")
+    write_error_members(out, error, info, flavor)
+    out.append(f"</Error><RequestId>{_xml.escape(request_id)}</RequestId></ErrorResponse>")
     return "".join(out).encode("utf-8")
 
 
@@ -90,4 +90,5 @@ def serialize_error(service_model, operation_model, error: ServiceError, request
     info = _errors.resolve(service_model, error)
     headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
     headers.extend(_errors.extra_headers(error))
-    return HttpResponse(info.status, headers, error_document(service_model, error, info, request_id))
+    body = error_document(error, info, request_id, service_model.metadata.get("xmlNamespace"))
+    return HttpResponse(info.status, headers, body)

@@ -1,0 +1,197 @@
+"""HTTP bindings shared by rest-json and rest-xml: status code, headers, payload, streaming.
+
+A RestPlan, compiled once per output (or error) shape, says where each member goes:
+  - statusCode member      -> the HTTP status (else the operation's http.responseCode, or 200)
+  - header members         -> one header each (timestamps as HTTP-date unless timestampFormat
+                              says otherwise, lists comma-joined, jsonvalue strings as base64
+                              JSON, blobs base64, booleans true/false)
+  - headers (prefix) maps  -> one header per entry, the map key appended to the prefix
+  - the payload member     -> the whole body (structure: serialized by the protocol; blob or
+                              string: raw, streamed when the provider gives a stream)
+  - everything else        -> the protocol's body document
+"""
+
+from __future__ import annotations
+
+import json
+
+from ._values import (
+    base64_text,
+    bool_text,
+    float_text,
+    int_text,
+    timestamp_text_formatter,
+    to_bytes,
+)
+
+CHUNK_SIZE = 64 * 1024
+_NO_BODY_STATUS = frozenset((204, 304))
+
+
+def _header_formatter(shape):
+    kind = shape.type_name
+    if kind == "list":
+        item = _header_formatter(shape.member)
+
+        def join(value):
+            return ",".join(item(x) for x in value if x is not None)
+
+        return join
+    if kind == "timestamp":
+        return timestamp_text_formatter(shape.serialization.get("timestampFormat"), "rfc822")
+    if kind in ("integer", "long", "short", "byte"):
+        return int_text
+    if kind == "boolean":
+        return bool_text
+    if kind in ("float", "double"):
+        return float_text
+    if kind == "blob":
+        return base64_text
+    if shape.serialization.get("jsonvalue"):
+        return _json_header
+    return _header_text
+
+
+def _json_header(value) -> str:
+    return base64_text(json.dumps(value, separators=(",", ":")).encode("utf-8"))
+
+
+def _header_text(value) -> str:
+    text = value if type(value) is str else str(value)
+    if "\n" in text or "\r" in text:  # a header value cannot carry a line break
+        text = text.replace("\r", " ").replace("\n", " ")
+    return text
+
+
+class RestPlan:
+    __slots__ = (
+        "status",
+        "status_member",
+        "headers",
+        "header_maps",
+        "content_type_member",
+        "payload",
+        "payload_shape",
+        "payload_kind",
+        "has_body_members",
+        "is_head",
+    )
+
+    def __init__(self, shape, status: int = 200, method: str | None = None):
+        self.status = status
+        self.status_member = None
+        self.headers: list[tuple[str, str, object]] = []  # (member, header name, formatter)
+        self.header_maps: list[tuple[str, str]] = []  # (member, header prefix)
+        self.content_type_member = None
+        self.payload = None
+        self.payload_shape = None
+        self.payload_kind = None
+        self.has_body_members = False
+        self.is_head = method == "HEAD"
+        if shape is None:
+            return
+        for name, member in shape.members.items():
+            ser = member.serialization
+            location = ser.get("location")
+            if location == "statusCode":
+                self.status_member = name
+            elif location == "header":
+                header = ser.get("name", name)
+                self.headers.append((name, header, _header_formatter(member)))
+                if header.lower() == "content-type":
+                    self.content_type_member = name
+            elif location == "headers":
+                self.header_maps.append((name, ser.get("name", "")))
+            elif location is None:
+                self.has_body_members = True
+        payload = shape.serialization.get("payload")
+        if payload is not None:
+            self.payload = payload
+            self.payload_shape = member = shape.members[payload]
+            if member.serialization.get("eventstream"):
+                self.payload_kind = "eventstream"
+            else:
+                self.payload_kind = member.type_name
+
+    def bind(self, result: dict, headers: list) -> int:
+        """Append the header-bound members to `headers`; return the HTTP status."""
+        for name, header, fmt in self.headers:
+            value = result.get(name)
+            if value is not None:
+                headers.append((header, fmt(value)))
+        for name, prefix in self.header_maps:
+            entries = result.get(name)
+            if entries:
+                for key, value in entries.items():
+                    if value is not None:
+                        headers.append((prefix + key, _header_text(value)))
+        if self.status_member is not None:
+            value = result.get(self.status_member)
+            if value is not None:
+                return int(value)
+        return self.status
+
+    def allows_body(self, status: int) -> bool:
+        return not self.is_head and status not in _NO_BODY_STATUS
+
+    def sets_content_type(self, result: dict) -> bool:
+        return self.content_type_member is not None and result.get(self.content_type_member) is not None
+
+
+_plans: dict = {}
+
+
+def operation_plan(operation_model) -> RestPlan:
+    plan = _plans.get(operation_model)
+    if plan is None:
+        http = operation_model.http
+        plan = _plans[operation_model] = RestPlan(
+            operation_model.output_shape, http.get("responseCode") or 200, http.get("method")
+        )
+    return plan
+
+
+_error_plans: dict[int, tuple] = {}
+
+
+def error_plan(shape) -> RestPlan:
+    entry = _error_plans.get(id(shape._shape_model))
+    if entry is None:
+        # The model dict is kept with the plan so that its id stays unique.
+        entry = _error_plans[id(shape._shape_model)] = (shape._shape_model, RestPlan(shape))
+    return entry[1]
+
+
+def is_head(operation_model) -> bool:
+    return operation_model is not None and operation_model.http.get("method") == "HEAD"
+
+
+def raw_body(value):
+    """A blob/string payload as HttpResponse.body, without reading a stream into memory."""
+    if value is None:
+        return b""
+    if type(value) is bytes:
+        return value
+    if isinstance(value, (str, bytearray, memoryview)):
+        return to_bytes(value)
+    if hasattr(value, "__aiter__"):
+        return value
+    if hasattr(value, "read"):
+        return file_chunks(value)
+    if hasattr(value, "__iter__"):
+        return value
+    raise TypeError(f"cannot stream a {type(value).__name__}")
+
+
+def file_chunks(fileobj, size: int = CHUNK_SIZE):
+    """Read a file-like object in chunks (closing it at the end) instead of whole."""
+    try:
+        while True:
+            chunk = fileobj.read(size)
+            if not chunk:
+                break
+            yield chunk
+    finally:
+        close = getattr(fileobj, "close", None)
+        if close is not None:
+            close()

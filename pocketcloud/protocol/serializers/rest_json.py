@@ -1,0 +1,89 @@
+"""The restJson1 protocol's responses (Lambda, EFS, API Gateway v1 and v2).
+
+Status, headers and payload follow the REST bindings (see _rest); the remaining members form
+a JSON document. Errors carry their code in the x-amzn-ErrorType header and a JSON body
+{"message": ..., modelled members}; the status comes from the error shape's
+error.httpStatusCode when the provider left the default.
+"""
+
+from __future__ import annotations
+
+from ..errors import ServiceError
+from ..http import HttpResponse
+from . import _errors, _eventstream, _json, _rest
+from .json_rpc import error_body
+
+CONTENT_TYPE = "application/json"
+
+
+class _OperationPlan:
+    __slots__ = ("rest", "convert", "events")
+
+    def __init__(self, operation_model):
+        shape = operation_model.output_shape
+        self.rest = rest = _rest.operation_plan(operation_model)
+        self.convert = None
+        self.events = None
+        if rest.payload_kind == "eventstream":
+            self.events = _eventstream.EventEncoder(rest.payload_shape, _event_payload, CONTENT_TYPE)
+        elif rest.payload_kind is not None:
+            self.convert = _json.converter(rest.payload_shape, _json.JSON)
+        elif rest.has_body_members:
+            self.convert = _json.struct_plan(shape, _json.JSON).convert
+
+
+def _event_payload(shape, value, _root_name) -> bytes:
+    return _json.dumps(_json.struct_plan(shape, _json.JSON).convert(value))
+
+
+_plans: dict = {}
+
+
+def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
+    plan = _plans.get(operation_model)
+    if plan is None:
+        plan = _plans[operation_model] = _OperationPlan(operation_model)
+    rest = plan.rest
+    headers: list = []
+    status = rest.bind(result, headers) if result else rest.status
+    kind = rest.payload_kind
+    content_type = None
+    if kind is None:
+        if plan.convert is not None:
+            body = _json.dumps(plan.convert(result) if result else {})
+            content_type = CONTENT_TYPE
+        else:
+            body = b""
+    else:
+        value = result.get(rest.payload) if result else None
+        if kind == "blob":
+            body, content_type = _rest.raw_body(value), "application/octet-stream"
+        elif kind == "string":
+            body, content_type = _rest.raw_body(value), "text/plain"
+        elif kind == "eventstream":
+            body, content_type = plan.events.body(value), _eventstream.CONTENT_TYPE
+        elif value is None:
+            body = b""
+        else:
+            body = _json.dumps(value if plan.convert is None else plan.convert(value))
+            content_type = CONTENT_TYPE
+    if not rest.allows_body(status):
+        body, content_type = b"", None
+    if content_type is not None and not rest.sets_content_type(result):
+        headers.append(("Content-Type", content_type))
+    headers.append(("x-amzn-RequestId", request_id))
+    return HttpResponse(status, headers, body)
+
+
+def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
+    info = _errors.resolve(service_model, error)
+    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", info.shape_name)]
+    if info.shape is not None and error.fields:
+        _rest.error_plan(info.shape).bind(error.fields, headers)
+    headers.extend(_errors.extra_headers(error))
+    if _rest.is_head(operation_model):
+        return HttpResponse(info.status, headers, b"")
+    body = error_body(error, info)
+    del body["__type"]  # restJson1 names the error in the x-amzn-ErrorType header
+    headers.append(("Content-Type", CONTENT_TYPE))
+    return HttpResponse(info.status, headers, _json.dumps(body))

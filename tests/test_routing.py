@@ -1,0 +1,111 @@
+"""Service and operation detection: signing name, X-Amz-Target, Action/Version, REST templates,
+the Smithy RPC v2 path, and S3 by path and Host for unsigned requests."""
+
+import cbor2
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from test_protocol_errors import signed
+
+
+def operation_named(response_text: str) -> str:
+    """The operation a NotImplemented answer names."""
+    marker = "The operation "
+    start = response_text.index(marker) + len(marker)
+    return response_text[start:].split(" ", 1)[0]
+
+
+@pytest.mark.parametrize("method,path,query,host,operation", [
+    ("GET", "/", "", None, "ListBuckets"),
+    ("GET", "/bkt", "", None, "ListObjects"),
+    ("GET", "/bkt/", "list-type=2", None, "ListObjectsV2"),
+    ("GET", "/bkt/some/key.txt", "", None, "GetObject"),
+    ("HEAD", "/bkt/some/key.txt", "", None, None),
+    ("PUT", "/bkt/a%20b/c", "partNumber=1&uploadId=x", None, "UploadPart"),
+    ("POST", "/bkt/k", "uploads", None, "CreateMultipartUpload"),
+    ("POST", "/bkt", "delete", None, "DeleteObjects"),
+    ("GET", "/bkt", "versioning", None, "GetBucketVersioning"),
+    ("GET", "/", "", "bkt.s3.amazonaws.com", "ListObjects"),
+    ("GET", "/photo.jpg", "", "bkt.s3.us-west-2.amazonaws.com", "GetObject"),
+    ("GET", "/photo.jpg", "", "my.dotted.bucket.s3.localhost.localstack.cloud:4566", "GetObject"),
+    ("GET", "/photo.jpg", "", "bkt.localhost:4566", "GetObject"),
+    ("GET", "/", "tagging", "bkt.s3.amazonaws.com", "GetBucketTagging"),
+])
+def test_unsigned_s3_requests_route_by_path_and_host(server, method, path, query, host, operation):
+    headers = {"Host": host} if host else {}
+    body = None
+    if operation == "DeleteObjects":
+        body = b"<Delete><Object><Key>a</Key></Object></Delete>"
+    r = requests.request(method, server.endpoint + path + ("?" + query if query else ""), headers=headers,
+                         data=body)
+    assert r.status_code == 501
+    if operation is None:  # HEAD: status only
+        return
+    assert "<Code>NotImplemented</Code>" in r.text
+    assert operation_named(r.text) == operation
+
+
+def test_boto3_s3_operations_route(server):
+    s3 = server.client("s3")
+    for call, kwargs, operation in (
+        ("list_objects_v2", {"Bucket": "bkt"}, "ListObjectsV2"),
+        ("put_object", {"Bucket": "bkt", "Key": "dir/a b+c", "Body": b"hello"}, "PutObject"),
+        ("create_multipart_upload", {"Bucket": "bkt", "Key": "k"}, "CreateMultipartUpload"),
+        ("get_bucket_location", {"Bucket": "bkt"}, "GetBucketLocation"),
+    ):
+        with pytest.raises(ClientError) as exc:
+            getattr(s3, call)(**kwargs)
+        assert exc.value.response["Error"]["Code"] == "NotImplemented"
+        assert operation in exc.value.response["Error"]["Message"]
+
+
+def test_elb_and_elbv2_are_told_apart_by_version(server):
+    for service, expected in (("elb", "Elastic Load Balancing "), ("elbv2", "Elastic Load Balancing v2 ")):
+        with pytest.raises(ClientError) as exc:
+            server.client(service).describe_load_balancers()
+        assert f"service {expected}".rstrip() in exc.value.response["Error"]["Message"]
+        assert exc.value.response["Error"]["Message"].endswith("not implemented by pocketcloud yet.")
+
+
+def test_api_gateway_v1_and_v2_are_told_apart_by_path(server):
+    with pytest.raises(ClientError) as exc:
+        server.client("apigateway").get_rest_apis()
+    assert "GetRestApis" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
+        server.client("apigatewayv2").get_apis()
+    assert "GetApis" in exc.value.response["Error"]["Message"]
+
+
+def test_cloudwatch_answers_in_each_of_its_three_protocols(server):
+    cbor = requests.post(server.endpoint + "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+                         data=cbor2.dumps({}), headers={"smithy-protocol": "rpc-v2-cbor",
+                                                        "Content-Type": "application/cbor",
+                                                        "Accept": "application/cbor", **signed("monitoring")})
+    assert cbor.status_code == 501
+    assert cbor2.loads(cbor.content)["__type"].endswith("NotImplemented")
+    as_json = requests.post(server.endpoint, data="{}", headers={
+        "X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics",
+        "Content-Type": "application/x-amz-json-1.0", **signed("monitoring")})
+    assert as_json.status_code == 501
+    assert as_json.json()["__type"].endswith("NotImplemented")
+    as_query = requests.post(server.endpoint, data={"Action": "ListMetrics", "Version": "2010-08-01"},
+                             headers=signed("monitoring"))
+    assert as_query.status_code == 501
+    assert "<Code>NotImplemented</Code>" in as_query.text
+
+
+def test_unsigned_query_request_routes_by_action_and_version(server):
+    # AssumeRoleWithWebIdentity is called without credentials in AWS
+    r = requests.post(server.endpoint, data={"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15",
+                                             "RoleArn": "arn:aws:iam::000000000000:role/r" + "x" * 20,
+                                             "RoleSessionName": "session", "WebIdentityToken": "t" * 10})
+    assert r.status_code == 501
+    assert operation_named(r.text) == "AssumeRoleWithWebIdentity"
+
+
+def test_signing_name_of_a_service_we_do_not_serve(server):
+    r = requests.post(server.endpoint, data="{}", headers={
+        "Content-Type": "application/x-amz-json-1.0", **signed("dynamodb")})
+    assert r.status_code == 501
+    assert "dynamodb" in r.text

@@ -1,0 +1,118 @@
+"""SigV4: credentials from the Authorization header and presigned URLs; verification with
+--enforce-signatures; presigned expiry always."""
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import Server
+
+
+def code_of(exc) -> tuple[str, int]:
+    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_correct_signatures_pass_in_every_protocol(strict_server):
+    assert strict_server.client("sts").get_caller_identity()["Account"] == "000000000000"
+    assert strict_server.client("sts", key="123456789012").get_caller_identity()["Account"] == "123456789012"
+    assert strict_server.client("ec2", region="ap-northeast-2").describe_availability_zones()["AvailabilityZones"]
+    # signed correctly but not implemented: the signature check passed
+    for service, call in (("s3", "list_buckets"), ("kms", "list_keys"), ("lambda", "list_functions"),
+                          ("cloudwatch", "list_metrics")):
+        with pytest.raises(ClientError) as exc:
+            getattr(strict_server.client(service), call)()
+        assert code_of(exc) == ("NotImplemented", 501)
+
+
+@pytest.mark.parametrize("service,call,expected", [
+    ("sts", "get_caller_identity", ("SignatureDoesNotMatch", 403)),
+    ("ec2", "describe_regions", ("AuthFailure", 401)),
+    ("kms", "list_keys", ("InvalidSignatureException", 400)),
+    ("s3", "list_buckets", ("SignatureDoesNotMatch", 403)),
+    ("lambda", "list_functions", ("InvalidSignatureException", 403)),
+])
+def test_wrong_secret_is_rejected(strict_server, service, call, expected):
+    client = strict_server.client(service, secret="not-the-secret")
+    with pytest.raises(ClientError) as exc:
+        getattr(client, call)()
+    assert code_of(exc) == expected
+
+
+def test_unknown_access_key_is_rejected(strict_server):
+    with pytest.raises(ClientError) as exc:
+        strict_server.client("sts", key="AKIAUNKNOWNKEY000000").get_caller_identity()
+    assert code_of(exc) == ("InvalidClientTokenId", 403)
+    with pytest.raises(ClientError) as exc:
+        strict_server.client("s3", key="AKIAUNKNOWNKEY000000").list_buckets()
+    assert code_of(exc) == ("InvalidAccessKeyId", 403)
+
+
+def test_unsigned_request_is_rejected_when_enforcing(strict_server):
+    r = requests.post(strict_server.endpoint, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+    assert r.status_code == 403
+    assert "<Code>MissingAuthenticationToken</Code>" in r.text
+
+
+def test_malformed_authorization_is_incomplete_signature(server):
+    r = requests.post(server.endpoint, data={"Action": "GetCallerIdentity", "Version": "2011-06-15"},
+                      headers={"Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sts/aws4_request",
+                               "X-Amz-Date": "20260101T000000Z"})
+    assert r.status_code == 400
+    assert "<Code>IncompleteSignature</Code>" in r.text
+
+
+def test_fifteen_minute_skew_rule():
+    srv = Server("--enforce-signatures").start()
+    try:
+        ec2, sts = srv.client("ec2"), srv.client("sts")
+        ec2.describe_regions()
+        srv.admin("/_pocketcloud/clock", {"advance": "14m"})
+        ec2.describe_regions()  # 14 minutes of skew is still inside the window
+        srv.admin("/_pocketcloud/clock", {"advance": "2m"})
+        with pytest.raises(ClientError) as exc:
+            ec2.describe_regions()
+        assert code_of(exc) == ("RequestExpired", 400)
+        with pytest.raises(ClientError) as exc:
+            sts.get_caller_identity()
+        assert code_of(exc)[1] == 403
+        assert "expired" in exc.value.response["Error"]["Message"].lower()
+    finally:
+        srv.stop()
+
+
+def test_presigned_urls_are_checked_for_expiry_even_without_enforcement():
+    srv = Server().start()
+    try:
+        s3 = srv.client("s3")
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": "bkt", "Key": "k"}, ExpiresIn=60)
+        fresh = requests.get(url)
+        assert "AccessDenied" not in fresh.text  # not expired: it reaches S3 itself
+        srv.admin("/_pocketcloud/clock", {"advance": "2m"})
+        expired = requests.get(url)
+        assert expired.status_code == 403
+        assert "<Code>AccessDenied</Code>" in expired.text
+        assert "Request has expired" in expired.text
+    finally:
+        srv.stop()
+
+
+def test_presigned_sts_url_is_verified(strict_server):
+    url = strict_server.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=300, HttpMethod="GET")
+    ok = requests.get(url)
+    assert ok.status_code == 200
+    assert "<Account>000000000000</Account>" in ok.text
+    tampered = url[:-4] + ("0000" if not url.endswith("0000") else "1111")
+    bad = requests.get(tampered)
+    assert bad.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in bad.text
+
+
+def test_presigned_s3_url_with_wrong_secret_is_rejected(strict_server):
+    url = strict_server.client("s3", secret="wrong").generate_presigned_url(
+        "get_object", Params={"Bucket": "bkt", "Key": "a b/c"}, ExpiresIn=300)
+    r = requests.get(url)
+    assert r.status_code == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in r.text
+    good = strict_server.client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": "bkt", "Key": "a b/c"}, ExpiresIn=300)
+    assert "SignatureDoesNotMatch" not in requests.get(good).text
