@@ -258,10 +258,7 @@ class Gateway:
 
     def verify_signature(self, route: Route, request: HttpRequest, creds, secret, now) -> None:
         if secret is None:
-            if route.service == "s3":
-                raise ServiceError("InvalidAccessKeyId",
-                                   "The AWS Access Key Id you provided does not exist in our records.", 403)
-            raise ServiceError("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
+            raise sigv4.unknown_access_key(creds, route.service)
         payload_hash = None
         if sigv4.payload_hash_needed(creds, request.headers):
             payload_hash = hashlib.sha256(request.body).hexdigest()

@@ -76,9 +76,23 @@ _FAMILY_OF = {
     **{
         name: JSON
         for name in (
-            "logs", "kms", "ecs", "events", "cloudtrail", "storagegateway", "shield", "waf",
-            "waf-regional", "wafv2", "snowball", "dynamodb", "kinesis", "ssm",
-            "secretsmanager", "ecr", "states",
+            "logs",
+            "kms",
+            "ecs",
+            "events",
+            "cloudtrail",
+            "storagegateway",
+            "shield",
+            "waf",
+            "waf-regional",
+            "wafv2",
+            "snowball",
+            "dynamodb",
+            "kinesis",
+            "ssm",
+            "secretsmanager",
+            "ecr",
+            "states",
         )
     },
 }
@@ -162,12 +176,14 @@ def unknown_access_key(creds: "Credentials", service: str | None = None) -> Serv
         )
     status = 400 if family == JSON else 403
     return ServiceError(
-        "UnrecognizedClientException", "The security token included in the request is invalid.",
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
         status,
     )
 
 
 # --------------------------------------------------------------------------- credentials
+
 
 @dataclass(slots=True)
 class Credentials:
@@ -216,9 +232,7 @@ def parse_credentials(
         if auth.startswith("AWS ") and _family(service or "s3") == S3:
             return _parse_v2_header(auth, headers)
         return _parse_other_header(auth, headers, service)
-    if raw_query_string and (
-        "X-Amz-" in raw_query_string or "AWSAccessKeyId=" in raw_query_string
-    ):
+    if raw_query_string and ("X-Amz-" in raw_query_string or "AWSAccessKeyId=" in raw_query_string):
         return _parse_query(raw_query_string, service)
     return None
 
@@ -260,7 +274,9 @@ def _parse_v4_header(auth: str, headers: dict[str, str], service: str | None) ->
                     "SignedHeaders, and Signature."
                 )
             raise _s3_no_date()
-        raise _incomplete(family, _missing_parts_message(credential, signed, signature, amz_date, auth))
+        raise _incomplete(
+            family, _missing_parts_message(credential, signed, signature, amz_date, auth)
+        )
     if len(scope) != 5:
         if family == S3:
             raise _s3_header_malformed(
@@ -272,8 +288,18 @@ def _parse_v4_header(auth: str, headers: dict[str, str], service: str | None) ->
             error = ServiceError("AuthFailure", error.message, 401)
         raise error
     return Credentials(
-        scope[0], scope[1], scope[2], scope[3], signed.split(";"), signature, False, amz_date,
-        None, headers.get("x-amz-security-token"), 4, scope[4],
+        scope[0],
+        scope[1],
+        scope[2],
+        scope[3],
+        signed.split(";"),
+        signature,
+        False,
+        amz_date,
+        None,
+        headers.get("x-amz-security-token"),
+        4,
+        scope[4],
     )
 
 
@@ -314,8 +340,11 @@ def _parse_other_header(auth: str, headers: dict[str, str], service: str | None)
     family = _family(service)
     if family == S3:
         raise ServiceError(
-            "InvalidArgument", "Unsupported Authorization Type", 400,
-            ArgumentName="Authorization", ArgumentValue=auth,
+            "InvalidArgument",
+            "Unsupported Authorization Type",
+            400,
+            ArgumentName="Authorization",
+            ArgumentValue=auth,
         )
     # Other services parse "<scheme> k=v, k=v" whatever the scheme and complain about the
     # first piece that is not a pair, else about the missing parameters.
@@ -332,8 +361,11 @@ def _parse_other_header(auth: str, headers: dict[str, str], service: str | None)
     raise _incomplete(
         family,
         _missing_parts_message(
-            found.get("Credential"), found.get("SignedHeaders"), found.get("Signature"),
-            amz_date, auth,
+            found.get("Credential"),
+            found.get("SignedHeaders"),
+            found.get("Signature"),
+            amz_date,
+            auth,
         ),
     )
 
@@ -344,21 +376,38 @@ def _parse_v2_header(auth: str, headers: dict[str, str]) -> Credentials:
         raise ServiceError(
             "InvalidArgument",
             "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
-            400, ArgumentName="Authorization", ArgumentValue=auth,
+            400,
+            ArgumentName="Authorization",
+            ArgumentValue=auth,
         )
     date = headers.get("x-amz-date") or headers.get("date")
     if date is None:
         raise _s3_no_date()
     return Credentials(
-        access_key, "", None, "", [], signature, False, date, None,
-        headers.get("x-amz-security-token"), 2, "",
+        access_key,
+        "",
+        None,
+        "",
+        [],
+        signature,
+        False,
+        date,
+        None,
+        headers.get("x-amz-security-token"),
+        2,
+        "",
     )
 
 
 _V4_QUERY_KEYS = frozenset(
     (
-        "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
-        "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token",
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Expires",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Signature",
+        "X-Amz-Security-Token",
     )
 )
 _V2_QUERY_KEYS = frozenset(("AWSAccessKeyId", "Signature", "Expires", "x-amz-security-token"))
@@ -372,7 +421,9 @@ def _parse_query(qs: str, service: str | None) -> Credentials | None:
             params.setdefault(key, unquote(value) if "%" in value else value)
     if "X-Amz-Algorithm" in params or "X-Amz-Credential" in params or "X-Amz-Signature" in params:
         return _parse_v4_query(params, service)
-    if ("AWSAccessKeyId" in params) + ("Signature" in params) + ("Expires" in params) >= 2:
+    if ("AWSAccessKeyId" in params) + ("Signature" in params) + ("Expires" in params) >= 2 and (
+        "SignatureVersion=" not in qs  # the retired SigV2 of the query APIs, not S3's
+    ):
         return _parse_v2_query(params)
     return None
 
@@ -381,8 +432,13 @@ def _parse_v4_query(p: dict[str, str], service: str | None) -> Credentials:
     credential = p.get("X-Amz-Credential")
     scope = credential.split("/") if credential else None
     family = _family(scope[3] if scope and len(scope) == 5 else service)
-    required = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
-                "X-Amz-SignedHeaders")
+    required = (
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-Date",
+        "X-Amz-SignedHeaders",
+    )
     if family == S3:
         if any(k not in p for k in required) or "X-Amz-Expires" not in p:
             raise _s3_query_error(
@@ -413,9 +469,7 @@ def _parse_v4_query(p: dict[str, str], service: str | None) -> Credentials:
                 + ". Re-examine the query-string parameters.",
             )
         if p["X-Amz-Algorithm"] != ALGORITHM:
-            raise _incomplete(
-                family, f"Unsupported AWS 'algorithm': '{p['X-Amz-Algorithm']}'"
-            )
+            raise _incomplete(family, f"Unsupported AWS 'algorithm': '{p['X-Amz-Algorithm']}'")
         if len(scope) != 5:
             raise _incomplete(family, _five_elements_message(credential))
         try:
@@ -423,9 +477,18 @@ def _parse_v4_query(p: dict[str, str], service: str | None) -> Credentials:
         except ValueError:
             expires = None  # other services ignore X-Amz-Expires (see module docstring)
     return Credentials(
-        scope[0], scope[1], scope[2], scope[3], p["X-Amz-SignedHeaders"].split(";"),
-        p["X-Amz-Signature"], True, p["X-Amz-Date"], expires, p.get("X-Amz-Security-Token"),
-        4, scope[4],
+        scope[0],
+        scope[1],
+        scope[2],
+        scope[3],
+        p["X-Amz-SignedHeaders"].split(";"),
+        p["X-Amz-Signature"],
+        True,
+        p["X-Amz-Date"],
+        expires,
+        p.get("X-Amz-Security-Token"),
+        4,
+        scope[4],
     )
 
 
@@ -438,14 +501,27 @@ def _parse_v2_query(p: dict[str, str]) -> Credentials:
     try:
         expires = int(p["Expires"])
     except ValueError:
-        raise _s3_access_denied("Invalid date (should be seconds since epoch): " + p["Expires"]) from None
+        raise _s3_access_denied(
+            "Invalid date (should be seconds since epoch): " + p["Expires"]
+        ) from None
     return Credentials(
-        p["AWSAccessKeyId"], "", None, "", [], p["Signature"], True, None, expires,
-        p.get("x-amz-security-token"), 2, "",
+        p["AWSAccessKeyId"],
+        "",
+        None,
+        "",
+        [],
+        p["Signature"],
+        True,
+        None,
+        expires,
+        p.get("x-amz-security-token"),
+        2,
+        "",
     )
 
 
 # --------------------------------------------------------------------------- time
+
 
 def _iso_from_http_date(value: str) -> str | None:
     """An RFC 1123 Date header as the ISO 8601 basic timestamp SigV4 signs with."""
@@ -469,8 +545,14 @@ def _epoch_of_iso_basic(value: str) -> int | None:
     if len(value) != 16 or not _ISO_BASIC.fullmatch(value):
         return None
     try:
-        dt = datetime(int(value[0:4]), int(value[4:6]), int(value[6:8]),
-                      int(value[9:11]), int(value[11:13]), int(value[13:15]))
+        dt = datetime(
+            int(value[0:4]),
+            int(value[4:6]),
+            int(value[6:8]),
+            int(value[9:11]),
+            int(value[11:13]),
+            int(value[13:15]),
+        )
     except ValueError:
         return None
     return calendar.timegm(dt.timetuple())
@@ -513,7 +595,7 @@ def _skew_error(family: str, amz_date: str, signed_at: int, now: float) -> Servi
             f"Signature not yet current: {amz_date} is still later than "
             f"{_iso_basic(now + MAX_SKEW_SECONDS)} ({_iso_basic(now)} + 15 min.)"
         )
-    return _mismatch(QUERY if family == QUERY else family, message)
+    return _mismatch(family, message)
 
 
 def _bad_date_error(family: str, amz_date: str, presigned: bool) -> ServiceError:
@@ -530,7 +612,9 @@ def _bad_date_error(family: str, amz_date: str, presigned: bool) -> ServiceError
     )
 
 
-def check_presigned_expiry(creds: Credentials | None, now: datetime, service: str | None = None) -> None:
+def check_presigned_expiry(
+    creds: Credentials | None, now: datetime, service: str | None = None
+) -> None:
     """Reject an expired (or not yet valid) presigned URL. Done even when signatures are not
     enforced, because a URL's lifetime is part of what the user is testing."""
     if creds is None or not creds.presigned:
@@ -729,9 +813,20 @@ def _sign(key: bytes, string_to_sign: str) -> str:
 
 # --------------------------------------------------------------------------- verification
 
+
+def _declared_payload_hash(creds: Credentials, headers: dict[str, str]) -> str | None:
+    """The x-amz-content-sha256 header, which signers put in the canonical request in place
+    of the body's hash (a hex hash, UNSIGNED-PAYLOAD or a STREAMING-* mode). A presigned URL
+    was signed before that header existed, so there it counts only when it was signed."""
+    value = headers.get("x-amz-content-sha256")
+    if value is not None and creds.presigned and "x-amz-content-sha256" not in creds.signed_headers:
+        return None
+    return value
+
+
 def payload_hash_needed(creds: Credentials, headers: dict[str, str]) -> bool:
     """True when `verify` needs the SHA-256 hex of the body from the caller."""
-    if creds.version == 2 or "x-amz-content-sha256" in headers:
+    if creds.version == 2 or _declared_payload_hash(creds, headers) is not None:
         return False
     return not (creds.presigned and _family(creds.service) == S3)
 
@@ -755,24 +850,29 @@ def verify(
     `virtual_host_bucket` names the bucket of a virtual-hosted S3 request (SigV2 signs it).
     """
     if creds.version == 2:
-        _verify_v2(creds, secret_key, method, raw_path, raw_query_string, headers, now,
-                   virtual_host_bucket)
+        _verify_v2(
+            creds, secret_key, method, raw_path, raw_query_string, headers, now, virtual_host_bucket
+        )
         return
     family = _family(creds.service)
     now_s = _epoch(now)
     _check_scope_and_time(creds, family, now_s, now)
 
-    payload = headers.get("x-amz-content-sha256")
+    payload = _declared_payload_hash(creds, headers)
     if payload is None:
         if family == S3 and not creds.presigned:
             raise ServiceError(
-                "InvalidRequest", "Missing required header for this request: x-amz-content-sha256",
+                "InvalidRequest",
+                "Missing required header for this request: x-amz-content-sha256",
                 400,
             )
         if family == S3:
+            # A presigned URL cannot know its body: the query may name the hash mode.
             payload = _query_value(raw_query_string, "X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD
         elif payload_hash is None:
-            raise ValueError("verify() needs payload_hash for this request (see payload_hash_needed)")
+            raise ValueError(
+                "verify() needs payload_hash for this request (see payload_hash_needed)"
+            )
         else:
             payload = payload_hash
 
@@ -792,9 +892,10 @@ def verify(
         return
     first = (canonical, sts)
     tried = {canonical}
-    for uri, query in _alternatives(uri, query, raw_path, raw_query_string, family,
-                                    creds.presigned):
-        canonical = f"{method}\n{uri}\n{query}\n{headers_block}\n{signed_line}\n{payload}"
+    for alt_uri, alt_query in _alternatives(
+        uri, query, raw_path, raw_query_string, family, creds.presigned
+    ):
+        canonical = f"{method}\n{alt_uri}\n{alt_query}\n{headers_block}\n{signed_line}\n{payload}"
         if canonical not in tried:
             tried.add(canonical)
             if hmac.compare_digest(_sign(key, _string_to_sign(creds, canonical)), provided):
@@ -842,8 +943,10 @@ def _check_scope_and_time(creds: Credentials, family: str, now_s: float, now: da
     if creds.date != amz_date[:8]:
         if family == S3:
             if not (len(creds.date) == 8 and creds.date.isdigit()):
-                detail = (f'incorrect date format "{creds.date}". This date in the credential '
-                          'must be in the format "yyyyMMdd".')
+                detail = (
+                    f'incorrect date format "{creds.date}". This date in the credential '
+                    'must be in the format "yyyyMMdd".'
+                )
                 if creds.presigned:
                     raise _s3_query_error(f"Error parsing the X-Amz-Credential parameter; {detail}")
                 raise _s3_header_malformed(detail)
@@ -852,7 +955,9 @@ def _check_scope_and_time(creds: Credentials, family: str, now_s: float, now: da
                     f'Invalid credential date "{creds.date}". This date is not the same as '
                     f'X-Amz-Date: "{amz_date[:8]}".'
                 )
-            raise _s3_header_malformed("Invalid credential date. Date is not the same as X-Amz-Date.")
+            raise _s3_header_malformed(
+                "Invalid credential date. Date is not the same as X-Amz-Date."
+            )
         raise _mismatch(
             family,
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
@@ -871,7 +976,9 @@ def _hex_bytes(text: str) -> str:
 def _signature_mismatch(creds: Credentials, family: str, canonical: str, sts: str) -> ServiceError:
     if family == S3:
         return ServiceError(
-            "SignatureDoesNotMatch", _S3_MISMATCH_MESSAGE, 403,
+            "SignatureDoesNotMatch",
+            _S3_MISMATCH_MESSAGE,
+            403,
             AWSAccessKeyId=creds.access_key,
             StringToSign=sts,
             SignatureProvided=creds.signature,
@@ -895,14 +1002,47 @@ def _signature_mismatch(creds: Credentials, family: str, canonical: str, sts: st
 # response header overrides).
 _V2_SUBRESOURCES = frozenset(
     (
-        "accelerate", "acl", "analytics", "cors", "delete", "encryption", "intelligent-tiering",
-        "inventory", "legal-hold", "lifecycle", "location", "logging", "metrics", "notification",
-        "object-lock", "ownershipControls", "partNumber", "policy", "policyStatus",
-        "publicAccessBlock", "replication", "requestPayment", "response-cache-control",
-        "response-content-disposition", "response-content-encoding", "response-content-language",
-        "response-content-type", "response-expires", "restore", "retention", "select",
-        "select-type", "storageClass", "tagging", "torrent", "uploadId", "uploads", "versionId",
-        "versioning", "versions", "website",
+        "accelerate",
+        "acl",
+        "analytics",
+        "cors",
+        "delete",
+        "encryption",
+        "intelligent-tiering",
+        "inventory",
+        "legal-hold",
+        "lifecycle",
+        "location",
+        "logging",
+        "metrics",
+        "notification",
+        "object-lock",
+        "ownershipControls",
+        "partNumber",
+        "policy",
+        "policyStatus",
+        "publicAccessBlock",
+        "replication",
+        "requestPayment",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "response-content-language",
+        "response-content-type",
+        "response-expires",
+        "restore",
+        "retention",
+        "select",
+        "select-type",
+        "storageClass",
+        "tagging",
+        "torrent",
+        "uploadId",
+        "uploads",
+        "versionId",
+        "versioning",
+        "versions",
+        "website",
     )
 )
 
@@ -961,12 +1101,16 @@ def _verify_v2(creds, secret_key, method, raw_path, qs, headers, now, bucket) ->
     for amz_block in amz_blocks:
         for date in dict.fromkeys(dates):
             sts = f"{method.upper()}\n{md5.strip()}\n{ctype.strip()}\n{date}\n{amz_block}{resource}"
-            digest = hmac.digest(secret_key.encode(), sts.encode("utf-8", "surrogateescape"), "sha1")
+            digest = hmac.digest(
+                secret_key.encode(), sts.encode("utf-8", "surrogateescape"), "sha1"
+            )
             if hmac.compare_digest(base64.b64encode(digest).decode(), provided):
                 return
             first = first or sts
     raise ServiceError(
-        "SignatureDoesNotMatch", _S3_MISMATCH_MESSAGE, 403,
+        "SignatureDoesNotMatch",
+        _S3_MISMATCH_MESSAGE,
+        403,
         AWSAccessKeyId=creds.access_key,
         StringToSign=first,
         SignatureProvided=provided,
@@ -997,6 +1141,7 @@ def _v2_epoch(headers: dict[str, str]) -> float | None:
 
 
 # --------------------------------------------------------------------------- payload helpers
+
 
 def check_content_sha256(headers: dict[str, str], computed_hex: str) -> None:
     """S3: the body must hash to the x-amz-content-sha256 the client declared (when it
@@ -1032,21 +1177,27 @@ class ChunkSignatureChain:
         self.verify_chunk_hash(hashlib.sha256(data).hexdigest(), signature)
 
     def verify_chunk_hash(self, chunk_sha256_hex: str, signature: str) -> None:
-        sts = (f"AWS4-HMAC-SHA256-PAYLOAD\n{self._prefix}{self._previous}\n"
-               f"{EMPTY_SHA256}\n{chunk_sha256_hex}")
+        sts = (
+            f"AWS4-HMAC-SHA256-PAYLOAD\n{self._prefix}{self._previous}\n"
+            f"{EMPTY_SHA256}\n{chunk_sha256_hex}"
+        )
         self._check(sts, signature)
 
     def verify_trailer(self, trailer: bytes, signature: str) -> None:
         """`trailer`: the trailing header lines as sent ("name:value\\n" each)."""
-        sts = (f"AWS4-HMAC-SHA256-TRAILER\n{self._prefix}{self._previous}\n"
-               f"{hashlib.sha256(trailer).hexdigest()}")
+        sts = (
+            f"AWS4-HMAC-SHA256-TRAILER\n{self._prefix}{self._previous}\n"
+            f"{hashlib.sha256(trailer).hexdigest()}"
+        )
         self._check(sts, signature)
 
     def _check(self, sts: str, signature: str) -> None:
         expected = _sign(self._key, sts)
         if not hmac.compare_digest(expected, signature.lower()):
             raise ServiceError(
-                "SignatureDoesNotMatch", _S3_MISMATCH_MESSAGE, 403,
+                "SignatureDoesNotMatch",
+                _S3_MISMATCH_MESSAGE,
+                403,
                 AWSAccessKeyId=self._access_key,
                 StringToSign=sts,
                 SignatureProvided=signature,

@@ -333,7 +333,10 @@ class ValueGenerator:
             return self.rng.choice((math.inf, -math.inf, math.nan))
         lo = -1e6 if lo is None else float(lo)
         hi = 1e6 if hi is None else float(hi)
-        if roll < 0.15:
+        if roll < 0.1 and shape.type_name == "double" and lo <= -1e6 and hi >= 1e6:
+            # magnitudes that print in exponent form ("1.5e-07", "3.2e+300")
+            value = self.rng.choice((-1.0, 1.0)) * self.rng.uniform(1, 10) * 10.0 ** self.rng.choice((-300, -7, 21, 300))
+        elif roll < 0.15:
             value = lo
         elif roll < 0.25:
             value = float(self.rng.randint(math.ceil(lo), math.floor(hi))) if math.ceil(lo) <= math.floor(hi) else lo
@@ -377,7 +380,9 @@ class ValueGenerator:
                                else [scalar(), {"n": scalar()}])
                 for i in range(self.rng.randint(0, 3))
             }
-        return scalar()
+        value = scalar()
+        # Never a bare null: a JSON null member is how an absent member looks on the wire.
+        return value if value is not None else "null-free"
 
 
 def _xml_name(name, member) -> str:

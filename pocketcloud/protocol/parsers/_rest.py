@@ -19,6 +19,7 @@ from .. import aws_chunked
 from ..errors import ServiceError
 from ..http import BodyStream
 from ..uri import compile_template
+from . import _errors
 from ._values import (
     BadValue,
     TEXT_CONVERTERS,
@@ -345,24 +346,24 @@ def fix_chunked_headers(plan: RestPlan, request, out: dict) -> None:
             out.pop(plan.content_length, None)
 
 
-def parse_rest(plan: RestPlan, request, read_document, protocol_errors) -> dict:
+def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_document) -> dict:
     """The whole REST input dict.
 
-    read_document(body_bytes) -> decoded document (JSON value / XML root) or None for an
-    empty document; it raises the protocol's malformed-body ServiceError itself.
-    protocol_errors = (bad_value(message), malformed(message)) factories for ServiceError.
+    read_document(operation_model, body_bytes) -> decoded document (JSON value / XML root),
+    or None for an empty document; it raises the protocol's malformed-body ServiceError.
     """
     out: dict = {}
     if plan.empty:
         return out
-    bad_value, malformed = protocol_errors
     try:
         bind_locations(plan, request, out)
     except BadValue as exc:
         where = getattr(exc, "where", "a parameter")
-        raise bad_value(f"Invalid value for {where}: {exc}") from None
+        raise _errors.bad_value(operation_model, protocol, f"Invalid value for {where}: {exc}") from None
     kind = plan.payload_kind
-    if kind == "stream":
+    if kind == "stream" or (kind == "blob" and request.stream is not None):
+        # A blob payload the gateway chose to stream (botocore counts every blob payload as
+        # streaming input) cannot be read here, synchronously: hand the stream over.
         stream = payload_stream(request)
         if stream is not None:
             out[plan.payload] = stream
@@ -376,14 +377,14 @@ def parse_rest(plan: RestPlan, request, read_document, protocol_errors) -> dict:
     fix_chunked_headers(plan, request, out)
     if kind is None:
         if plan.body is not None and body:
-            document = read_document(body)
+            document = read_document(operation_model, body)
             if document is not None:
-                _convert_into(plan.body, document, out, malformed)
+                out.update(_convert(plan.body, document, operation_model, protocol))
         return out
     if kind == "document":
-        document = read_document(body) if body else None
+        document = read_document(operation_model, body) if body else None
         if document is not None:
-            value = _convert(plan.body, document, malformed)
+            value = _convert(plan.body, document, operation_model, protocol)
             if value or plan.payload_required or not _is_empty_object_body(body):
                 out[plan.payload] = value
         return out
@@ -392,7 +393,9 @@ def parse_rest(plan: RestPlan, request, read_document, protocol_errors) -> dict:
             try:
                 out[plan.payload] = body.decode("utf-8")
             except UnicodeDecodeError:
-                raise malformed("The request body is not valid UTF-8 text") from None
+                raise _errors.malformed(
+                    operation_model, protocol, "The request body is not valid UTF-8 text"
+                ) from None
         else:
             out[plan.payload] = bytes(body)
     return out
@@ -403,19 +406,11 @@ def _is_empty_object_body(body: bytes) -> bool:
     return body.strip() == b"{}"
 
 
-def _convert(conv, document, malformed):
+def _convert(conv, document, operation_model, protocol):
     try:
         return conv(document)
     except BadValue as exc:
-        raise malformed(_describe(exc)) from None
-
-
-def _convert_into(conv, document, out, malformed):
-    try:
-        value = conv(document)
-    except BadValue as exc:
-        raise malformed(_describe(exc)) from None
-    out.update(value)
+        raise _errors.malformed(operation_model, protocol, _describe(exc)) from None
 
 
 def _describe(exc: BadValue) -> str:

@@ -21,25 +21,21 @@ def _compile_body(shape, members):
     return compile_converter(shape, binary=False, members=members)
 
 
+def _read_document(operation_model, body: bytes):
+    if body.isspace():
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise _errors.malformed(operation_model, PROTOCOL, f"Malformed JSON request body: {exc}") from None
+
+
 def parse(operation_model, request) -> dict:
     plan = _plans.get(operation_model)
     if plan is None:
         plan = _plans[operation_model] = compile_rest_plan(operation_model, _compile_body)
-
-    def read_document(body):
-        if body.isspace():
-            return None
-        try:
-            return json.loads(body)
-        except (ValueError, RecursionError) as exc:
-            raise _errors.malformed(operation_model, PROTOCOL, f"Malformed JSON request body: {exc}") from None
-
-    errors = (
-        lambda message: _errors.bad_value(operation_model, PROTOCOL, message),
-        lambda message: _errors.malformed(operation_model, PROTOCOL, message),
-    )
     try:
-        return parse_rest(plan, request, read_document, errors)
+        return parse_rest(plan, operation_model, request, PROTOCOL, _read_document)
     except ServiceError:
         raise
     except Exception as exc:  # never let odd input become a 500
