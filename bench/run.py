@@ -5,6 +5,8 @@ Parts:
   stack      2. whole stack vs bare app, wrk replaying boto3-signed STS and EC2 calls; boto3 calls/s
   coldstart  3. spawn to first successful GetCallerIdentity vs the bare app
   memory     4. idle RSS after one request vs the bare app
+  profile    (optional, not run by default) the gateway's CPU per request in-process, with
+             a cProfile of where it goes: the noise-resistant figure to watch while optimising
 
 Every figure that is compared is a ratio against a reference measured in the same run, with the
 runs interleaved (A, B, A, B...) and medians reported: the machine is shared, absolute numbers
@@ -22,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import servers, stack, startup  # noqa: E402
+from bench import inproc, servers, stack, startup  # noqa: E402
 from bench.serve import SERVERS  # noqa: E402
 
 PARTS = {
@@ -30,7 +32,9 @@ PARTS = {
     "stack": lambda a: stack.run(rounds=a.rounds, duration=a.duration, boto_threads=a.threads),
     "coldstart": lambda a: startup.cold_start(rounds=a.cold_rounds),
     "memory": lambda a: startup.idle_memory(),
+    "profile": lambda a: inproc.run(),  # optional: not part of the default run
 }
+DEFAULT_PARTS = ["servers", "stack", "coldstart", "memory"]
 ALIASES = {"1": "servers", "2": "stack", "3": "coldstart", "4": "memory", "rss": "memory", "cold": "coldstart"}
 
 
@@ -38,9 +42,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("parts", nargs="*", help="servers, stack, coldstart, memory (or 1-4); default: all")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved load rounds (default 3)")
-    parser.add_argument("--duration", type=float, default=3, help="seconds per wrk run (default 3)")
+    parser.add_argument("parts", nargs="*", help="servers, stack, coldstart, memory (or 1-4), profile; "
+                        "default: the first four")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved load rounds (default 4)")
+    parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (default 2)")
     parser.add_argument("--cold-rounds", type=int, default=5, help="cold starts per candidate (default 5)")
     parser.add_argument("--threads", type=int, default=4, help="boto3 client threads in part 2 (default 4)")
     parser.add_argument("--servers", type=lambda s: s.split(","), default=None,
@@ -49,7 +54,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.duration, args.cold_rounds = 1, 1, 2
-    parts = [ALIASES.get(p, p) for p in args.parts] or list(PARTS)
+    parts = [ALIASES.get(p, p) for p in args.parts] or DEFAULT_PARTS
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         parser.error(f"unknown part(s): {', '.join(unknown)}")
@@ -57,8 +62,8 @@ def main(argv=None) -> int:
         parser.error("wrk is not installed (apt-get install wrk)")
 
     started = time.perf_counter()
-    print(f"pocketcloud benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-          f"wrk runs of {args.duration:g} s x {args.rounds} rounds", flush=True)
+    load = f"; wrk runs of {args.duration:g} s x {args.rounds} rounds" if {"servers", "stack"} & set(parts) else ""
+    print(f"pocketcloud benchmarks on {os.cpu_count()} cores, Python {sys.version.split()[0]}{load}", flush=True)
     failed = []
     for part in parts:
         try:

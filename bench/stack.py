@@ -108,7 +108,10 @@ def run(rounds: int = 3, duration: float = 3.0, boto_threads: int = 4, boto_seco
         rows.append([workload, h.median(pc_rates), h.median(bare_rates), ratio, f">= {TARGET:.2f}",
                      "ok" if ratio >= TARGET else "BELOW", errors[workload, "pocketcloud"] + errors[workload, "bare"]])
     print(h.table(["workload", "pocketcloud req/s", "bare req/s", "ratio", "target", "", "errors"], rows))
-    print("(ratio: median over rounds of pocketcloud/bare measured back to back; errors: non-2xx + socket)")
+    print("ratio: median over rounds of pocketcloud/bare measured back to back; errors: non-2xx + socket.")
+    for workload in awsreq.WORKLOADS:
+        pairs = zip(rates[workload, "pocketcloud"], rates[workload, "bare"])
+        print(f"  {workload}, per round: " + "  ".join(f"{a:.0f}/{b:.0f}={a / b:.2f}" for a, b in pairs))
 
     pc_rate, stub_rate = h.median(boto["pocketcloud"]), h.median(boto["stubbed"])
     print()

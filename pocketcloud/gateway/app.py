@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 import uuid
+from functools import lru_cache
 
 from ..core.accounts import DEFAULT_REGION, resolve_access_key
 from ..core.runtime import Runtime
@@ -207,8 +208,7 @@ class Gateway:
             return
         request.body_read = True
         if route is not None:
-            op = specs.service_model(route.service).operation_model(route.operation)
-            if op.has_streaming_input:
+            if _streams_input(route.service, route.operation):
                 request.stream = BodyStream(_receive_chunks(receive), _declared_length(request.headers))
                 return
         limit = self.settings.max_body_bytes
@@ -292,6 +292,14 @@ async def _receive_chunks(receive):
             yield chunk
         if not message.get("more_body"):
             return
+
+
+@lru_cache(maxsize=None)
+def _streams_input(service: str, operation: str) -> bool:
+    """True when the payload member has the `streaming` trait (S3 PutObject, UploadPart...):
+    only those bodies are streamed; other blob payloads (Lambda Invoke) arrive whole."""
+    shape = specs.service_model(service).operation_model(operation).get_streaming_input()
+    return bool(shape is not None and shape.serialization.get("streaming"))
 
 
 def _body_left_unread(request: HttpRequest) -> bool:

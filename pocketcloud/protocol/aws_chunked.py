@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 from .errors import ServiceError
 from .http import BodyStream
@@ -41,7 +41,9 @@ def is_aws_chunked(headers: dict[str, str]) -> bool:
 def strip_aws_chunked(content_encoding: str) -> str | None:
     """Content-Encoding without the aws-chunked token (None when nothing is left), as S3
     stores it."""
-    kept = [p.strip() for p in content_encoding.split(",") if p.strip() and p.strip() != "aws-chunked"]
+    kept = [
+        p.strip() for p in content_encoding.split(",") if p.strip() and p.strip() != "aws-chunked"
+    ]
     return ",".join(kept) if kept else None
 
 
@@ -135,7 +137,7 @@ def _malformed_trailer(detail: str) -> ServiceError:
 class _Reader:
     """Buffered reads of framing lines and data slices from an async byte iterator."""
 
-    __slots__ = ("_it", "buf", "pos", "eof")
+    __slots__ = ("_it", "buf", "eof", "pos")
 
     def __init__(self, source):
         self._it = source.__aiter__()
@@ -190,6 +192,11 @@ class _Reader:
         piece = buf[pos:end]
         self.pos = pos + len(piece)
         return piece
+
+    async def drain(self) -> bool:
+        """Drop what is buffered and read one more piece; False at the end."""
+        self.pos = len(self.buf)
+        return await self._fill()
 
     async def expect_crlf(self) -> None:
         while len(self.buf) - self.pos < 2:
@@ -284,6 +291,11 @@ class AwsChunkedStream(BodyStream):
             if chunk_hash is not None:
                 verify_chunk(signature, chunk_hash.hexdigest())
         await self._read_trailers(reader)
+        # Consume the source to its end so the raw stream reports itself exhausted (the
+        # gateway checks that before reusing the connection); bytes after the framing are
+        # ignored.
+        while await reader.drain():
+            pass
         self._finish(total, hasher)
 
     async def _read_trailers(self, reader: _Reader) -> None:

@@ -24,6 +24,8 @@ conformance test relies on these instead of normalising afterwards, so they are 
   * hostLabel members: DNS-safe [a-z0-9-], as botocore itself requires.
   * Query-string maps (a "querystring" map spreads its keys over the query): keys that do
     not collide with the operation's named query parameters.
+  * Required query-string lists, and required flattened lists in rest-xml input, non-empty:
+    an empty one sends nothing, so the required member could never arrive.
   * query/ec2 input: no empty structures or maps anywhere (nothing goes on the wire for them,
     so a required one could never arrive); ec2 input: no empty lists (the EC2 serializer
     omits them).
@@ -31,6 +33,10 @@ conformance test relies on these instead of normalising afterwards, so they are 
     does not round them; doubles use full precision.
   * Timestamps: microsecond precision on input (the comparison truncates them to what each
     wire format carries), millisecond precision on output (what AWS returns).
+  * Input Content-Length header members (unless required): the HTTP layer owns that header.
+  * XML: of two members sharing one element name (S3's deprecated
+    CloudFunctionConfiguration.Event beside the flattened Events list), neither unless required.
+  * Documents are never a bare null (a JSON null member reads as an absent one).
   * Event-stream members are not generated (their operations are listed in exceptions.py).
   * statusCode members on output: a 2xx status without special body rules (200, 201, 202).
 """
@@ -128,7 +134,8 @@ class ValueGenerator:
         if kind == "map":
             return self._map(shape, mode, depth)
         if kind == "string":
-            if shape.serialization.get("jsonvalue") or shape.metadata.get("jsonvalue"):
+            if ctx.location == "header" and shape.serialization.get("jsonvalue"):
+                # botocore sends base64(JSON) for these and expects any JSON value
                 return self._document(depth, top_dict=True)
             return self._string(shape, ctx)
         if kind in ("integer", "long", "short", "byte"):

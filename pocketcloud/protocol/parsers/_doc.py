@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from ._values import BadValue, any_to_timestamp, b64_to_bytes, number_to_timestamp
+from ._values import BadValue, any_to_timestamp, b64_to_bytes
 
 try:  # CBOR's "undefined" simple value reads as absent, like null
     from cbor2 import undefined as _UNDEFINED
@@ -244,6 +244,3 @@ def _map(value):
         return out
 
     return convert
-
-
-__all__ = ["compile_converter", "error_path", "number_to_timestamp"]

@@ -53,7 +53,10 @@ def _service(operation_model) -> str:
 
 
 def malformed(operation_model, protocol: str, message: str) -> ServiceError:
-    code = _MALFORMED_BY_SERVICE.get((protocol, _service(operation_model))) or _MALFORMED_BY_PROTOCOL[protocol]
+    code = (
+        _MALFORMED_BY_SERVICE.get((protocol, _service(operation_model)))
+        or _MALFORMED_BY_PROTOCOL[protocol]
+    )
     if code == "MalformedXML" and not message:
         message = (
             "The XML you provided was not well-formed or did not validate against our "
@@ -63,5 +66,8 @@ def malformed(operation_model, protocol: str, message: str) -> ServiceError:
 
 
 def bad_value(operation_model, protocol: str, message: str) -> ServiceError:
-    code = _BAD_VALUE_BY_SERVICE.get((protocol, _service(operation_model))) or _BAD_VALUE_BY_PROTOCOL[protocol]
+    code = (
+        _BAD_VALUE_BY_SERVICE.get((protocol, _service(operation_model)))
+        or _BAD_VALUE_BY_PROTOCOL[protocol]
+    )
     return ServiceError(code, message, 400)

@@ -21,7 +21,7 @@ _MISSING = object()
 
 
 class Scalar:
-    __slots__ = ("kind", "conv")
+    __slots__ = ("conv", "kind")
 
     def __init__(self, conv):
         self.kind = SCALAR
@@ -29,7 +29,7 @@ class Scalar:
 
 
 class Struct:
-    __slots__ = ("kind", "children", "members")
+    __slots__ = ("children", "kind", "members")
 
     def __init__(self):
         self.kind = STRUCT
@@ -38,7 +38,7 @@ class Struct:
 
 
 class List:
-    __slots__ = ("kind", "item")
+    __slots__ = ("item", "kind")
 
     def __init__(self):
         self.kind = LIST
@@ -46,7 +46,7 @@ class List:
 
 
 class Map:
-    __slots__ = ("kind", "key", "value", "key_name", "value_name")
+    __slots__ = ("key", "key_name", "kind", "value", "value_name")
 
     def __init__(self):
         self.kind = MAP
@@ -184,10 +184,8 @@ def _descend(plan, node: dict, parts: list[str], i: int, raw: str) -> None:
         if i == n:
             if child.kind == SCALAR:
                 node[slot] = child.conv(raw)
-            elif child.kind == LIST and raw == "":
-                # the query protocol sends an empty list as "Name="
-                if slot not in node:
-                    node[slot] = []
+            elif child.kind == LIST and raw == "" and slot not in node:
+                node[slot] = []  # the query protocol sends an empty list as "Name="
             return
         if child.kind == SCALAR:
             return  # "Scalar.something": not a parameter of this shape
@@ -255,9 +253,8 @@ def parse_pairs(plan: Struct, pairs) -> dict:
                 kind = child.kind
                 if kind == SCALAR:
                     out[slot] = child.conv(raw)
-                elif kind == LIST and raw == "":
-                    if slot not in out:
-                        out[slot] = []
+                elif kind == LIST and raw == "" and slot not in out:
+                    out[slot] = []
                 continue
             nested = True
             _descend(plan, out, key.split("."), 0, raw)

@@ -53,6 +53,8 @@ def make_parse(protocol: str, ec2: bool):
         except ServiceError:
             raise
         except Exception as exc:  # never let a parser bug or odd input become a 500
-            raise _errors.bad_value(operation_model, protocol, f"Could not parse the request: {exc}") from exc
+            raise _errors.bad_value(
+                operation_model, protocol, f"Could not parse the request: {exc}"
+            ) from exc
 
     return parse

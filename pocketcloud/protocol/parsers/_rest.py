@@ -21,8 +21,8 @@ from ..http import BodyStream
 from ..uri import compile_template
 from . import _errors
 from ._values import (
-    BadValue,
     TEXT_CONVERTERS,
+    BadValue,
     b64_to_bytes,
     text_identity,
     text_to_timestamp,
@@ -45,22 +45,21 @@ _PRESIGN_KEYS = frozenset(
 
 class RestPlan:
     __slots__ = (
-        "template",
-        "labels",
-        "query",
-        "query_map",
-        "reserved_query",
-        "headers",
-        "header_maps",
-        "payload",
-        "payload_kind",
-        "payload_required",
-        "body_members",
         "body",
-        "host_labels",
         "content_encoding",
         "content_length",
         "empty",
+        "header_maps",
+        "headers",
+        "host_labels",
+        "labels",
+        "payload",
+        "payload_kind",
+        "payload_required",
+        "query",
+        "query_map",
+        "reserved_query",
+        "template",
     )
 
 
@@ -144,7 +143,6 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
     plan.payload = None
     plan.payload_kind = None
     plan.payload_required = False
-    plan.body_members = ()
     plan.body = None
     plan.host_labels = None
     plan.content_encoding = None
@@ -200,7 +198,6 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
             plan.payload_kind = "document"
             plan.body = compile_body(member, None)
     elif body_members:
-        plan.body_members = tuple(body_members)
         plan.body = compile_body(shape, frozenset(body_members))
     endpoint = operation_model.endpoint
     if host_label_members and endpoint and endpoint.get("hostPrefix"):
@@ -359,7 +356,9 @@ def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_doc
         bind_locations(plan, request, out)
     except BadValue as exc:
         where = getattr(exc, "where", "a parameter")
-        raise _errors.bad_value(operation_model, protocol, f"Invalid value for {where}: {exc}") from None
+        raise _errors.bad_value(
+            operation_model, protocol, f"Invalid value for {where}: {exc}"
+        ) from None
     kind = plan.payload_kind
     if kind == "stream" or (kind == "blob" and request.stream is not None):
         # A blob payload the gateway chose to stream (botocore counts every blob payload as

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import binascii
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote_plus
-
-UTC = timezone.utc
 
 
 class BadValue(ValueError):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from xml.parsers import expat
 
-from ._values import BadValue, TEXT_CONVERTERS, text_identity
+from ._values import TEXT_CONVERTERS, BadValue, text_identity
 
 
 class MalformedXml(ValueError):
@@ -26,7 +26,7 @@ class MalformedXml(ValueError):
 
 
 class Element:
-    __slots__ = ("tag", "attrs", "children", "text")
+    __slots__ = ("attrs", "children", "tag", "text")
 
     def __init__(self, tag: str, attrs: dict):
         self.tag = tag
@@ -159,7 +159,8 @@ def _structure(shape, memo, building, only):
         ser = member.serialization
         wire = ser.get("name", name)
         if ser.get("xmlAttribute"):
-            attributes.append((wire, wire.rpartition(":")[2], name, _attribute(member)))
+            conv = TEXT_CONVERTERS.get(member.type_name, text_identity)
+            attributes.append((wire, wire.rpartition(":")[2], name, conv))
             continue
         wire = wire.rpartition(":")[2]
         if member.type_name == "list" and ser.get("flattened"):
@@ -210,11 +211,6 @@ def _structure(shape, memo, building, only):
         return out
 
     return convert
-
-
-def _attribute(shape):
-    conv = TEXT_CONVERTERS.get(shape.type_name, text_identity)
-    return conv
 
 
 def _list(item):

@@ -35,7 +35,9 @@ def parse(operation_model, request) -> dict:
     try:
         doc = _loads(body)
     except (ValueError, RecursionError) as exc:
-        raise _errors.malformed(operation_model, PROTOCOL, f"Malformed JSON request body: {exc}") from None
+        raise _errors.malformed(
+            operation_model, PROTOCOL, f"Malformed JSON request body: {exc}"
+        ) from None
     if conv is None:
         return {}
     if doc is None:
@@ -49,4 +51,6 @@ def parse(operation_model, request) -> dict:
     except ServiceError:
         raise
     except Exception as exc:  # never let odd input become a 500
-        raise _errors.malformed(operation_model, PROTOCOL, f"Could not parse the request: {exc}") from exc
+        raise _errors.malformed(
+            operation_model, PROTOCOL, f"Could not parse the request: {exc}"
+        ) from exc

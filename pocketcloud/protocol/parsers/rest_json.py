@@ -27,7 +27,9 @@ def _read_document(operation_model, body: bytes):
     try:
         return json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise _errors.malformed(operation_model, PROTOCOL, f"Malformed JSON request body: {exc}") from None
+        raise _errors.malformed(
+            operation_model, PROTOCOL, f"Malformed JSON request body: {exc}"
+        ) from None
 
 
 def parse(operation_model, request) -> dict:
@@ -39,4 +41,6 @@ def parse(operation_model, request) -> dict:
     except ServiceError:
         raise
     except Exception as exc:  # never let odd input become a 500
-        raise _errors.malformed(operation_model, PROTOCOL, f"Could not parse the request: {exc}") from exc
+        raise _errors.malformed(
+            operation_model, PROTOCOL, f"Could not parse the request: {exc}"
+        ) from exc

@@ -26,7 +26,9 @@ def _read_document(operation_model, body: bytes):
     try:
         return parse_xml(body)
     except MalformedXml as exc:
-        raise _errors.malformed(operation_model, PROTOCOL, _malformed_message(operation_model, exc)) from None
+        raise _errors.malformed(
+            operation_model, PROTOCOL, _malformed_message(operation_model, exc)
+        ) from None
 
 
 def parse(operation_model, request) -> dict:
@@ -38,7 +40,9 @@ def parse(operation_model, request) -> dict:
     except ServiceError:
         raise
     except Exception as exc:  # never let odd input become a 500
-        raise _errors.malformed(operation_model, PROTOCOL, f"Could not parse the request: {exc}") from exc
+        raise _errors.malformed(
+            operation_model, PROTOCOL, f"Could not parse the request: {exc}"
+        ) from exc
 
 
 def _malformed_message(operation_model, exc) -> str:

@@ -37,7 +37,9 @@ def parse(operation_model, request) -> dict:
     try:
         doc = _loads(body)
     except (cbor2.CBORError, ValueError, TypeError, OverflowError, RecursionError, EOFError) as exc:
-        raise _errors.malformed(operation_model, PROTOCOL, f"Malformed CBOR request body: {exc}") from None
+        raise _errors.malformed(
+            operation_model, PROTOCOL, f"Malformed CBOR request body: {exc}"
+        ) from None
     if conv is None or doc is None or doc is cbor2.undefined:
         return {}
     try:
@@ -49,4 +51,6 @@ def parse(operation_model, request) -> dict:
     except ServiceError:
         raise
     except Exception as exc:  # never let odd input become a 500
-        raise _errors.malformed(operation_model, PROTOCOL, f"Could not parse the request: {exc}") from exc
+        raise _errors.malformed(
+            operation_model, PROTOCOL, f"Could not parse the request: {exc}"
+        ) from exc

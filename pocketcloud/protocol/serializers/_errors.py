@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import ServiceError
+from ._values import extra_headers as _extra_headers
 
 DEFAULT_STATUS = 400
 
@@ -121,12 +122,7 @@ def resolve(service_model, error: ServiceError) -> ErrorInfo:
 
 
 def extra_headers(error: ServiceError) -> list[tuple[str, str]]:
-    headers = error.fields.get(HEADERS_FIELD)
-    if not headers:
-        return []
-    if isinstance(headers, dict):
-        return [(str(k), str(v)) for k, v in headers.items()]
-    return [(str(k), str(v)) for k, v in headers]
+    return _extra_headers(error.fields.get(HEADERS_FIELD))
 
 
 def fault_name(sender_fault: bool) -> str:

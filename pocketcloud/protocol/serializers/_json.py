@@ -127,9 +127,24 @@ def converter(shape, profile: Profile):
     return None
 
 
-_encoder = json.JSONEncoder(separators=(",", ":"))
+def _not_serializable(value):
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def dumps(value) -> bytes:
-    # ensure_ascii (the default) keeps lone surrogates representable and the output ASCII.
-    return _encoder.encode(value).encode("ascii")
+# JSONEncoder.encode builds a fresh C encoder on every call, which costs more than encoding a
+# small response; this one is built once. ASCII output (\u escapes) keeps lone surrogates
+# representable. No circular-reference check: provider results are trees.
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+if _c_encoder is not None:
+    _encode = _c_encoder(
+        None, _not_serializable, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True
+    )
+
+    def dumps(value) -> bytes:
+        return "".join(_encode(value, 0)).encode("ascii")
+
+else:  # pragma: no cover - interpreters without the C accelerator
+    _encoder = json.JSONEncoder(separators=(",", ":"))
+
+    def dumps(value) -> bytes:
+        return _encoder.encode(value).encode("ascii")

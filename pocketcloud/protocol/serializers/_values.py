@@ -125,6 +125,21 @@ def float_text(value) -> str:
     return float_text(float(value))
 
 
+# Reserved result keys (never member names: models have no dunder members) for what a
+# provider must sometimes add beyond the output shape: S3's 206 Partial Content for a Range
+# GET, CORS headers on S3 responses, and the like.
+RESULT_STATUS = "__status__"
+RESULT_HEADERS = "__headers__"
+
+
+def extra_headers(mapping) -> list[tuple[str, str]]:
+    """Headers given as a dict or a list of pairs, as (str, str) pairs."""
+    if not mapping:
+        return []
+    items = mapping.items() if isinstance(mapping, dict) else mapping
+    return [(str(k), str(v)) for k, v in items]
+
+
 def json_float(value):
     """A JSON-ready number; non-finite floats become the strings Smithy's JSON protocols use."""
     if type(value) is float and not math.isfinite(value):

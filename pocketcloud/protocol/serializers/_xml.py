@@ -52,7 +52,9 @@ def _replace(match: re.Match) -> str:
 def escape(value) -> str:
     """Text content of an element."""
     text = value if type(value) is str else str(value)
-    if _TEXT_SPECIAL.search(text) is None:
+    # Fast path (most text): printable, no markup. isprintable() is False for every
+    # control character, surrogate and non-character, which then take the slow path.
+    if text.isprintable() and "&" not in text and "<" not in text and ">" not in text:
         return text
     return _TEXT_SPECIAL.sub(_replace, text)
 
@@ -88,21 +90,29 @@ def member_tag(shape, member_name: str) -> str:
 class StructPlan:
     """How one structure's members are written: element writers and attribute members."""
 
-    __slots__ = ("elements", "attributes", "members_ref", "__weakref__")
+    __slots__ = ("elements", "attributes", "members_ref")
 
     def __init__(self, members_ref):
         self.members_ref = members_ref  # keeps the model dict alive, so its id stays unique
-        self.elements: dict = {}  # member name -> write(out, value)
+        # member name -> (text formatter, opening tag, closing tag, None) for scalars, which
+        # are written inline (the hot path), or (None, None, None, write(out, value)).
+        self.elements: dict[str, tuple] = {}
         self.attributes: tuple = ()  # (member name, attribute name) for xmlAttribute members
 
     def write_body(self, out: list, value: dict) -> None:
         elements = self.elements
+        append = out.append
         for name, item in value.items():
             if item is None:
                 continue
-            write = elements.get(name)
-            if write is not None:
-                write(out, item)
+            element = elements.get(name)
+            if element is None:
+                continue
+            fmt = element[0]
+            if fmt is not None:
+                append(element[1] + fmt(item) + element[2])
+            else:
+                element[3](out, item)
 
     def attribute_text(self, value: dict) -> str:
         parts = []
@@ -142,7 +152,11 @@ def struct_plan(shape, flavor: Flavor) -> StructPlan:
         if ser.get("xmlAttribute"):
             attributes.append((name, ser.get("name") or name))
             continue
-        plan.elements[name] = writer(member, member_tag(member, name), flavor)
+        tag = member_tag(member, name)
+        if member.type_name in ("structure", "list", "map"):
+            plan.elements[name] = (None, None, None, writer(member, tag, flavor))
+        else:
+            plan.elements[name] = (text_formatter(member), f"<{tag}>", f"</{tag}>", None)
     plan.attributes = tuple(attributes)
     return plan
 
