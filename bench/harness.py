@@ -163,6 +163,22 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time consumed so far by the process tree (threads included)."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
 def _status_kb(pid: int, field: str, path: str = "status") -> int:
     try:
         with open(f"/proc/{pid}/{path}") as fh:
@@ -195,7 +211,10 @@ def settled_memory(server: Server, settle: float = 1.5) -> tuple[float, float, i
 
 
 def run_wrk(port: int, duration: float, connections: int = 16, script: str | None = None,
-            path: str = "/") -> dict:
+            path: str = "/", server_pid: int | None = None) -> dict:
+    """wrk's req/s, plus the server's CPU microseconds per request when server_pid is given
+    (CPU time is much less disturbed by other load on the machine than req/s)."""
+    cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "5s"]
     if script:
         argv += ["-s", script]
@@ -207,9 +226,12 @@ def run_wrk(port: int, duration: float, connections: int = 16, script: str | Non
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     total = re.search(r"(\d+) requests in", out)
+    requests = int(total.group(1)) if total else 0
+    cpu_us = (cpu_seconds(server_pid) - cpu_before) / requests * 1e6 if server_pid and requests else float("nan")
     return {
+        "cpu_us": cpu_us,
         "rps": float(match.group(1)),
-        "requests": int(total.group(1)) if total else 0,
+        "requests": requests,
         "non2xx": int(bad.group(1)) if bad else 0,
         "socket_errors": sum(map(int, errors.groups())) if errors else 0,
     }

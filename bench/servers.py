@@ -3,6 +3,8 @@
 Every candidate serves the same bare app (bench/apps.py). Measured, interleaved round by round
 so that both cores' background noise falls on all candidates alike:
 
+  - server CPU time per request (all its processes and threads): less disturbed by other load
+    than req/s, and what a shared 2-core machine really pays
   - requests/s with wrk, 1 thread, 16 keep-alive connections (medians over rounds), twice:
     "bare": GET / answered at once; "work": a signed-looking POST to /work, where the app does
     about a light gateway request's worth of Python (see bench/apps.py). The second is the one
@@ -42,7 +44,8 @@ DEFAULT_CANDIDATES = [
 def run(candidates=None, rounds: int = 3, duration: float = 3.0, cold_rounds: int = 5) -> dict:
     candidates = candidates or DEFAULT_CANDIDATES
     h.section("1. Server choice: bare ASGI app, wrk -t1 -c16 keep-alive")
-    results = {name: {"rps": [], "work": [], "cold": [], "errors": 0} for name in candidates}
+    results = {name: {"rps": [], "work": [], "cpu_rps": [], "cpu_work": [], "cold": [], "errors": 0}
+               for name in candidates}
     work_script = h.wrk_script("POST", WORK_BODY, WORK_HEADERS)
 
     servers = {}
@@ -64,11 +67,10 @@ def run(candidates=None, rounds: int = 3, duration: float = 3.0, cold_rounds: in
         for _ in range(rounds):
             for name, server in servers.items():
                 for key, script, path in (("rps", None, "/"), ("work", work_script, "/work")):
-                    out = h.run_wrk(server.port, duration, script=script, path=path)
+                    out = h.run_wrk(server.port, duration, script=script, path=path, server_pid=server.proc.pid)
                     results[name][key].append(out["rps"])
+                    results[name]["cpu_" + key].append(out["cpu_us"])
                     results[name]["errors"] += out["non2xx"] + out["socket_errors"]
-        for name, server in servers.items():
-            results[name]["loaded"] = h.memory_mb(server.proc.pid)
     finally:
         for server in servers.values():
             server.stop()
@@ -94,11 +96,11 @@ def report(candidates, results) -> None:
     for name in candidates:
         r = results[name]
         rss, pss, nproc = r["idle"]
-        rows.append([name, h.median(r["rps"]), ratio(name, "rps"), h.median(r["work"]), ratio(name, "work"),
-                     h.median(r["cold"]) * 1000, ratio(name, "cold"), rss, pss, nproc, r["loaded"][0],
-                     r["errors"]])
-    print(h.table(["server", "bare req/s", "x ref", "work req/s", "x ref", "cold ms", "x ref",
-                   "idle RSS MB", "PSS MB", "procs", "RSS loaded", "errors"], rows))
+        rows.append([name, h.median(r["rps"]), ratio(name, "rps"), h.median(r["cpu_rps"]),
+                     h.median(r["work"]), ratio(name, "work"), h.median(r["cpu_work"]),
+                     h.median(r["cold"]) * 1000, ratio(name, "cold"), rss, pss, nproc, r["errors"]])
+    print(h.table(["server", "bare req/s", "x ref", "CPU us/req", "work req/s", "x ref", "CPU us/req",
+                   "cold ms", "x ref", "idle RSS MB", "PSS MB", "procs", "errors"], rows))
     print(f"x ref: median of per-round ratios to {candidates[0]}. Per round, bare/work req/s:")
     for n in candidates:
         print(f"  {n}: " + " ".join(f"{a:.0f}/{b:.0f}" for a, b in zip(results[n]["rps"], results[n]["work"])))

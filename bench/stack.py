@@ -69,6 +69,7 @@ def run(rounds: int = 3, duration: float = 3.0, boto_threads: int = 4, boto_seco
     h.section(f"2. Whole stack vs bare app on the same server ({REFERENCE_SERVER}), wrk -t1 -c16")
     pc_port, bare_port = h.free_port(), h.free_port()
     rates = {(w, who): [] for w in awsreq.WORKLOADS for who in ("pocketcloud", "bare")}
+    cpu = {key: [] for key in rates}
     errors = {key: 0 for key in rates}
     boto = {"pocketcloud": [], "stubbed": [], "errors": 0}
     scripts = {}
@@ -81,16 +82,18 @@ def run(rounds: int = 3, duration: float = 3.0, boto_threads: int = 4, boto_seco
                 for who, port in (("pocketcloud", pc_port), ("bare", bare_port)):
                     signed = awsreq.signed_request(workload, port)
                     _check(port, signed, who, workload)
-                    scripts[workload, who] = (port, _replay_script(signed))
-            for port, script in scripts.values():  # warm-up, not recorded
+                    pid = (pc if who == "pocketcloud" else bare).proc.pid
+                    scripts[workload, who] = (port, _replay_script(signed), pid)
+            for port, script, _ in scripts.values():  # warm-up, not recorded
                 h.run_wrk(port, 1, script=script)
             for _ in range(rounds):
-                for key, (port, script) in scripts.items():
-                    out = h.run_wrk(port, duration, script=script)
+                for key, (port, script, pid) in scripts.items():
+                    out = h.run_wrk(port, duration, script=script, server_pid=pid)
                     rates[key].append(out["rps"])
+                    cpu[key].append(out["cpu_us"])
                     errors[key] += out["non2xx"] + out["socket_errors"]
         finally:
-            for _, script in scripts.values():
+            for _, script, _ in scripts.values():
                 os.unlink(script)
 
         for _ in range(boto_rounds):
@@ -105,10 +108,14 @@ def run(rounds: int = 3, duration: float = 3.0, boto_threads: int = 4, boto_seco
     for workload in awsreq.WORKLOADS:
         pc_rates, bare_rates = rates[workload, "pocketcloud"], rates[workload, "bare"]
         ratio = h.median([a / b for a, b in zip(pc_rates, bare_rates)])
+        cpu_pc, cpu_bare = h.median(cpu[workload, "pocketcloud"]), h.median(cpu[workload, "bare"])
         rows.append([workload, h.median(pc_rates), h.median(bare_rates), ratio, f">= {TARGET:.2f}",
-                     "ok" if ratio >= TARGET else "BELOW", errors[workload, "pocketcloud"] + errors[workload, "bare"]])
-    print(h.table(["workload", "pocketcloud req/s", "bare req/s", "ratio", "target", "", "errors"], rows))
-    print("ratio: median over rounds of pocketcloud/bare measured back to back; errors: non-2xx + socket.")
+                     "ok" if ratio >= TARGET else "BELOW", cpu_pc, cpu_bare, cpu_bare / cpu_pc,
+                     errors[workload, "pocketcloud"] + errors[workload, "bare"]])
+    print(h.table(["workload", "pocketcloud req/s", "bare req/s", "ratio", "target", "",
+                   "pc CPU us/req", "bare CPU us/req", "CPU ratio", "errors"], rows))
+    print("ratio: median over rounds of pocketcloud/bare req/s measured back to back. CPU ratio: bare/pocketcloud"
+          " server CPU per request, the same comparison with less noise. errors: non-2xx + socket.")
     for workload in awsreq.WORKLOADS:
         pairs = zip(rates[workload, "pocketcloud"], rates[workload, "bare"])
         print(f"  {workload}, per round: " + "  ".join(f"{a:.0f}/{b:.0f}={a / b:.2f}" for a, b in pairs))

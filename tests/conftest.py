@@ -107,3 +107,7 @@ def strict_server():
 @pytest.fixture
 def unique():
     return "t" + uuid.uuid4().hex[:12]
+
+
+# The codec conformance coverage table, printed at the end of every run that includes it.
+from codec.report import pytest_runtest_logreport, pytest_terminal_summary  # noqa: E402,F401

@@ -22,7 +22,7 @@ import io
 import math
 import traceback
 import zlib
-from functools import lru_cache
+from functools import cache
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import HeadersDict, create_request_object, prepare_request_dict
@@ -67,12 +67,12 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:200] + where
 
 
-@lru_cache(maxsize=None)
+@cache
 def _serializer(protocol):
     return create_serializer(protocol, include_validation=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser(protocol):
     return create_parser(protocol)
 
@@ -353,8 +353,10 @@ def wire_request(operation_model, protocol, params) -> HttpRequest:
         body = body.read()
     body = bytes(body)
     request = HttpRequest(prepared.method, split.path, split.query, headers)
-    if operation_model.has_streaming_input:
-        # The gateway hands streaming payloads over as a BodyStream, never as whole bytes.
+    payload = operation_model.get_streaming_input()
+    if payload is not None and payload.serialization.get("streaming"):
+        # As the gateway does (gateway/app.py _streams_input): a payload with the `streaming`
+        # trait arrives as a BodyStream, other blob payloads (Lambda Invoke) arrive whole.
         request.stream = BodyStream.from_bytes(body)
     else:
         request.body = body

@@ -70,7 +70,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 class Context:
     """Where a value travels on the wire (inherited by nested values only as 'body')."""
 
-    __slots__ = ("location", "greedy", "host_label", "list_item", "reserved_query")
+    __slots__ = ("greedy", "host_label", "list_item", "location", "reserved_query")
 
     def __init__(self, location="body", greedy=False, host_label=False, list_item=False,
                  reserved_query=()):
@@ -353,7 +353,7 @@ class ValueGenerator:
             # 32-bit exact, and still inside [lo, hi].
             value = f32(value)
             if value < lo or value > hi:
-                value = f32(lo) if f32(lo) >= lo else lo
+                value = max(f32(lo), lo)
         return value
 
     def _timestamp(self):
@@ -362,7 +362,7 @@ class ValueGenerator:
             micro = self.rng.choice((0, self.rng.randint(0, 999999)))
         else:
             micro = self.rng.choice((0, self.rng.randint(0, 999) * 1000))
-        return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc).replace(microsecond=micro)
+        return _dt.datetime.fromtimestamp(seconds, _dt.UTC).replace(microsecond=micro)
 
     def _blob(self, shape):
         lo = int(shape.metadata.get("min", 0))

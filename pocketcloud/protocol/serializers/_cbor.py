@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 
+from ._plans import PlanCache
 from ._values import epoch_seconds, to_bytes
 
 _NON_BODY_LOCATIONS = frozenset(("header", "headers", "statusCode", "querystring", "uri"))
@@ -129,22 +130,22 @@ class StructPlan:
         out[at] = head(5, count)
 
 
-_plans: dict[int | None, StructPlan] = {}
+_plans = PlanCache()
 
 
 def struct_plan(shape) -> StructPlan:
-    members_ref = shape._shape_model.get("members")
-    key = id(members_ref) if members_ref is not None else None
-    plan = _plans.get(key)
+    plan = _plans.done.get(id(shape._shape_model.get("members")))
     if plan is not None:
         return plan
-    plan = _plans[key] = StructPlan(members_ref)
+    return _plans.struct_plan(shape, StructPlan, _fill)
+
+
+def _fill(plan: StructPlan, shape) -> None:
     for name, member in shape.members.items():
         ser = member.serialization
         if ser.get("location") in _NON_BODY_LOCATIONS or ser.get("eventstream") or ser.get("eventheader"):
             continue
         plan.members[name] = (text(name), writer(member))
-    return plan
 
 
 def writer(shape):

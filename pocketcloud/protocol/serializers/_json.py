@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from base64 import b64encode
 
+from ._plans import PlanCache
 from ._values import epoch_seconds, http_date, iso8601, json_float, to_bytes
 
 _NON_BODY_LOCATIONS = frozenset(("header", "headers", "statusCode", "querystring", "uri"))
@@ -65,26 +66,26 @@ class Profile:
         self.blob = blob
         self.number = number  # float converter (None: unchanged)
         self.string = string
-        self.plans: dict[int | None, StructPlan] = {}
+        self.plans = PlanCache()
 
 
 JSON = Profile("json", True, _json_timestamp, _base64, json_float)
 
 
 def struct_plan(shape, profile: Profile) -> StructPlan:
-    members_ref = shape._shape_model.get("members")
-    key = id(members_ref) if members_ref is not None else None
-    plan = profile.plans.get(key)
+    plan = profile.plans.done.get(id(shape._shape_model.get("members")))
     if plan is not None:
         return plan
-    plan = profile.plans[key] = StructPlan(members_ref)
+    return profile.plans.struct_plan(shape, StructPlan, lambda plan, shape: _fill(plan, shape, profile))
+
+
+def _fill(plan: StructPlan, shape, profile: Profile) -> None:
     for name, member in shape.members.items():
         ser = member.serialization
         if ser.get("location") in _NON_BODY_LOCATIONS or ser.get("eventstream") or ser.get("eventheader"):
             continue
         wire = ser.get("name", name) if profile.wire_names else name
         plan.members[name] = (wire, converter(member, profile))
-    return plan
 
 
 def _as_list(value):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 
 from ._values import (
+    apply_result_extras,
     base64_text,
     bool_text,
     float_text,
@@ -114,7 +115,12 @@ class RestPlan:
                 self.payload_kind = member.type_name
 
     def bind(self, result: dict, headers: list) -> int:
-        """Append the header-bound members to `headers`; return the HTTP status."""
+        """Append the header-bound members (and reserved __headers__) to `headers`; return
+        the HTTP status (statusCode member, reserved __status__, else the modelled one)."""
+        return apply_result_extras(result, self.bind_members(result, headers), headers)
+
+    def bind_members(self, result: dict, headers: list) -> int:
+        """Like bind, for modelled members only (errors carry their extras elsewhere)."""
         for name, header, fmt in self.headers:
             value = result.get(name)
             if value is not None:
@@ -164,6 +170,11 @@ def error_plan(shape) -> RestPlan:
 
 def is_head(operation_model) -> bool:
     return operation_model is not None and operation_model.http.get("method") == "HEAD"
+
+
+def error_without_body(operation_model, status: int) -> bool:
+    """HEAD answers and 204/304 (S3's conditional GET: 304 Not Modified) carry no body."""
+    return status in _NO_BODY_STATUS or is_head(operation_model)
 
 
 def raw_body(value):

@@ -140,6 +140,15 @@ def extra_headers(mapping) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in items]
 
 
+def apply_result_extras(result, status: int, headers: list) -> int:
+    """Add a result's reserved __headers__ to `headers`; return its __status__ or `status`."""
+    extra = result.get(RESULT_HEADERS)
+    if extra:
+        headers.extend(extra_headers(extra))
+    override = result.get(RESULT_STATUS)
+    return int(override) if override else status
+
+
 def json_float(value):
     """A JSON-ready number; non-finite floats become the strings Smithy's JSON protocols use."""
     if type(value) is float and not math.isfinite(value):

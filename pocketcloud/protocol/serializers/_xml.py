@@ -1,9 +1,8 @@
 """XML writing shared by the query, ec2 and rest-xml serializers.
 
 Each shape compiles once into a writer: a function `write(out, value)` that appends text
-pieces to the list `out` (joined once at the end). Structure plans are cached by the identity
-of the model's member table, so a structure shared by many operations compiles once, and
-recursive shapes work (the plan is registered before its members are compiled).
+pieces to the list `out` (joined once at the end). Structure plans live in a PlanCache (see
+_plans), so a structure shared by many operations compiles once and recursive shapes work.
 
 The element naming follows what botocore's XML parser (and every other SDK) reads back:
 member locationName or member name; lists wrapped in <member> (<item> for EC2) unless
@@ -15,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ._plans import PlanCache
 from ._values import (
     base64_text,
     bool_text,
@@ -129,7 +129,7 @@ class Flavor:
     def __init__(self, name: str, list_item: str):
         self.name = name
         self.list_item = list_item
-        self.plans: dict[int | None, StructPlan] = {}
+        self.plans = PlanCache()
 
 
 QUERY = Flavor("query", "member")
@@ -138,12 +138,13 @@ REST_XML = Flavor("rest-xml", "member")
 
 
 def struct_plan(shape, flavor: Flavor) -> StructPlan:
-    members_ref = shape._shape_model.get("members")
-    key = id(members_ref) if members_ref is not None else None
-    plan = flavor.plans.get(key)
+    plan = flavor.plans.done.get(id(shape._shape_model.get("members")))
     if plan is not None:
         return plan
-    plan = flavor.plans[key] = StructPlan(members_ref)
+    return flavor.plans.struct_plan(shape, StructPlan, lambda plan, shape: _fill(plan, shape, flavor))
+
+
+def _fill(plan: StructPlan, shape, flavor: Flavor) -> None:
     attributes = []
     for name, member in shape.members.items():
         ser = member.serialization
@@ -158,7 +159,6 @@ def struct_plan(shape, flavor: Flavor) -> StructPlan:
         else:
             plan.elements[name] = (text_formatter(member), f"<{tag}>", f"</{tag}>", None)
     plan.attributes = tuple(attributes)
-    return plan
 
 
 def writer(shape, tag: str, flavor: Flavor, extra_attrs: str = ""):

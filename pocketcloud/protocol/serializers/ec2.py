@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _xml
+from ._values import apply_result_extras
 
 CONTENT_TYPE = "text/xml;charset=UTF-8"
 
@@ -44,11 +45,9 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     if plan.body is not None and result:
         plan.body.write_body(out, result)
     out.append(plan.close)
-    return HttpResponse(
-        200,
-        [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)],
-        "".join(out).encode("utf-8"),
-    )
+    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+    status = apply_result_extras(result, 200, headers) if result else 200
+    return HttpResponse(status, headers, "".join(out).encode("utf-8"))
 
 
 _RESERVED = frozenset(("Type", "Code", "Message", "message", "RequestId", "RequestID", _errors.HEADERS_FIELD))

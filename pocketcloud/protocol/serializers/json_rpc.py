@@ -15,6 +15,7 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _eventstream, _json
+from ._values import apply_result_extras
 
 _EMPTY_OBJECT = b"{}"
 
@@ -57,7 +58,9 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
             plan.events.body(result.get(plan.event_stream), plan.events.initial_response(initial)),
         )
     body = _json.dumps(plan.convert(result)) if plan.convert is not None and result else _EMPTY_OBJECT
-    return HttpResponse(200, [("Content-Type", plan.content_type), ("x-amzn-RequestId", request_id)], body)
+    headers = [("Content-Type", plan.content_type), ("x-amzn-RequestId", request_id)]
+    status = apply_result_extras(result, 200, headers) if result else 200
+    return HttpResponse(status, headers, body)
 
 
 def error_body(error: ServiceError, info, convert_profile=_json.JSON) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _xml
+from ._values import apply_result_extras
 
 CONTENT_TYPE = "text/xml"
 
@@ -50,11 +51,9 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     out.append(plan.tail)
     out.append(_xml.escape(request_id))
     out.append(plan.close)
-    return HttpResponse(
-        200,
-        [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)],
-        "".join(out).encode("utf-8"),
-    )
+    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+    status = apply_result_extras(result, 200, headers) if result else 200
+    return HttpResponse(status, headers, "".join(out).encode("utf-8"))
 
 
 def error_document(error: ServiceError, info, request_id: str, namespace, flavor=_xml.QUERY) -> bytes:

@@ -79,9 +79,9 @@ def serialize_error(service_model, operation_model, error: ServiceError, request
     info = _errors.resolve(service_model, error)
     headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", info.shape_name)]
     if info.shape is not None and error.fields:
-        _rest.error_plan(info.shape).bind(error.fields, headers)
+        _rest.error_plan(info.shape).bind_members(error.fields, headers)
     headers.extend(_errors.extra_headers(error))
-    if _rest.is_head(operation_model):
+    if _rest.error_without_body(operation_model, info.status):
         return HttpResponse(info.status, headers, b"")
     body = error_body(error, info)
     del body["__type"]  # restJson1 names the error in the x-amzn-ErrorType header

@@ -18,7 +18,7 @@ from base64 import b64encode
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _eventstream, _rest, _xml
-from .query import write_error_members
+from .query import error_document, write_error_members
 
 # S3 response roots that differ from the botocore output shape's name (from S3's own model).
 S3_ROOTS = {
@@ -105,17 +105,17 @@ def _root_writer(shape, tag: str, ns: str):
     return _xml.writer(shape, tag, _xml.REST_XML, extra)
 
 
-def _location_constraint(result, request_id):
+def _location_constraint(result: dict, ns: str) -> bytes:
     # GetBucketLocation's answer is a bare element whose text is the region (empty for
     # us-east-1); botocore reads it by hand because the model cannot describe it.
-    return f"<LocationConstraint{_xml.namespace_attr(_S3_NS)}>{_xml.escape(result.get('LocationConstraint') or '')}</LocationConstraint>"
-
-
-_S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+    region = _xml.escape(result.get("LocationConstraint") or "")
+    return (
+        f"{_xml.XML_DECLARATION}<LocationConstraint{_xml.namespace_attr(ns)}>{region}</LocationConstraint>"
+    ).encode("utf-8")
 
 
 class _OperationPlan:
-    __slots__ = ("rest", "write", "events", "content_type", "request_headers", "special")
+    __slots__ = ("rest", "write", "events", "content_type", "location_constraint")
 
     def __init__(self, operation_model):
         service = operation_model.service_model
@@ -125,7 +125,7 @@ class _OperationPlan:
         self.content_type = "application/xml" if _is_s3(service) else "text/xml"
         self.write = None
         self.events = None
-        self.special = _is_s3(service) and operation_model.name == "GetBucketLocation"
+        self.location_constraint = _is_s3(service) and operation_model.name == "GetBucketLocation"
         if rest.payload_kind == "eventstream":
             self.events = _eventstream.EventEncoder(rest.payload_shape, _event_payload, "text/xml")
         elif rest.payload_kind in ("structure", "union"):
@@ -137,9 +137,15 @@ class _OperationPlan:
             self.write = _root_writer(shape, tag, ns)
 
 
+_event_writers: dict = {}
+
+
 def _event_payload(shape, value, root_name) -> bytes:
+    entry = _event_writers.get((id(shape), root_name))
+    if entry is None:  # the shape is kept with its writer, so its id stays unique
+        entry = _event_writers[(id(shape), root_name)] = (shape, _xml.writer(shape, root_name, _xml.REST_XML))
     out: list = []
-    _xml.writer(shape, root_name, _xml.REST_XML)(out, value)
+    entry[1](out, value)
     return "".join(out).encode("utf-8")
 
 
@@ -156,8 +162,9 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     kind = rest.payload_kind
     content_type = None
     body = b""
-    if plan.special:
-        body, content_type = (_xml.XML_DECLARATION + _location_constraint(result, request_id)).encode("utf-8"), plan.content_type
+    if plan.location_constraint:
+        body = _location_constraint(result, namespace(operation_model.service_model))
+        content_type = plan.content_type
     elif kind is None or kind in ("structure", "union"):
         value = result if kind is None else (result.get(rest.payload) if result else None)
         if plan.write is not None and value is not None:
@@ -180,16 +187,15 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
 
 
 _S3_RESERVED = frozenset(("Code", "Message", "RequestId", "HostId", _errors.HEADERS_FIELD))
-_RESERVED = frozenset(("Type", "Code", "Message", "message", "RequestId", _errors.HEADERS_FIELD))
 
 
 def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
     info = _errors.resolve(service_model, error)
     headers = _request_id_headers(service_model, request_id)
     if info.shape is not None and error.fields:
-        _rest.error_plan(info.shape).bind(error.fields, headers)
+        _rest.error_plan(info.shape).bind_members(error.fields, headers)
     headers.extend(_errors.extra_headers(error))
-    if _rest.is_head(operation_model):
+    if _rest.error_without_body(operation_model, info.status):
         return HttpResponse(info.status, headers, b"")
     if _is_s3(service_model):
         out = [
@@ -203,8 +209,6 @@ def serialize_error(service_model, operation_model, error: ServiceError, request
         body = "".join(out).encode("utf-8")
         headers.append(("Content-Type", "application/xml"))
     else:
-        from .query import error_document
-
         body = error_document(error, info, request_id, namespace(service_model), _xml.REST_XML)
         headers.append(("Content-Type", "text/xml"))
     return HttpResponse(info.status, headers, body)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _cbor, _errors
+from ._values import apply_result_extras
 
 CONTENT_TYPE = "application/cbor"
 _EMPTY_MAP = b"\xa0"
@@ -30,17 +31,12 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     if plan is None:
         # Unit output: no body at all, as the protocol specifies.
         return HttpResponse(200, [("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-RequestId", request_id)], b"")
+    headers = [("Content-Type", CONTENT_TYPE), ("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-RequestId", request_id)]
     if result:
         out: list = []
         plan.write(out, result)
-        body = b"".join(out)
-    else:
-        body = _EMPTY_MAP
-    return HttpResponse(
-        200,
-        [("Content-Type", CONTENT_TYPE), ("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-RequestId", request_id)],
-        body,
-    )
+        return HttpResponse(apply_result_extras(result, 200, headers), headers, b"".join(out))
+    return HttpResponse(200, headers, _EMPTY_MAP)
 
 
 def error_body(error: ServiceError, info) -> bytes:

@@ -1,8 +1,10 @@
 """Coverage summary of the codec conformance test (stdout + a JSON file in pytest's cache).
 
+The hooks are registered by tests/conftest.py, which the main process loads with or without
+xdist (a conftest under tests/codec/ would not be loaded by the xdist controller).
+
 Each conformance test attaches its per-(service, protocol) summary as a user property; the
-reports reach this hook in the main process, with or without xdist, as long as this conftest
-is loaded there (it is whenever tests/codec is on the command line, or collected in-process).
+reports reach these hooks in the main process.
 """
 
 from __future__ import annotations
