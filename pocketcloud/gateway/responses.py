@@ -11,7 +11,7 @@ from ..protocol.http import HttpResponse
 
 async def send_response(send, response: HttpResponse, method: str) -> None:
     body = response.body
-    headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers]
+    headers = [(k.lower().encode("latin-1"), _header_bytes(v)) for k, v in response.headers]
     has_length = any(k == b"content-length" for k, _ in headers)
     if body is None:
         body = b""
@@ -31,10 +31,20 @@ async def send_response(send, response: HttpResponse, method: str) -> None:
             for chunk in body:
                 if chunk:
                     await send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
-    close = getattr(body, "close", None)
+    close = getattr(body, "aclose", None) or getattr(body, "close", None)
     if callable(close):
-        close()
+        result = close()
+        if hasattr(result, "__await__"):
+            await result
     await send({"type": "http.response.body", "body": b""})
+
+
+def _header_bytes(value) -> bytes:
+    text = str(value)
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")  # non-Latin-1 values (S3 user metadata) go out as UTF-8
 
 
 def generic_error(error: ServiceError, request_id: str, protocol: str | None = None) -> HttpResponse:

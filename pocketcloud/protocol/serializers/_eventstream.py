@@ -75,7 +75,7 @@ def _typed_header(name: str, shape, value) -> tuple[str, int, object]:
     if kind == "blob":
         return (name, _BYTES, to_bytes(value))
     if kind == "timestamp":
-        return (name, _TIMESTAMP, int(round(epoch_seconds(value) * 1000)))
+        return (name, _TIMESTAMP, round(epoch_seconds(value) * 1000))
     if isinstance(value, uuid.UUID):
         return (name, _UUID, value.bytes)
     return (name, _STRING, str(value))
@@ -185,7 +185,7 @@ class EventEncoder:
         try:
             for event in events or ():
                 yield self._one(event)
-        except Exception as exc:  # the stream is already under way: report in-band
+        except Exception as exc:  # noqa: BLE001 - the stream is under way: report in-band
             yield self.error(exc)
 
     async def _async_body(self, events, initial):
@@ -194,5 +194,5 @@ class EventEncoder:
         try:
             async for event in events:
                 yield self._one(event)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as above
             yield self.error(exc)

@@ -1,14 +1,11 @@
-"""Provider dict -> JSON-ready (or CBOR-ready) value, compiled once per shape.
+"""Provider dict -> JSON-ready value for the JSON protocols, compiled once per shape.
 
 A converter is a function value -> wire value, or None when the value goes out unchanged
 (strings, integers, booleans, documents), which keeps the common case free of calls.
 Structures compile into a member table (member name -> (wire key, converter)); members the
-shape does not know and None values are dropped. Plans are cached by the identity of the
-model's member table, so shared and recursive structures compile once.
-
-The same compiler serves the JSON protocols (wire keys are locationNames, timestamps epoch
-seconds unless timestampFormat says otherwise, blobs base64) and smithy-rpc-v2-cbor (wire keys
-are member names, timestamps CBOR tag 1, blobs raw bytes) through a Profile.
+shape does not know and None values are dropped. Wire keys are locationNames, timestamps
+epoch seconds unless the member's timestampFormat says otherwise, blobs base64, non-finite
+doubles the strings "NaN"/"Infinity"/"-Infinity". Plans live in a PlanCache (see _plans).
 """
 
 from __future__ import annotations
@@ -42,65 +39,49 @@ class StructPlan:
         return out
 
 
-def _json_timestamp(fmt):
+def _timestamp_converter(fmt):
     if fmt == "iso8601":
         return iso8601
     if fmt == "rfc822":
         return http_date
-    return epoch_seconds
+    return epoch_seconds  # the JSON protocols' default
 
 
 def _base64(value) -> str:
     return b64encode(to_bytes(value)).decode("ascii")
 
 
-def _ensure_str(value):
-    return value if type(value) is str else str(value)
+_plans = PlanCache()
 
 
-class Profile:
-    def __init__(self, name, wire_names, timestamp, blob, number, string=None):
-        self.name = name
-        self.wire_names = wire_names  # use locationName (JSON) or the member name (CBOR)
-        self.timestamp = timestamp  # timestampFormat -> converter
-        self.blob = blob
-        self.number = number  # float converter (None: unchanged)
-        self.string = string
-        self.plans = PlanCache()
-
-
-JSON = Profile("json", True, _json_timestamp, _base64, json_float)
-
-
-def struct_plan(shape, profile: Profile) -> StructPlan:
-    plan = profile.plans.done.get(id(shape._shape_model.get("members")))
+def struct_plan(shape) -> StructPlan:
+    plan = _plans.done.get(id(shape._shape_model.get("members")))
     if plan is not None:
         return plan
-    return profile.plans.struct_plan(shape, StructPlan, lambda plan, shape: _fill(plan, shape, profile))
+    return _plans.struct_plan(shape, StructPlan, _fill)
 
 
-def _fill(plan: StructPlan, shape, profile: Profile) -> None:
+def _fill(plan: StructPlan, shape) -> None:
     for name, member in shape.members.items():
         ser = member.serialization
         if ser.get("location") in _NON_BODY_LOCATIONS or ser.get("eventstream") or ser.get("eventheader"):
             continue
-        wire = ser.get("name", name) if profile.wire_names else name
-        plan.members[name] = (wire, converter(member, profile))
+        plan.members[name] = (ser.get("name", name), converter(member))
 
 
 def _as_list(value):
     return value if type(value) is list else list(value)
 
 
-def converter(shape, profile: Profile):
+def converter(shape):
     """value -> wire value for `shape`, or None when the value needs no change."""
     kind = shape.type_name
     if kind == "structure":
         if shape.metadata.get("document"):
             return None
-        return struct_plan(shape, profile).convert
+        return struct_plan(shape).convert
     if kind == "list":
-        item = converter(shape.member, profile)
+        item = converter(shape.member)
         if item is None:
             return _as_list
 
@@ -109,7 +90,7 @@ def converter(shape, profile: Profile):
 
         return convert_list
     if kind == "map":
-        item = converter(shape.value, profile)
+        item = converter(shape.value)
 
         def convert_map(value):
             if item is None:
@@ -118,13 +99,11 @@ def converter(shape, profile: Profile):
 
         return convert_map
     if kind == "timestamp":
-        return profile.timestamp(shape.serialization.get("timestampFormat"))
+        return _timestamp_converter(shape.serialization.get("timestampFormat"))
     if kind == "blob":
-        return profile.blob
+        return _base64
     if kind in ("float", "double"):
-        return profile.number
-    if kind == "string":
-        return profile.string
+        return json_float
     return None
 
 

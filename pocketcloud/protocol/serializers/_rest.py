@@ -66,16 +66,16 @@ def _header_text(value) -> str:
 
 class RestPlan:
     __slots__ = (
+        "content_type_member",
+        "has_body_members",
+        "header_maps",
+        "headers",
+        "is_head",
+        "payload",
+        "payload_kind",
+        "payload_shape",
         "status",
         "status_member",
-        "headers",
-        "header_maps",
-        "content_type_member",
-        "payload",
-        "payload_shape",
-        "payload_kind",
-        "has_body_members",
-        "is_head",
     )
 
     def __init__(self, shape, status: int = 200, method: str | None = None):

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import math
 from base64 import b64encode
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1)
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -119,7 +118,7 @@ def float_text(value) -> str:
     if type(value) is float:
         if math.isfinite(value):
             return repr(value)
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if type(value) is int:
         return str(value)
     return float_text(float(value))
@@ -152,5 +151,5 @@ def apply_result_extras(result, status: int, headers: list) -> int:
 def json_float(value):
     """A JSON-ready number; non-finite floats become the strings Smithy's JSON protocols use."""
     if type(value) is float and not math.isfinite(value):
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     return value

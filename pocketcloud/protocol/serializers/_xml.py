@@ -90,7 +90,7 @@ def member_tag(shape, member_name: str) -> str:
 class StructPlan:
     """How one structure's members are written: element writers and attribute members."""
 
-    __slots__ = ("elements", "attributes", "members_ref")
+    __slots__ = ("attributes", "elements", "members_ref")
 
     def __init__(self, members_ref):
         self.members_ref = members_ref  # keeps the model dict alive, so its id stays unique

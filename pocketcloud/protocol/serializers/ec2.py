@@ -23,7 +23,7 @@ def _namespace(service_model) -> str:
 
 
 class _OperationPlan:
-    __slots__ = ("head", "body", "close")
+    __slots__ = ("body", "close", "head")
 
     def __init__(self, operation_model):
         name = operation_model.name
@@ -56,8 +56,10 @@ _RESERVED = frozenset(("Type", "Code", "Message", "message", "RequestId", "Reque
 def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
     info = _errors.resolve(service_model, error)
     out = [
-        f"{_xml.XML_DECLARATION}<Response><Errors><Error><Code>{_xml.escape(info.wire_code)}</Code>"
-        f"<Message>{_xml.escape(error.message)}</Message>"
+        (
+            f"{_xml.XML_DECLARATION}<Response><Errors><Error><Code>{_xml.escape(info.wire_code)}</Code>"
+            f"<Message>{_xml.escape(error.message)}</Message>"
+        )
     ]
     if error.fields:
         _xml.write_extra_fields(out, error.fields, _RESERVED)

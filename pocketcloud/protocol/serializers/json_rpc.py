@@ -30,7 +30,7 @@ class _OperationPlan:
     def __init__(self, operation_model):
         shape = operation_model.output_shape
         self.content_type = content_type(operation_model.service_model)
-        self.convert = _json.struct_plan(shape, _json.JSON).convert if shape is not None else None
+        self.convert = _json.struct_plan(shape).convert if shape is not None else None
         self.event_stream = shape.event_stream_name if shape is not None else None
         self.events = None
         if self.event_stream:
@@ -40,7 +40,7 @@ class _OperationPlan:
 
 
 def _event_payload(shape, value, _root_name) -> bytes:
-    return _json.dumps(_json.struct_plan(shape, _json.JSON).convert(value))
+    return _json.dumps(_json.struct_plan(shape).convert(value))
 
 
 _plans: dict = {}
@@ -63,22 +63,21 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     return HttpResponse(status, headers, body)
 
 
-def error_body(error: ServiceError, info, convert_profile=_json.JSON) -> dict:
-    """{"__type", message, modelled members, unmodelled extras}, for JSON and CBOR alike."""
+def error_body(error: ServiceError, info) -> dict:
+    """{"__type", message, modelled members, unmodelled extras} (rest-json drops __type)."""
     body = {"__type": info.shape_name}
     fields = error.fields
     if fields:
-        extras = {k: v for k, v in fields.items() if not k.startswith("__")}
+        extras = {k: v for k, v in fields.items() if v is not None and not k.startswith("__")}
         if info.shape is not None:
-            plan = _json.struct_plan(info.shape, convert_profile)
+            plan = _json.struct_plan(info.shape)
             body.update(plan.convert(extras))
-            extras = {k: v for k, v in extras.items() if k not in plan.members and v is not None}
+            extras = {k: v for k, v in extras.items() if k not in plan.members}
         for name, value in extras.items():
             body.setdefault(name, value if isinstance(value, (str, int, float, bool)) else str(value))
     if info.message_key is not None:
-        key = info.message_key
-        if convert_profile.wire_names:
-            key = info.shape.members[key].serialization.get("name", key)
+        # The shape's own message member ("message" or "Message"), under its wire name.
+        key = info.shape.members[info.message_key].serialization.get("name", info.message_key)
         if error.message or key not in body:
             body[key] = error.message
     else:

@@ -19,7 +19,7 @@ CONTENT_TYPE = "text/xml"
 
 
 class _OperationPlan:
-    __slots__ = ("head", "body", "tail", "close")
+    __slots__ = ("body", "close", "head", "tail")
 
     def __init__(self, operation_model):
         service = operation_model.service_model
@@ -59,9 +59,11 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
 def error_document(error: ServiceError, info, request_id: str, namespace, flavor=_xml.QUERY) -> bytes:
     """<ErrorResponse> as query services (and Route 53 / CloudFront) send it."""
     out = [
-        f"{_xml.XML_DECLARATION}<ErrorResponse{_xml.namespace_attr(namespace)}><Error>"
-        f"<Type>{_errors.fault_name(info.sender_fault)}</Type>"
-        f"<Code>{_xml.escape(info.wire_code)}</Code><Message>{_xml.escape(error.message)}</Message>"
+        (
+            f"{_xml.XML_DECLARATION}<ErrorResponse{_xml.namespace_attr(namespace)}><Error>"
+            f"<Type>{_errors.fault_name(info.sender_fault)}</Type>"
+            f"<Code>{_xml.escape(info.wire_code)}</Code><Message>{_xml.escape(error.message)}</Message>"
+        )
     ]
     write_error_members(out, error, info, flavor)
     out.append(f"</Error><RequestId>{_xml.escape(request_id)}</RequestId></ErrorResponse>")

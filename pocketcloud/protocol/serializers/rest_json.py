@@ -17,7 +17,7 @@ CONTENT_TYPE = "application/json"
 
 
 class _OperationPlan:
-    __slots__ = ("rest", "convert", "events")
+    __slots__ = ("convert", "events", "rest")
 
     def __init__(self, operation_model):
         shape = operation_model.output_shape
@@ -27,13 +27,13 @@ class _OperationPlan:
         if rest.payload_kind == "eventstream":
             self.events = _eventstream.EventEncoder(rest.payload_shape, _event_payload, CONTENT_TYPE)
         elif rest.payload_kind is not None:
-            self.convert = _json.converter(rest.payload_shape, _json.JSON)
+            self.convert = _json.converter(rest.payload_shape)
         elif rest.has_body_members:
-            self.convert = _json.struct_plan(shape, _json.JSON).convert
+            self.convert = _json.struct_plan(shape).convert
 
 
 def _event_payload(shape, value, _root_name) -> bytes:
-    return _json.dumps(_json.struct_plan(shape, _json.JSON).convert(value))
+    return _json.dumps(_json.struct_plan(shape).convert(value))
 
 
 _plans: dict = {}

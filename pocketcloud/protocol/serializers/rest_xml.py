@@ -111,11 +111,11 @@ def _location_constraint(result: dict, ns: str) -> bytes:
     region = _xml.escape(result.get("LocationConstraint") or "")
     return (
         f"{_xml.XML_DECLARATION}<LocationConstraint{_xml.namespace_attr(ns)}>{region}</LocationConstraint>"
-    ).encode("utf-8")
+    ).encode()
 
 
 class _OperationPlan:
-    __slots__ = ("rest", "write", "events", "content_type", "location_constraint")
+    __slots__ = ("content_type", "events", "location_constraint", "rest", "write")
 
     def __init__(self, operation_model):
         service = operation_model.service_model
@@ -199,8 +199,10 @@ def serialize_error(service_model, operation_model, error: ServiceError, request
         return HttpResponse(info.status, headers, b"")
     if _is_s3(service_model):
         out = [
-            f"{_xml.XML_DECLARATION}<Error><Code>{_xml.escape(info.wire_code)}</Code>"
-            f"<Message>{_xml.escape(error.message)}</Message>"
+            (
+                f"{_xml.XML_DECLARATION}<Error><Code>{_xml.escape(info.wire_code)}</Code>"
+                f"<Message>{_xml.escape(error.message)}</Message>"
+            )
         ]
         write_error_members(out, error, info, _xml.REST_XML, _S3_RESERVED)
         out.append(
