@@ -35,7 +35,6 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     # The work tree, not whatever pocketcloud may be pip-installed, is what we measure.
     env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.setdefault("PYTHONDONTWRITEBYTECODE", "0")
     return env
 
 

@@ -58,6 +58,9 @@ def main(argv=None) -> int:
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         parser.error(f"unknown part(s): {', '.join(unknown)}")
+    bad = [name for name in args.servers or () if name not in SERVERS]
+    if bad:
+        parser.error(f"unknown server(s): {', '.join(bad)}; known: {', '.join(SERVERS)}")
     if shutil.which("wrk") is None and {"servers", "stack"} & set(parts):
         parser.error("wrk is not installed (apt-get install wrk)")
 

@@ -86,6 +86,16 @@ SERVERS = {
 }
 
 
+def available(name: str) -> bool:
+    """Whether the packages this candidate needs are installed (rloop is optional)."""
+    import importlib.util
+
+    runner, options = SERVERS[name]
+    needs = ["uvicorn"] if runner is run_uvicorn else ["granian"]
+    needs += [m for m in (options.get("loop"), options.get("http")) if m in ("uvloop", "rloop", "httptools")]
+    return all(importlib.util.find_spec(m) is not None for m in needs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("server", choices=sorted(SERVERS))

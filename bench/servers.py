@@ -23,6 +23,7 @@ import time
 
 from bench import harness as h
 from bench.httpcheck import CHECKS, run_checks
+from bench.serve import available
 
 WORK_BODY = "Action=GetCallerIdentity&Version=2011-06-15"
 WORK_HEADERS = {
@@ -42,8 +43,12 @@ DEFAULT_CANDIDATES = [
 
 
 def run(candidates=None, rounds: int = 3, duration: float = 3.0, cold_rounds: int = 5) -> dict:
-    candidates = candidates or DEFAULT_CANDIDATES
     h.section("1. Server choice: bare ASGI app, wrk -t1 -c16 keep-alive")
+    candidates = candidates or DEFAULT_CANDIDATES
+    missing = [name for name in candidates if not available(name)]
+    if missing:
+        print(f"skipped (packages not installed): {', '.join(missing)}")
+        candidates = [name for name in candidates if name not in missing]
     results = {name: {"rps": [], "work": [], "cpu_rps": [], "cpu_work": [], "cold": [], "errors": 0}
                for name in candidates}
     work_script = h.wrk_script("POST", WORK_BODY, WORK_HEADERS)

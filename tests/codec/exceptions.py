@@ -20,18 +20,8 @@ class Excuse(NamedTuple):
     protocols: tuple[str, ...] | None = None
 
 
-_EVENT_STREAM = (
-    "output is an event stream (application/vnd.amazon.eventstream): botocore parses it "
-    "lazily from a raw socket and the provider contract for producing events is not defined "
-    "yet; the input and error directions are still checked"
-)
-
-EXCEPTIONS: dict[tuple[str, str], Excuse] = {
-    ("s3", "SelectObjectContent"): Excuse(("output",), _EVENT_STREAM),
-    ("logs", "GetLogObject"): Excuse(("output",), _EVENT_STREAM),
-    ("logs", "StartLiveTail"): Excuse(("output",), _EVENT_STREAM),
-    ("lambda", "InvokeWithResponseStream"): Excuse(("output",), _EVENT_STREAM),
-}
+# Nothing is excused today: every operation passes in every direction and protocol.
+EXCEPTIONS: dict[tuple[str, str], Excuse] = {}
 
 
 def excuse_for(service: str, operation: str, protocol: str, direction: str) -> Excuse | None:

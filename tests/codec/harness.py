@@ -3,6 +3,8 @@
 Three checks per operation and protocol:
   input   random valid params -> botocore serializer -> HTTP request -> our parser -> params'
   output  random valid result -> our serializer -> HTTP response -> botocore parser -> result'
+          (event streams: the events come back one by one from botocore's EventStream, a
+          fault raised by the provider as its EventStreamError; see check_event_stream_output)
   error   ServiceError        -> our error serializer -> botocore parser -> Error.Code/Message
                                  (+ modelled members, the way botocore's client merges them)
 Each check returns a list of readable differences ("" list = pass). An exception raised by our
@@ -26,6 +28,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import HeadersDict, create_request_object, prepare_request_dict
+from botocore.exceptions import EventStreamError
 from botocore.parsers import create_parser
 from botocore.response import StreamingBody
 from botocore.serialize import create_serializer
@@ -33,6 +36,8 @@ from botocore.serialize import create_serializer
 from pocketcloud.protocol import codec
 from pocketcloud.protocol.errors import ServiceError, internal_error
 from pocketcloud.protocol.http import BodyStream, HttpRequest
+
+from .random_values import STREAM_ERROR
 
 ENDPOINT = "https://x.amazonaws.com"
 REQUEST_ID = "req-id"
@@ -84,20 +89,24 @@ def _read_stream(stream) -> bytes:
     return asyncio.run(read_all())
 
 
-def _collect_body(body) -> bytes:
+def _collect_chunks(body) -> list[bytes]:
     """HttpResponse.body may be bytes, a sync iterable or an async iterable of chunks."""
     if body is None:
-        return b""
+        return []
     if isinstance(body, (bytes, bytearray, memoryview)):
-        return bytes(body)
+        return [bytes(body)]
     if isinstance(body, str):
         raise TypeError("response body is str, expected bytes")
     if hasattr(body, "__aiter__"):
         async def gather():
-            return b"".join([bytes(c) async for c in body])
+            return [bytes(c) async for c in body]
 
         return asyncio.run(gather())
-    return b"".join(bytes(c) for c in body)
+    return [bytes(c) for c in body]
+
+
+def _collect_body(body) -> bytes:
+    return b"".join(_collect_chunks(body))
 
 
 # --- timestamp precision ---------------------------------------------------------------------
@@ -229,6 +238,8 @@ class Comparer:
             return True  # nothing to put in the query string
         if location == "header" and kind == "list" and not value:
             return True  # botocore sets no header for an empty list
+        if member.serialization.get("eventpayload") and value in (b"", "", {}):
+            return True  # an event's payload is always there; an empty one is an absent member
         if location == "payload":
             if kind == "blob" and value in (b"", None):
                 return True  # an empty body is an absent streaming payload
@@ -376,21 +387,26 @@ def check_input(operation_model, protocol, params) -> list[str]:
 
 # --- output direction ------------------------------------------------------------------------
 
-def response_dict(operation_model, response, method) -> dict:
+def response_dict(operation_model, response, method, chunks=None) -> dict:
+    """What botocore's endpoint hands its parser (endpoint.convert_to_response_dict)."""
     headers = HeadersDict()
     for k, v in response.headers:
         if k in headers:  # repeated fields arrive folded, as urllib3 hands them to botocore
             headers[k] = headers[k] + ", " + v
         else:
             headers[k] = v
-    body = _collect_body(response.body)
+    if chunks is None:
+        chunks = _collect_chunks(response.body)
     if method == "HEAD":
-        body = b""  # a HEAD response carries no body on the wire
+        chunks = []  # a HEAD response carries no body on the wire
+    body = b"".join(chunks)
     status = response.status
     out = {"headers": headers, "status_code": status,
            "context": {"operation_name": operation_model.name}}
     if status >= 300:
         out["body"] = body
+    elif operation_model.has_event_stream_output:
+        out["body"] = RawStream(chunks)
     elif operation_model.has_streaming_output:
         out["body"] = StreamingBody(io.BytesIO(body), len(body))
     else:
@@ -432,6 +448,8 @@ _AFTER_PARSE = {("s3", "GetBucketLocation"): _s3_bucket_location}
 
 
 def check_output(operation_model, protocol, result) -> list[str]:
+    if operation_model.has_event_stream_output:
+        return check_event_stream_output(operation_model, protocol, result)
     try:
         response = codec.serialize_response(operation_model, protocol, result, REQUEST_ID)
         rd = response_dict(operation_model, response, operation_model.http.get("method", "POST"))
@@ -458,6 +476,153 @@ def check_output(operation_model, protocol, result) -> list[str]:
     parsed.pop("ResponseMetadata", None)
     return diffs + Comparer("output", protocol, operation_model).top(
         operation_model.output_shape, result, parsed)
+
+
+# --- event-stream outputs --------------------------------------------------------------------
+# The provider contract: the stream member is a sync or async iterable of {event name: value};
+# a ServiceError raised by it ends the stream in-band. The generator's list of events is turned
+# into such an iterable, its exception event (always the last) into the raise.
+
+class RawStream:
+    """The part of urllib3's HTTPResponse that botocore's EventStream reads: endpoint.py hands
+    the parser `http_response.raw` for event-stream outputs, and EventStream iterates its
+    stream(). The chunks are the serializer's own, as a server would write them."""
+
+    def __init__(self, chunks):
+        self._chunks = chunks
+        self.closed = False
+
+    def stream(self, amt=2**16, decode_content=None):
+        yield from self._chunks
+
+    def close(self):
+        self.closed = True
+
+
+def _is_fault(stream_shape, name) -> bool:
+    return name == STREAM_ERROR or bool(stream_shape.members[name].metadata.get("exception"))
+
+
+def _message_member(shape):
+    return next((n for n in shape.members if n.lower() == "message"), None)
+
+
+def _stream_fault(stream_shape, name, value) -> Exception:
+    """What the provider raises for the generator's exception event."""
+    if name == STREAM_ERROR:
+        if value["Code"] is None:
+            return RuntimeError("the provider failed mid-stream")  # a bug, not a ServiceError
+        return ServiceError(value["Code"], value["Message"])
+    key = _message_member(stream_shape.members[name])
+    fields = {k: v for k, v in value.items() if k != key}
+    return ServiceError(name, value.get(key, ""), **fields)
+
+
+def _expected_fault(stream_shape, name, value):
+    """(Error.Code, Error.Message) botocore's EventStreamError carries; None: any non-empty."""
+    if name == STREAM_ERROR:
+        return (value["Code"], value["Message"]) if value["Code"] is not None else (None, None)
+    return name, value.get(_message_member(stream_shape.members[name]), "")
+
+
+def _sync_events(stream_shape, events):
+    for event in events:
+        ((name, value),) = event.items()
+        if _is_fault(stream_shape, name):
+            raise _stream_fault(stream_shape, name, value)
+        yield event
+
+
+async def _async_events(stream_shape, events):
+    for event in _sync_events(stream_shape, events):
+        yield event
+
+
+def _read_event_stream(stream):
+    """Iterate botocore's EventStream: (events, EventStreamError's Error dict | None)."""
+    events = []
+    try:
+        for event in stream:  # one by one: the events before a fault count  # noqa: PERF402
+            events.append(event)
+    except EventStreamError as exc:
+        return events, exc.response.get("Error", {})
+    return events, None
+
+
+def check_event_stream_output(operation_model, protocol, result) -> list[str]:
+    shape = operation_model.output_shape
+    name = shape.event_stream_name
+    stream_shape = shape.members[name]
+    events = result.get(name)
+    bodies = []
+    try:
+        # The same events served once as a sync and once as an async iterable.
+        for provide in (_sync_events, _async_events):
+            provided = dict(result)
+            if events is not None:
+                provided[name] = provide(stream_shape, events)
+            response = codec.serialize_response(operation_model, protocol, provided, REQUEST_ID)
+            bodies.append(_collect_chunks(response.body))
+        rd = response_dict(operation_model, response, operation_model.http.get("method", "POST"),
+                           bodies[0])
+    except Exception as exc:
+        return [f"serialize raised {describe_exception(exc)}"]
+    diffs = []
+    if b"".join(bodies[0]) != b"".join(bodies[1]):
+        diffs.append(f"{name}: a sync and an async iterable of the same events serialize differently")
+    if rd["status_code"] >= 300:
+        return diffs + [f"serialize gave HTTP {rd['status_code']}: {short(rd['body'], 160)}"]
+    want_status = _expected_status(operation_model, result)
+    if rd["status_code"] != want_status:
+        diffs.append(f"HTTP status: expected {want_status}, got {rd['status_code']}")
+    try:
+        parsed = _parser(protocol).parse(rd, shape)
+    except Exception as exc:
+        return diffs + [f"botocore could not parse the response: {describe_exception(exc)}"
+                        f" body={short(b''.join(bodies[0]), 160)}"]
+    diffs += _request_id_diff(parsed)
+    parsed.pop("ResponseMetadata", None)
+    stream = parsed.pop(name, None)
+    diffs += Comparer("output", protocol, operation_model).top(
+        shape, {k: v for k, v in result.items() if k != name}, parsed)
+    if stream is None:
+        return diffs + [f"{name}: botocore returned no event stream"]
+    try:
+        got, fault = _read_event_stream(stream)
+    except Exception as exc:
+        return diffs + [f"{name}: botocore could not read the events: {describe_exception(exc)}"]
+    want, want_fault = [], None
+    for event in events or ():
+        ((event_name, value),) = event.items()
+        if _is_fault(stream_shape, event_name):
+            want_fault = _expected_fault(stream_shape, event_name, value)
+            break
+        want.append(event)
+    if len(got) != len(want):
+        diffs.append(f"{name}: expected {len(want)} events {short([next(iter(e)) for e in want])}, "
+                     f"got {len(got)} {short([next(iter(e)) for e in got])}")
+    else:
+        events_cmp = Comparer("output", protocol, operation_model)
+        for i, (exp, act) in enumerate(zip(want, got)):
+            events_cmp.value(f"{name}[{i}]", stream_shape, exp, act)
+        diffs += events_cmp.diffs
+    if want_fault is None:
+        if fault is not None:
+            diffs.append(f"{name}: unexpected error event {short(fault)}")
+    elif fault is None:
+        diffs.append(f"{name}: expected the stream to end with error {want_fault[0] or 'InternalFailure'!r},"
+                     " it did not")
+    else:
+        code, message = want_fault
+        if code is None:  # a non-ServiceError failure: any code that names the failure
+            if not fault.get("Code"):
+                diffs.append(f"{name}: error event without a code {short(fault)}")
+        else:
+            if fault.get("Code") != code:
+                diffs.append(f"{name}: error Code expected {code!r}, got {short(fault.get('Code'))}")
+            if fault.get("Message") != message:
+                diffs.append(f"{name}: error Message expected {message!r}, got {short(fault.get('Message'))}")
+    return diffs
 
 
 # --- errors ----------------------------------------------------------------------------------

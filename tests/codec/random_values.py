@@ -37,7 +37,11 @@ conformance test relies on these instead of normalising afterwards, so they are 
   * XML: of two members sharing one element name (S3's deprecated
     CloudFunctionConfiguration.Event beside the flattened Events list), neither unless required.
   * Documents are never a bare null (a JSON null member reads as an absent one).
-  * Event-stream members are not generated (their operations are listed in exceptions.py).
+  * Event streams (output only): a list of events, each {member name: value} of the stream
+    union; an exception event (a modelled exception member, or STREAM_ERROR for an unmodelled
+    error) only as the last one, since the provider raises it and the stream ends there.
+    The stream member is always there: "minimal" is the empty stream, "full" every event
+    once then a modelled exception, "random" 0-4 events and, every other time, a fault.
   * statusCode members on output: a 2xx status without special body rules (200, 201, 202).
 """
 
@@ -62,6 +66,10 @@ _DNS_CHARS = string.ascii_lowercase + string.digits + "-"
 
 _EPOCH_MIN = 631152000  # 1990-01-01
 _EPOCH_MAX = 2114380800  # 2037-01-01
+
+# Key of an unmodelled mid-stream error event: {STREAM_ERROR: {"Code": str | None, "Message": str}}
+# (Code None: the provider fails with a non-ServiceError exception). Never a member name.
+STREAM_ERROR = "__stream_error__"
 
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
@@ -182,17 +190,20 @@ class ValueGenerator:
         return self._structure(shape, mode, 0, ctx_for)
 
     def _structure(self, shape, mode, depth, ctx_for=None) -> dict:
+        # Event streams exist on output only, as a top-level member (the harness serves them).
+        streams = ctx_for is not None and self.direction == "output"
         members = {
             name: m for name, m in shape.members.items()
-            if not m.serialization.get("eventstream") and not m.metadata.get("eventstream")
-            and not m.serialization.get("eventpayload")
+            if streams or not (m.serialization.get("eventstream") or m.metadata.get("eventstream"))
         }
         if shape.is_tagged_union:
             if not members:
                 return {}
             name = self.rng.choice(sorted(members))
             return {name: self._member(name, members[name], mode, depth, ctx_for, True)}
-        required = set(shape.required_members)
+        # An event-stream operation always answers with its stream ("minimal": an empty one).
+        required = set(shape.required_members) | {
+            n for n, m in members.items() if m.serialization.get("eventstream")}
         chosen = []
         for name in members:
             if name in required:
@@ -219,6 +230,8 @@ class ValueGenerator:
 
     def _member(self, name, member, mode, depth, ctx_for, required):
         ctx = ctx_for(name, member) if ctx_for else BODY
+        if member.serialization.get("eventstream"):
+            return self._event_stream(member, mode, depth)
         if ctx.location == "statusCode":
             return self.rng.choice((200, 201, 202))
         if ctx.location == "headers":
@@ -284,6 +297,27 @@ class ValueGenerator:
             else:
                 out[key] = self._string(shape.value, Context("querystring"))
         return out
+
+    def _event_stream(self, shape, mode, depth):
+        kinds = sorted(n for n, m in shape.members.items() if not m.metadata.get("exception"))
+        faults = sorted(n for n, m in shape.members.items() if m.metadata.get("exception"))
+        if mode == "minimal":
+            names = []
+        elif mode == "full":
+            names = self.rng.sample(kinds, len(kinds)) + ([self.rng.choice(faults)] if faults else [])
+        else:
+            names = [self.rng.choice(kinds) for _ in range(self.rng.randint(0, 4))]
+            if self.rng.random() < 0.5:
+                names.append(self.rng.choice(faults + [STREAM_ERROR]))
+        events = []
+        for name in names:
+            if name == STREAM_ERROR:
+                code = "Stream" + self._chars(_PLAIN, self.rng.randint(1, 8)) if self.rng.random() < 0.8 else None
+                message = self._chars(_PLAIN + _SPECIAL, self.rng.randint(0, 20))
+                events.append({name: {"Code": code, "Message": message}})
+            else:
+                events.append({name: self._structure(shape.members[name], mode, depth + 1)})
+        return events
 
     # --- scalars --------------------------------------------------------------------------
 

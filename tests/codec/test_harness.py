@@ -101,3 +101,92 @@ def _has_nan(value):
     if isinstance(value, list):
         return any(_has_nan(v) for v in value)
     return False
+
+
+
+def _event_stream_case(service, name, protocol, events, **members):
+    op = _op(service, name)
+    return op, protocol, {op.output_shape.event_stream_name: events, **members}
+
+
+def _tampered(serialize, op, member, events, change):
+    """serialize_response with the provider's events (`events`, served sync or async by the
+    harness) passed through `change` first."""
+    stream_shape = op.output_shape.members[member]
+
+    def wrapper(operation_model, protocol, result, request_id):
+        provided = result[member]
+        if hasattr(provided, "__aiter__"):
+            changed = change(harness._sync_events(stream_shape, events))
+
+            async def provided():
+                for event in changed:
+                    yield event
+
+            provided = provided()
+        else:
+            provided = change(provided)
+        return serialize(operation_model, protocol, {**result, member: provided}, request_id)
+    return wrapper
+
+
+def _stream_diffs(op, protocol, result):
+    diffs = harness.check_output(op, protocol, result)
+    member = op.output_shape.event_stream_name
+    assert diffs and all(d.startswith(member) for d in diffs), diffs
+    return diffs
+
+
+def test_event_stream_output_is_checked_event_by_event(monkeypatch):
+    op, protocol, result = _event_stream_case(
+        "lambda", "InvokeWithResponseStream", "rest-json",
+        [{"PayloadChunk": {"Payload": b"abc"}}, {"InvokeComplete": {"LogResult": "l"}}],
+        ExecutedVersion="1")
+    assert harness.check_output(op, protocol, result) == []
+
+    def drop_last(events):
+        return list(events)[:-1]
+
+    def alter_payload(events):
+        for event in events:
+            yield {"PayloadChunk": {"Payload": b"abd"}} if "PayloadChunk" in event else event
+
+    serialize = harness.codec.serialize_response
+    for change in (drop_last, alter_payload):
+        monkeypatch.setattr(harness.codec, "serialize_response",
+                            _tampered(serialize, op, "EventStream", result["EventStream"], change))
+        _stream_diffs(op, protocol, result)
+
+
+def test_event_stream_faults_must_arrive_in_band(monkeypatch):
+    from .random_values import STREAM_ERROR
+
+    op, protocol, result = _event_stream_case(
+        "logs", "GetLogObject", "json",
+        [{"fields": {"data": b"x"}}, {"InternalStreamingException": {"message": "m"}}])
+    assert harness.check_output(op, protocol, result) == []
+    s3_op, s3_protocol, s3_result = _event_stream_case(
+        "s3", "SelectObjectContent", "rest-xml",
+        [{"Cont": {}}, {STREAM_ERROR: {"Code": "Busy", "Message": "slow down"}}])
+    assert harness.check_output(s3_op, s3_protocol, s3_result) == []
+
+    def swallow_fault(events):  # the stream just ends
+        try:
+            yield from events
+        except harness.ServiceError:
+            return
+
+    def recode_fault(events):
+        try:
+            yield from events
+        except harness.ServiceError as exc:
+            raise harness.ServiceError(exc.code + "X", exc.message) from None
+
+    serialize = harness.codec.serialize_response
+    for change in (swallow_fault, recode_fault):
+        monkeypatch.setattr(harness.codec, "serialize_response",
+                            _tampered(serialize, op, "fieldStream", result["fieldStream"], change))
+        _stream_diffs(op, protocol, result)
+        monkeypatch.setattr(harness.codec, "serialize_response",
+                            _tampered(serialize, s3_op, "Payload", s3_result["Payload"], change))
+        _stream_diffs(s3_op, s3_protocol, s3_result)

@@ -120,10 +120,12 @@ class EventEncoder:
             elif member.type_name == "string":
                 payload, content_type = (item or "").encode("utf-8"), "text/plain"
             else:
-                payload = self.serialize_struct(member, item or {}, member_name)
-                content_type = self.content_type
+                # XML roots are named after the payload's shape (S3 Select: <Stats>, <Progress>),
+                # as a REST payload's are, not after the member.
+                root = member.serialization.get("name") or member.name
+                payload, content_type = self.serialize_struct(member, item or {}, root), self.content_type
         elif shape.members:
-            payload, content_type = self.serialize_struct(shape, body_values, name), self.content_type
+            payload, content_type = self.serialize_struct(shape, body_values, shape.name), self.content_type
         else:
             payload, content_type = b"", None
         if content_type:
@@ -155,7 +157,7 @@ class EventEncoder:
                         string_header(":exception-type", exc.code),
                         string_header(":content-type", self.content_type),
                     ],
-                    self.serialize_struct(shape, values, exc.code),
+                    self.serialize_struct(shape, values, shape.name),
                 )
             code, message = exc.code, exc.message
         else:

@@ -144,7 +144,7 @@ def _event_payload(shape, value, root_name) -> bytes:
     entry = _event_writers.get((id(shape), root_name))
     if entry is None:  # the shape is kept with its writer, so its id stays unique
         entry = _event_writers[(id(shape), root_name)] = (shape, _xml.writer(shape, root_name, _xml.REST_XML))
-    out: list = []
+    out: list = [_xml.XML_DECLARATION]  # each event payload is a document of its own
     entry[1](out, value)
     return "".join(out).encode("utf-8")
 
