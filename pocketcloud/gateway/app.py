@@ -144,7 +144,7 @@ class Gateway:
             if query_route is not None:
                 return query_route
 
-        rest_candidates = [c for c in (candidates or ["s3"]) if c in table.rest]
+        rest_candidates = [c for c in (candidates or ["s3"]) if c in table.rest_services]
         query = request.query_dict()
         for service in rest_candidates:
             path = request.path

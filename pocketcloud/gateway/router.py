@@ -47,8 +47,11 @@ class Routes:
         self.by_signing: dict[str, list[str]] = {}
         self.query_by_version: dict[str, list[str]] = {}
         self.query_by_action: dict[str, list[str]] = {}
-        # (method, URI template, operation, required headers, required query members)
-        self.rest: dict[str, list[tuple[str, UriTemplate, str, tuple[str, ...], tuple[str, ...]]]] = {}
+        self.rest_services: list[str] = []
+        # Per REST service, built on its first request (compiling ~700 templates up front
+        # would cost a cold start 15 ms): (method, URI template, operation, required headers,
+        # required query members), most specific first.
+        self._rest: dict[str, list[tuple[str, UriTemplate, str, tuple[str, ...], tuple[str, ...]]]] = {}
         for name, info in services.items():
             protocols = info["protocols"]
             if info.get("targetPrefix"):
@@ -59,15 +62,7 @@ class Routes:
                 for op in info["operations"]:
                     self.query_by_action.setdefault(op, []).append(name)
             if protocols[0].startswith("rest-"):
-                table = [
-                    (method, compile_template(uri), op, tuple(headers), tuple(query))
-                    for op, (method, uri, headers, query) in info["operations"].items()
-                ]
-                # Most specific first: required query keys (in the URI or as required members),
-                # then literal path characters, non-greedy before greedy, then required headers.
-                table.sort(key=lambda t: (-len(t[1].required_query) - len(t[4]), t[1].greedy,
-                                          -t[1].literal_weight, -len(t[3])))
-                self.rest[name] = table
+                self.rest_services.append(name)
 
     # -- helpers -------------------------------------------------------------------------------
     def protocol_for(self, service: str, preferred: str) -> str | None:
@@ -81,10 +76,24 @@ class Routes:
     def has_operation(self, service: str, operation: str) -> bool:
         return operation in self.services[service]["operations"]
 
+    def rest_table(self, service: str):
+        table = self._rest.get(service)
+        if table is None:
+            table = [
+                (method, compile_template(uri), op, tuple(headers), tuple(query))
+                for op, (method, uri, headers, query) in self.services[service]["operations"].items()
+            ]
+            # Most specific first: required query keys (in the URI or as required members),
+            # then literal path characters, non-greedy before greedy, then required headers.
+            table.sort(key=lambda t: (-len(t[1].required_query) - len(t[4]), t[1].greedy,
+                                      -t[1].literal_weight, -len(t[3])))
+            self._rest[service] = table
+        return table
+
     def rest_route(self, service: str, method: str, path: str, query: dict[str, str],
                    headers: dict[str, str]) -> Route | None:
         protocol = self.services[service]["protocols"][0]
-        for op_method, template, op, required_headers, required_query in self.rest[service]:
+        for op_method, template, op, required_headers, required_query in self.rest_table(service):
             if op_method != method:
                 continue
             if required_query and not all(q in query for q in required_query):

@@ -30,7 +30,6 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import NoReturn
 from urllib.parse import quote, unquote, unquote_to_bytes
@@ -523,10 +522,17 @@ def _parse_v2_query(p: dict[str, str]) -> Credentials:
 # --------------------------------------------------------------------------- time
 
 
+def _parse_http_date(value: str):
+    # Date headers are rare (SigV2, some SDKs without X-Amz-Date): email.utils loads late.
+    from email.utils import parsedate_to_datetime
+
+    return parsedate_to_datetime(value)
+
+
 def _iso_from_http_date(value: str) -> str | None:
     """An RFC 1123 Date header as the ISO 8601 basic timestamp SigV4 signs with."""
     try:
-        dt = parsedate_to_datetime(value)
+        dt = _parse_http_date(value)
     except (TypeError, ValueError, IndexError):
         return value if _ISO_BASIC.fullmatch(value) else None
     if dt is None:
@@ -1130,7 +1136,7 @@ def _v2_epoch(headers: dict[str, str]) -> float | None:
     if not value:
         return None
     try:
-        dt = parsedate_to_datetime(value)
+        dt = _parse_http_date(value)
     except (TypeError, ValueError, IndexError):
         return None
     if dt is None:

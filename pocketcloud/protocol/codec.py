@@ -12,6 +12,7 @@ from importlib import import_module
 
 from .errors import ServiceError
 from .http import HttpRequest, HttpResponse
+from .validate import MISSING, validate
 
 _MODULES = {
     "query": "query",
@@ -56,8 +57,8 @@ def serialize_error(service_model, operation_model, protocol: str, error: Servic
 
 
 # --- input validation ------------------------------------------------------------------
-# botocore's own ParamValidator checks required members, types and minimums the way the
-# service models define them; AWS services differ only in the error code they return.
+# protocol/validate.py checks the input against the model; AWS services differ in the error
+# code they return for it.
 
 _VALIDATION_CODE = {
     "query": "ValidationError",
@@ -85,25 +86,17 @@ _SERVICE_CODES = {
     "shield": ("InvalidParameterException", "InvalidParameterException"),
 }
 
-_validator = None
-
-
 def validate_input(operation_model, protocol: str, params: dict) -> None:
-    global _validator
     shape = operation_model.input_shape
     if shape is None:
         return
-    if _validator is None:
-        from botocore.validate import ParamValidator
-
-        _validator = ParamValidator()
-    report = _validator.validate(params, shape)
-    if not report.has_errors():
+    violations = validate(params, shape)
+    if violations is None:
         return
-    errors = report._errors  # (kind, name, details); the public API only offers the text
-    missing = errors[0][0] == "missing required field"
     service = operation_model.service_model.service_name
     codes = _SERVICE_CODES.get(service)
-    code = (codes[0] if missing else codes[1]) if codes else _VALIDATION_CODE[protocol]
-    message = report.generate_report().replace("\n", " ").strip()
-    raise ServiceError(code, message, 400)
+    if codes:
+        code = codes[0] if violations.first_kind == MISSING else codes[1]
+    else:
+        code = _VALIDATION_CODE[protocol]
+    raise ServiceError(code, violations.message(), 400)

@@ -1,10 +1,10 @@
 """The services pocketcloud serves and their botocore models.
 
-Full botocore models are large (EC2's alone takes ~100 ms and tens of MB to load), so they
-load lazily, per service, on first use. Routing needs only a small index (protocols, target
-prefixes, signing names, operation names and REST URIs). The index is built from the models
-once per botocore version and cached on disk, so a cold start reads one small JSON file and
-does not import botocore at all.
+Models are botocore's JSON files, read by protocol/model.py. They are large (EC2's alone takes
+~100 ms to load), so they load lazily, per service, on first use. Routing needs only a small
+index (protocols, target prefixes, signing names, operation names and REST URIs). The index is
+built from the models once per botocore version and cached on disk, so a cold start reads one
+small JSON file and does not import botocore at all.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from .model import ServiceModel, load_service_data
 
 # botocore service names: every service of the SAA notes plus STS (and CloudWatch Logs and
 # EventBridge, which the notes' CloudWatch and Lambda sections rely on).
@@ -48,19 +50,9 @@ def _cache_dir() -> Path:
 
 
 @lru_cache(maxsize=None)
-def _loader():
-    from botocore.loaders import create_loader
-
-    return create_loader()
-
-
-@lru_cache(maxsize=None)
-def service_model(name: str):
-    """The botocore ServiceModel for one service (loaded on first use, then kept)."""
-    from botocore.model import ServiceModel
-
-    data = _loader().load_service_model(name, "service-2")
-    return ServiceModel(data, service_name=name)
+def service_model(name: str) -> ServiceModel:
+    """The model of one service (loaded on first use, then kept)."""
+    return ServiceModel(load_service_data(name), name)
 
 
 def protocols_of(metadata: dict) -> list[str]:
@@ -84,7 +76,7 @@ def _required_members(op: dict, shapes: dict, location: str) -> list[str]:
 def _build_index() -> dict[str, Any]:
     services: dict[str, Any] = {}
     for name in SERVICES:
-        data = _loader().load_service_model(name, "service-2")
+        data = load_service_data(name)
         md = data["metadata"]
         shapes = data["shapes"]
         ops = {}

@@ -1,5 +1,10 @@
 """The conformance harness: botocore on one side of the wire, our codec on the other.
 
+Each side reads its own model of the operation (an OperationPair, see models.py): botocore's
+serializer, parsers and handlers, the generator and the comparison follow botocore's model
+(`pair.boto`), our codec gets pocketcloud's (`pair.ours`), as in real use. A difference
+between the models fails like a codec bug.
+
 Three checks per operation and protocol:
   input   random valid params -> botocore serializer -> HTTP request -> our parser -> params'
   output  random valid result -> our serializer -> HTTP response -> botocore parser -> result'
@@ -169,7 +174,7 @@ class Comparer:
         for name in sorted(set(expected) | set(actual)):
             member = members.get(name)
             if member is None:
-                self.diffs.append(f"{name}: unexpected member {short(actual[name])}")
+                self.diffs.append(_not_modelled(name, expected, actual))
                 continue
             location = member.serialization.get("location") if self.rest else None
             if location is None and name == payload and self.rest:
@@ -264,7 +269,7 @@ class Comparer:
             for name in sorted(set(exp) | set(act)):
                 member = shape.members.get(name)
                 if member is None:
-                    self.diffs.append(f"{path}.{name}: unexpected member {short(act[name])}")
+                    self.diffs.append(_not_modelled(f"{path}.{name}", exp, act))
                     continue
                 self._member(f"{path}.{name}", member, None, exp, act)
             return
@@ -336,16 +341,23 @@ class Comparer:
             self.diffs.append(f"{path}: expected {short(exp)}, got {short(act)}")
 
 
+def _not_modelled(path, expected, actual) -> str:
+    name = path.rsplit(".", 1)[-1]
+    if name in actual:
+        return f"{path}: unexpected member {short(actual[name])}"
+    return f"{path}: expected {short(expected[name])} for a member botocore's model lacks"
+
+
 _BAD_STREAM = object()
 _NON_FINITE_JSON = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
 # --- input direction -------------------------------------------------------------------------
 
-def wire_request(operation_model, protocol, params) -> HttpRequest:
+def wire_request(pair, protocol, params) -> HttpRequest:
     """What a botocore client puts on the wire for these params, as our HttpRequest."""
     try:
-        req = _serializer(protocol).serialize_to_request(params, operation_model)
+        req = _serializer(protocol).serialize_to_request(params, pair.boto)
         prepare_request_dict(req, endpoint_url=ENDPOINT)
         prepared = create_request_object(req).prepare()
     except Exception as exc:  # botocore refused our generated params
@@ -364,31 +376,33 @@ def wire_request(operation_model, protocol, params) -> HttpRequest:
         body = body.read()
     body = bytes(body)
     request = HttpRequest(prepared.method, split.path, split.query, headers)
-    payload = operation_model.get_streaming_input()
+    payload = pair.ours.get_streaming_input()
     if payload is not None and payload.serialization.get("streaming"):
-        # As the gateway does (gateway/app.py _streams_input): a payload with the `streaming`
-        # trait arrives as a BodyStream, other blob payloads (Lambda Invoke) arrive whole.
+        # As the gateway does (gateway/app.py _streams_input), from our model: a payload with
+        # the `streaming` trait arrives as a BodyStream, other blob payloads (Lambda Invoke)
+        # arrive whole.
         request.stream = BodyStream.from_bytes(body)
     else:
         request.body = body
     return request
 
 
-def check_input(operation_model, protocol, params) -> list[str]:
-    request = wire_request(operation_model, protocol, params)
+def check_input(pair, protocol, params) -> list[str]:
+    request = wire_request(pair, protocol, params)
     try:
-        parsed = codec.parse_request(operation_model, protocol, request)
+        parsed = codec.parse_request(pair.ours, protocol, request)
     except ServiceError as exc:
         return [f"parse raised ServiceError {exc.code}: {exc.message[:160]}"]
     except Exception as exc:
         return [f"parse raised {describe_exception(exc)}"]
-    return Comparer("input", protocol, operation_model).top(operation_model.input_shape, params, parsed)
+    return Comparer("input", protocol, pair.boto).top(pair.boto.input_shape, params, parsed)
 
 
 # --- output direction ------------------------------------------------------------------------
 
 def response_dict(operation_model, response, method, chunks=None) -> dict:
-    """What botocore's endpoint hands its parser (endpoint.convert_to_response_dict)."""
+    """What botocore's endpoint hands its parser (endpoint.convert_to_response_dict);
+    `operation_model` is botocore's."""
     headers = HeadersDict()
     for k, v in response.headers:
         if k in headers:  # repeated fields arrive folded, as urllib3 hands them to botocore
@@ -422,7 +436,8 @@ def _request_id_diff(parsed) -> list[str]:
 
 
 def _expected_status(operation_model, result) -> int:
-    """A statusCode member wins, else the operation's modelled responseCode, else 200."""
+    """A statusCode member wins, else the operation's modelled responseCode, else 200
+    (`operation_model` is botocore's)."""
     shape = operation_model.output_shape
     if shape is not None:
         for name, member in shape.members.items():
@@ -447,11 +462,12 @@ def _s3_bucket_location(parsed, rd):
 _AFTER_PARSE = {("s3", "GetBucketLocation"): _s3_bucket_location}
 
 
-def check_output(operation_model, protocol, result) -> list[str]:
-    if operation_model.has_event_stream_output:
-        return check_event_stream_output(operation_model, protocol, result)
+def check_output(pair, protocol, result) -> list[str]:
+    if pair.boto.has_event_stream_output:
+        return check_event_stream_output(pair, protocol, result)
+    operation_model = pair.boto
     try:
-        response = codec.serialize_response(operation_model, protocol, result, REQUEST_ID)
+        response = codec.serialize_response(pair.ours, protocol, result, REQUEST_ID)
         rd = response_dict(operation_model, response, operation_model.http.get("method", "POST"))
     except Exception as exc:
         return [f"serialize raised {describe_exception(exc)}"]
@@ -549,7 +565,8 @@ def _read_event_stream(stream):
     return events, None
 
 
-def check_event_stream_output(operation_model, protocol, result) -> list[str]:
+def check_event_stream_output(pair, protocol, result) -> list[str]:
+    operation_model = pair.boto
     shape = operation_model.output_shape
     name = shape.event_stream_name
     stream_shape = shape.members[name]
@@ -561,7 +578,7 @@ def check_event_stream_output(operation_model, protocol, result) -> list[str]:
             provided = dict(result)
             if events is not None:
                 provided[name] = provide(stream_shape, events)
-            response = codec.serialize_response(operation_model, protocol, provided, REQUEST_ID)
+            response = codec.serialize_response(pair.ours, protocol, provided, REQUEST_ID)
             bodies.append(_collect_chunks(response.body))
         rd = response_dict(operation_model, response, operation_model.http.get("method", "POST"),
                            bodies[0])
@@ -633,12 +650,14 @@ def expected_error_code(error_shape) -> str:
     return error_shape.metadata.get("error", {}).get("code") or error_shape.name
 
 
-def check_error(operation_model, protocol, error: ServiceError, expected_code, fields,
+def check_error(pair, protocol, error: ServiceError, expected_code, fields,
                 error_shape=None) -> list[str]:
+    """`error_shape`, like everything but the serializer's arguments, is botocore's."""
+    operation_model = pair.boto
     service_model = operation_model.service_model
     method = operation_model.http.get("method", "POST")
     try:
-        response = codec.serialize_error(service_model, operation_model, protocol, error, REQUEST_ID)
+        response = codec.serialize_error(pair.ours.service_model, pair.ours, protocol, error, REQUEST_ID)
         rd = response_dict(operation_model, response, method)
     except Exception as exc:
         return [f"serialize_error raised {describe_exception(exc)}"]
@@ -692,7 +711,8 @@ def check_error(operation_model, protocol, error: ServiceError, expected_code, f
 
 def error_cases(operation_model, generator_for):
     """(ServiceError, expected code, fields, error shape) for each modelled error of the
-    operation, or a generic client error when it models none; plus a server error."""
+    operation (botocore's model), or a generic client error when it models none; plus a
+    server error."""
     cases = []
     for shape in operation_model.error_shapes:
         meta = shape.metadata.get("error", {})

@@ -9,14 +9,16 @@ import math
 import random
 
 from pocketcloud.protocol.http import BodyStream
-from pocketcloud.protocol.specs import service_model
+from pocketcloud.protocol.model import ServiceModel, load_service_data
 
 from . import harness
+from .models import OperationPair, botocore_service_model, operation_pair
 from .random_values import ValueGenerator, f32
 
 
 def _op(service, name):
-    return service_model(service).operation_model(name)
+    """botocore's model: what the generator and the comparison follow."""
+    return botocore_service_model(service).operation_model(name)
 
 
 def _diffs(direction, protocol, op, shape, expected, actual):
@@ -105,14 +107,14 @@ def _has_nan(value):
 
 
 def _event_stream_case(service, name, protocol, events, **members):
-    op = _op(service, name)
-    return op, protocol, {op.output_shape.event_stream_name: events, **members}
+    pair = operation_pair(service, name)
+    return pair, protocol, {pair.boto.output_shape.event_stream_name: events, **members}
 
 
 def _tampered(serialize, op, member, events, change):
     """serialize_response with the provider's events (`events`, served sync or async by the
     harness) passed through `change` first."""
-    stream_shape = op.output_shape.members[member]
+    stream_shape = op.boto.output_shape.members[member]
 
     def wrapper(operation_model, protocol, result, request_id):
         provided = result[member]
@@ -132,7 +134,7 @@ def _tampered(serialize, op, member, events, change):
 
 def _stream_diffs(op, protocol, result):
     diffs = harness.check_output(op, protocol, result)
-    member = op.output_shape.event_stream_name
+    member = op.boto.output_shape.event_stream_name
     assert diffs and all(d.startswith(member) for d in diffs), diffs
     return diffs
 
@@ -190,3 +192,47 @@ def test_event_stream_faults_must_arrive_in_band(monkeypatch):
         monkeypatch.setattr(harness.codec, "serialize_response",
                             _tampered(serialize, s3_op, "Payload", s3_result["Payload"], change))
         _stream_diffs(s3_op, s3_protocol, s3_result)
+
+
+# --- the two models ------------------------------------------------------------------------
+# botocore's side reads botocore's model, our codec reads ours: a model of ours that differs
+# must fail the check even where the codec is right for the model it was given.
+
+def _with_our_model_changed(service, name, change) -> OperationPair:
+    data = copy.deepcopy(load_service_data(service))
+    change(data["shapes"])
+    return OperationPair(ServiceModel(data, service).operation_model(name), _op(service, name))
+
+
+def test_a_difference_in_our_model_fails_the_input_check():
+    params = {"Bucket": "b", "Key": "k", "Body": b"data", "ContentLanguage": "en"}
+    assert harness.check_input(operation_pair("s3", "PutObject"), "rest-xml", params) == []
+
+    def rename_header(shapes):
+        shapes["PutObjectRequest"]["members"]["ContentLanguage"]["locationName"] = "Content-Lang"
+
+    pair = _with_our_model_changed("s3", "PutObject", rename_header)
+    assert harness.check_input(pair, "rest-xml", params)
+
+
+def test_a_difference_in_our_model_fails_the_output_and_error_checks():
+    result = {"QueueUrl": "https://q"}
+    assert harness.check_output(operation_pair("sqs", "CreateQueue"), "json", result) == []
+
+    def rename_member(shapes):
+        members = shapes["CreateQueueResult"]["members"]
+        members["Url"] = members.pop("QueueUrl")
+
+    pair = _with_our_model_changed("sqs", "CreateQueue", rename_member)
+    assert harness.check_output(pair, "json", {"Url": "https://q"})
+
+    def recode_error(shapes):
+        shapes["NoSuchEntityException"]["error"] = {**shapes["NoSuchEntityException"]["error"],
+                                                     "code": "Renamed"}
+
+    pair = _with_our_model_changed("iam", "GetUser", recode_error)
+    shape = pair.boto.service_model.shape_for("NoSuchEntityException")
+    code = harness.expected_error_code(shape)
+    error = harness.ServiceError(shape.name, "m", 404)  # a provider may raise the shape's name
+    assert harness.check_error(operation_pair("iam", "GetUser"), "query", error, code, {}, shape) == []
+    assert harness.check_error(pair, "query", error, code, {}, shape)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ..static import Static
 from ._plans import PlanCache
 from ._values import (
     base64_text,
@@ -180,6 +181,17 @@ def _structure_writer(shape, tag, flavor, extra_attrs=""):
     closing = f"</{tag}>"
 
     def write_structure(out, value):
+        if type(value) is Static:
+            text = value.encoded.get(write_structure)
+            if text is None:
+                part: list = []
+                write_structure_fresh(part, value)
+                text = value.encoded[write_structure] = "".join(part)
+            out.append(text)
+            return
+        write_structure_fresh(out, value)
+
+    def write_structure_fresh(out, value):
         if plan.attributes:
             out.append(opening_head + plan.attribute_text(value) + ">")
         else:

@@ -15,12 +15,13 @@ from typing import Any
 
 from pocketcloud.core.regions import OPT_IN_NOT_REQUIRED, REGIONS
 from pocketcloud.protocol.errors import ServiceError
+from pocketcloud.protocol.static import Static
 
 from .filters import check_dry_run as _check_dry_run, check_filter_names, match_filters
 
 # --------------------------------------------------------------------------- precomputed answers
 # Both operations answer from fixed data, so every output item and its filter values are built
-# once at import. The returned dicts are shared between responses: callers must not mutate them.
+# once at import, as Static dicts: shared between responses, never mutated, encoded once.
 
 _REGION_FILTERS = frozenset({"endpoint", "opt-in-status", "region-name"})
 _ZONE_FILTERS = frozenset(
@@ -56,7 +57,7 @@ def _region_entries() -> tuple[_Entry, ...]:
             "region-name": [region.name],
             "opt-in-status": [region.opt_in_status],
         }
-        entries.append((region.name, item, values))
+        entries.append((region.name, Static(item), values))
     return tuple(entries)
 
 
@@ -95,7 +96,7 @@ def _zone_entries() -> dict[str, tuple[_Entry, ...]]:
                 "zone-name": [zone.name],
                 "zone-type": ["availability-zone"],
             }
-            entries.append((zone.name, item, values))
+            entries.append((zone.name, Static(item), values))
         by_region[region.name] = tuple(entries)
     return by_region
 
