@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import NamedTuple
 
+import botocore.model
 import botocore.session
 
 from pocketcloud.protocol import specs
@@ -47,8 +48,10 @@ class OperationPair(NamedTuple):
 
 @cache
 def operation_pair(service: str, name: str) -> OperationPair:
-    return OperationPair(specs.service_model(service).operation_model(name),
-                         botocore_service_model(service).operation_model(name))
+    ours = specs.service_model(service).operation_model(name)
+    # The point of the pair: should specs hand out botocore's classes again, say so here.
+    assert not isinstance(ours, botocore.model.OperationModel), "specs returned botocore's model"
+    return OperationPair(ours, botocore_service_model(service).operation_model(name))
 
 
 def operation_names(service: str) -> list[str]:

@@ -38,6 +38,13 @@ def _name(shape):
     return None if shape is None else shape.name
 
 
+def _traits(shape, attr) -> str:
+    try:
+        return repr(getattr(shape, attr))
+    except Exception as exc:
+        return f"<{type(exc).__name__}>"
+
+
 class Walker:
     """Compares a service's two models; differences as readable lines."""
 
@@ -113,7 +120,10 @@ class Walker:
             self.shape(f"{where}[{theirs.name}]", mine, theirs)
 
     def shape(self, where, ours, boto):
-        key = (boto.name, repr(boto.serialization), repr(boto.metadata))
+        # Both sides' traits in the key: a reference only ours reads differently is compared.
+        key = (boto.name, repr(boto.serialization), repr(boto.metadata),
+               _traits(ours, "name"), _traits(ours, "type_name"),
+               _traits(ours, "serialization"), _traits(ours, "metadata"))
         if key in self.seen:
             return
         self.seen.add(key)
@@ -160,8 +170,10 @@ def test_the_walker_sees_a_difference():
         walker.ours = ServiceModel(data, "sqs")
         return walker.run()
 
+    def members(data):
+        return data["shapes"]["SendMessageRequest"]["members"]
+
     assert Walker("sqs").run() == []
-    members = lambda data: data["shapes"]["SendMessageRequest"]["members"]  # noqa: E731
     diffs = changed(lambda data: members(data)["DelaySeconds"].update(locationName="Delay"))
     assert any("DelaySeconds" in d and "serialization" in d for d in diffs), diffs
     diffs = changed(lambda data: data["shapes"]["NullableInteger"].update(max=5))
