@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -52,6 +53,8 @@ class Server:
             try:
                 self.admin("/_pocketcloud/health")
                 return self
+            except urllib.error.HTTPError as exc:  # it answers, but not well: fail now
+                raise RuntimeError(f"health check failed: {exc.code} {exc.read()[:2000]!r}") from None
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("server did not start")

@@ -12,6 +12,7 @@ POST /moto-api/reset        moto's reset
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import time
@@ -19,6 +20,8 @@ import time
 from ..core.clock import parse_duration, parse_when
 from ..protocol import specs
 from ..protocol.http import HttpRequest, HttpResponse
+
+log = logging.getLogger("pocketcloud.admin")
 
 PREFIXES = ("/_pocketcloud/", "/_localstack/", "/moto-api/")
 
@@ -107,4 +110,7 @@ async def handle(gateway, request: HttpRequest, receive) -> HttpResponse:
             })
     except (ValueError, TypeError) as exc:
         return _json(400, {"error": str(exc)})
+    except Exception as exc:  # never a traceback on the wire
+        log.exception("admin request %s %s failed", method, request.path)
+        return _json(500, {"error": f"{type(exc).__name__}: {exc}"})
     return _json(404, {"error": f"no admin endpoint {method} {request.path}"})

@@ -263,7 +263,7 @@ def _parse_v4_header(auth: str, headers: dict[str, str], service: str | None) ->
     amz_date = headers.get("x-amz-date")
     if amz_date is None and "date" in headers:
         amz_date = _iso_from_http_date(headers["date"])
-    scope = credential.split("/") if credential else None
+    scope = credential.split("/") if credential is not None else None  # "Credential=" too
     family = _family(scope[3] if scope and len(scope) == 5 else service)
     if credential is None or signed is None or signature is None or amz_date is None:
         if family == S3:
@@ -429,7 +429,7 @@ def _parse_query(qs: str, service: str | None) -> Credentials | None:
 
 def _parse_v4_query(p: dict[str, str], service: str | None) -> Credentials:
     credential = p.get("X-Amz-Credential")
-    scope = credential.split("/") if credential else None
+    scope = credential.split("/") if credential is not None else None
     family = _family(scope[3] if scope and len(scope) == 5 else service)
     required = (
         "X-Amz-Algorithm",
@@ -522,6 +522,11 @@ def _parse_v2_query(p: dict[str, str]) -> Credentials:
 # --------------------------------------------------------------------------- time
 
 
+# What email.utils and datetime raise on a junk or out-of-range date ("+99999999999999999999"
+# offsets and years overflow C ints; year 9999 at -2359 overflows on conversion to UTC).
+_DATE_ERRORS = (TypeError, ValueError, IndexError, OverflowError)
+
+
 def _parse_http_date(value: str):
     # Date headers are rare (SigV2, some SDKs without X-Amz-Date): email.utils loads late.
     from email.utils import parsedate_to_datetime
@@ -533,12 +538,12 @@ def _iso_from_http_date(value: str) -> str | None:
     """An RFC 1123 Date header as the ISO 8601 basic timestamp SigV4 signs with."""
     try:
         dt = _parse_http_date(value)
-    except (TypeError, ValueError, IndexError):
+        if dt is None:
+            return None
+        if dt.tzinfo is not None:
+            dt = dt.astimezone(timezone.utc)
+    except _DATE_ERRORS:
         return value if _ISO_BASIC.fullmatch(value) else None
-    if dt is None:
-        return None
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc)
     return dt.strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -571,11 +576,20 @@ def _epoch(now: datetime) -> float:
 
 
 def _iso_basic(epoch: float) -> str:
-    return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return _format_epoch(epoch, "%Y%m%dT%H%M%SZ")
 
 
 def _iso_extended(epoch: float) -> str:
-    return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _format_epoch(epoch, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _format_epoch(epoch: float, fmt: str) -> str:
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        # A client's epoch beyond datetime's years (a SigV2 URL's Expires=-99999999999999):
+        # still say what it was rather than fail.
+        return str(int(epoch))
 
 
 def _skew_error(family: str, amz_date: str, signed_at: int, now: float) -> ServiceError:
@@ -894,7 +908,7 @@ def verify(
     query = _canonical_query(raw_query_string, creds.presigned)
     canonical = f"{method}\n{uri}\n{query}\n{headers_block}\n{signed_line}\n{payload}"
     sts = _string_to_sign(creds, canonical)
-    if hmac.compare_digest(_sign(key, sts), provided):
+    if _same_signature(_sign(key, sts), provided):
         return
     first = (canonical, sts)
     tried = {canonical}
@@ -904,7 +918,7 @@ def verify(
         canonical = f"{method}\n{alt_uri}\n{alt_query}\n{headers_block}\n{signed_line}\n{payload}"
         if canonical not in tried:
             tried.add(canonical)
-            if hmac.compare_digest(_sign(key, _string_to_sign(creds, canonical)), provided):
+            if _same_signature(_sign(key, _string_to_sign(creds, canonical)), provided):
                 return
     raise _signature_mismatch(creds, family, *first)
 
@@ -973,6 +987,12 @@ def _check_scope_and_time(creds: Credentials, family: str, now_s: float, now: da
         check_presigned_expiry(creds, now)
     elif abs(now_s - signed_at) > MAX_SKEW_SECONDS:
         raise _skew_error(family, amz_date, signed_at, now_s)
+
+
+def _same_signature(expected: str, provided: str) -> bool:
+    """Constant-time comparison; hmac.compare_digest raises TypeError on non-ASCII text, and a
+    client's signature may be any Latin-1 (header) or Unicode (presigned query) text."""
+    return provided.isascii() and hmac.compare_digest(expected, provided)
 
 
 def _hex_bytes(text: str) -> str:
@@ -1110,7 +1130,7 @@ def _verify_v2(creds, secret_key, method, raw_path, qs, headers, now, bucket) ->
             digest = hmac.digest(
                 secret_key.encode(), sts.encode("utf-8", "surrogateescape"), "sha1"
             )
-            if hmac.compare_digest(base64.b64encode(digest).decode(), provided):
+            if _same_signature(base64.b64encode(digest).decode(), provided):
                 return
             first = first or sts
     raise ServiceError(
@@ -1137,13 +1157,13 @@ def _v2_epoch(headers: dict[str, str]) -> float | None:
         return None
     try:
         dt = _parse_http_date(value)
-    except (TypeError, ValueError, IndexError):
+        if dt is None:
+            return None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.timestamp()
+    except _DATE_ERRORS:
         return None
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.timestamp()
 
 
 # --------------------------------------------------------------------------- payload helpers
@@ -1199,7 +1219,7 @@ class ChunkSignatureChain:
 
     def _check(self, sts: str, signature: str) -> None:
         expected = _sign(self._key, sts)
-        if not hmac.compare_digest(expected, signature.lower()):
+        if not _same_signature(expected, signature.lower()):
             raise ServiceError(
                 "SignatureDoesNotMatch",
                 _S3_MISMATCH_MESSAGE,

@@ -9,6 +9,7 @@ raising ServiceError. Methods may be coroutines.
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,8 @@ from typing import Any, Callable
 
 from ..core.store import Namespace
 from ..protocol.http import HttpRequest
+
+log = logging.getLogger("pocketcloud.services")
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -82,7 +85,11 @@ class Providers:
         return found
 
     def implemented(self, service: str, operations) -> int:
-        provider = self.provider(service)
+        try:
+            provider = self.provider(service)
+        except Exception:  # a broken provider must not take the health report down with it
+            log.exception("provider of %s failed to load", service)
+            return 0
         if provider is None:
             return 0
         return sum(1 for op in operations if callable(getattr(provider, snake_case(op), None)))

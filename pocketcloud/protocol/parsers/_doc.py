@@ -48,13 +48,36 @@ def _string(v):
     raise BadValue(f"expected a string, got {type(v).__name__}")
 
 
+# Integer members are at most 64-bit in every AWS service; a larger number (a CBOR bignum of
+# thousands of digits, 1e300 in JSON) is refused here, like the services' own deserializers
+# do, rather than reaching validation and providers as an unprintable Python int.
+_INT_LOW, _INT_HIGH = -(2**63), 2**63 - 1
+_BIG_INTEGER_BITS = 4096
+
+
+def _out_of_range(v) -> BadValue:
+    return BadValue(f"number with {v.bit_length()} bits is out of range")
+
+
 def _integer(v):
     t = type(v)
-    if t is int:
-        return v
     if t is float and v.is_integer():
+        v, t = int(v), int
+    if t is int:
+        if _INT_LOW <= v <= _INT_HIGH:
+            return v
+        raise _out_of_range(v)
+    raise BadValue(f"expected an integer, got {_brief(v)}")
+
+
+def _big_integer(v):
+    if type(v) is int and v.bit_length() > _BIG_INTEGER_BITS:
+        raise _out_of_range(v)
+    if type(v) is float and v.is_integer():
         return int(v)
-    raise BadValue(f"expected an integer, got {v!r}"[:200])
+    if type(v) is int:
+        return v
+    raise BadValue(f"expected an integer, got {_brief(v)}")
 
 
 _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -62,17 +85,28 @@ _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf
 
 def _float(v):
     t = type(v)
-    if t is float or t is int:
+    if t is float:
+        return v
+    if t is int:
+        if v.bit_length() > 1024:  # beyond any double: float(v) would overflow downstream
+            raise _out_of_range(v)
         return v
     if t is str and v in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[v]
-    raise BadValue(f"expected a number, got {v!r}"[:200])
+    raise BadValue(f"expected a number, got {_brief(v)}")
+
+
+def _brief(v) -> str:
+    """repr(v) cut short; a huge int cannot even be repr()'d (Python's 4300-digit limit)."""
+    if type(v) is int and v.bit_length() > 256:
+        return f"an integer of {v.bit_length()} bits"
+    return repr(v)[:200]
 
 
 def _boolean(v):
     if type(v) is bool:
         return v
-    raise BadValue(f"expected a boolean, got {v!r}"[:200])
+    raise BadValue(f"expected a boolean, got {_brief(v)}")
 
 
 def _json_timestamp(v):
@@ -109,7 +143,7 @@ _SCALARS = {
     "long": _integer,
     "short": _integer,
     "byte": _integer,
-    "bigInteger": _integer,
+    "bigInteger": _big_integer,
     "float": _float,
     "double": _float,
     "bigDecimal": _float,
@@ -236,7 +270,7 @@ def _map(value):
             if x is None or x is undefined:
                 continue
             if type(k) is not str:
-                raise BadValue(f"map keys must be strings, got {k!r}"[:200])
+                raise BadValue(f"map keys must be strings, got {_brief(k)}")
             try:
                 out[k] = value(x)
             except BadValue as exc:

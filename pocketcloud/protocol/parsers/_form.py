@@ -133,24 +133,25 @@ def _descend(plan, node: dict, parts: list[str], i: int, raw: str) -> None:
             slot, child = entry
         elif kind == LIST:
             seg = parts[i]
-            if not seg.isdigit():
+            # isdecimal, not isdigit: int() refuses "²", which isdigit accepts
+            if not seg.isdecimal():
                 # the "member" (or the member's locationName) segment of a non-flattened list
                 i += 1
                 if i == n:
                     return
                 seg = parts[i]
-                if not seg.isdigit():
+                if not seg.isdecimal():
                     return
             slot = int(seg)
             child = plan.item
         elif kind == MAP:
             seg = parts[i]
-            if not seg.isdigit():  # "entry" of a non-flattened map
+            if not seg.isdecimal():  # "entry" of a non-flattened map
                 i += 1
                 if i == n:
                     return
                 seg = parts[i]
-                if not seg.isdigit():
+                if not seg.isdecimal():
                     return
             i += 1
             if i == n:

@@ -337,7 +337,7 @@ def fix_chunked_headers(plan: RestPlan, request, out: dict) -> None:
             out[plan.content_encoding] = stripped
     if plan.content_length is not None:
         decoded = headers.get("x-amz-decoded-content-length")
-        if decoded is not None and decoded.strip().isdigit():
+        if decoded is not None and decoded.strip().isdecimal():
             out[plan.content_length] = int(decoded)
         else:
             out.pop(plan.content_length, None)

@@ -31,7 +31,14 @@ def epoch_to_datetime(seconds) -> datetime:
     try:
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise BadValue(f"timestamp {seconds!r} is out of range") from exc
+        raise BadValue(f"timestamp {_brief(seconds)} is out of range") from exc
+
+
+def _brief(value) -> str:
+    # repr() of an int past 4300 digits raises ValueError (a CBOR bignum can be that long)
+    if type(value) is int and value.bit_length() > 256:
+        return f"(an integer of {value.bit_length()} bits)"
+    return repr(value)[:200]
 
 
 def _aware(dt: datetime) -> datetime:
@@ -51,7 +58,7 @@ def text_to_timestamp(text: str) -> datetime:
     if first.isdigit() and len(text) >= 10 and text[4:5] == "-":
         try:
             return _aware(datetime.fromisoformat(text))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:59:59-23:59 in UTC
             pass
     if first.isdigit() or first in "+-.":
         try:
@@ -63,15 +70,15 @@ def text_to_timestamp(text: str) -> datetime:
                 return epoch_to_datetime(number)
     try:
         return _aware(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError) as exc:
-        raise BadValue(f"'{text}' is not a valid timestamp") from exc
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
+        raise BadValue(f"'{text[:64]}' is not a valid timestamp") from exc
 
 
 def number_to_timestamp(value) -> datetime:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BadValue(f"{value!r} is not a valid epoch timestamp")
+        raise BadValue(f"{_brief(value)} is not a valid epoch timestamp")
     if isinstance(value, float) and not math.isfinite(value):
-        raise BadValue(f"{value!r} is not a valid epoch timestamp")
+        raise BadValue(f"{_brief(value)} is not a valid epoch timestamp")
     return epoch_to_datetime(value)
 
 
