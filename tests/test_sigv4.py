@@ -116,3 +116,20 @@ def test_presigned_s3_url_with_wrong_secret_is_rejected(strict_server):
     good = strict_server.client("s3").generate_presigned_url(
         "get_object", Params={"Bucket": "bkt", "Key": "a b/c"}, ExpiresIn=300)
     assert "SignatureDoesNotMatch" not in requests.get(good).text
+
+
+def test_body_must_match_the_signed_content_hash(strict_server):
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    signed_body = b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>"
+    url = strict_server.endpoint + "/bkt?tagging"
+    request = AWSRequest(method="PUT", url=url, data=signed_body)
+    S3SigV4Auth(Credentials("test", "test"), "s3", "us-east-1").add_auth(request)
+    headers = dict(request.headers.items())
+    good = requests.put(url, data=signed_body, headers=headers)
+    assert "XAmzContentSHA256Mismatch" not in good.text and good.status_code == 501
+    tampered = requests.put(url, data=signed_body.replace(b"1", b"2"), headers=headers)
+    assert tampered.status_code == 400
+    assert "<Code>XAmzContentSHA256Mismatch</Code>" in tampered.text

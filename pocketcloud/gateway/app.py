@@ -262,6 +262,10 @@ class Gateway:
         payload_hash = None
         if sigv4.payload_hash_needed(creds, request.headers):
             payload_hash = hashlib.sha256(request.body).hexdigest()
+        elif request.stream is None and request.body_read:
+            # The signature covers the declared hash, so the body must match it. (A streamed
+            # body is checked by its service as it is read.)
+            sigv4.check_content_sha256(request.headers, hashlib.sha256(request.body).hexdigest())
         bucket = route.uri_params.get("Bucket") if route.service == "s3" and request.original_path else None
         sigv4.verify(creds, secret, request.method, request.original_path or request.path,
                      request.query_string, request.headers, payload_hash, now, virtual_host_bucket=bucket)
