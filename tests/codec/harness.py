@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from botocore.awsrequest import HeadersDict, create_request_object, prepare_request_dict
 from botocore.exceptions import EventStreamError
+from botocore.model import ServiceModel
 from botocore.parsers import create_parser
 from botocore.response import StreamingBody
 from botocore.serialize import create_serializer
@@ -116,19 +117,56 @@ def _collect_body(body) -> bytes:
 
 # --- timestamp precision ---------------------------------------------------------------------
 # What each wire format keeps of a datetime. Inputs: what botocore's serializer (default
-# precision) sends. Outputs: AWS returns milliseconds wherever the format can carry them.
+# precision) actually sends, probed once per (protocol, location, timestampFormat trait): it
+# changed between releases (botocore 1.44 sends epoch timestamps with microseconds, 1.43 whole
+# seconds). Outputs: AWS returns milliseconds wherever the format can carry them.
 
-def _input_ts_format(protocol, member, location):
-    if protocol == "smithy-rpc-v2-cbor":
-        return "unixtimestamp"  # botocore's CBOR serializer ignores timestampFormat
-    trait = member.serialization.get("timestampFormat")
-    if trait:
-        return trait
-    if location == "header":
-        return "rfc822"
-    if location in ("querystring", "uri"):
-        return "iso8601"
-    return {"query": "iso8601", "ec2": "iso8601", "rest-xml": "iso8601"}.get(protocol, "unixtimestamp")
+_PROBE_INSTANTS = {  # one instant with three sub-second parts
+    micro: _dt.datetime(2001, 2, 3, 4, 5, 6, micro, tzinfo=_dt.UTC)
+    for micro in (0, 123000, 123456)
+}
+
+
+def _probe_operation(protocol, location, timestamp_format):
+    """A one-member botocore operation: a timestamp in `location` (None: the body), with the
+    timestampFormat trait if given."""
+    member = {"shape": "Instant"}
+    if timestamp_format:
+        member["timestampFormat"] = timestamp_format
+    request_uri = "/"
+    if location == "uri":
+        member.update(location="uri", locationName="When")
+        request_uri = "/{When}"
+    elif location in ("header", "querystring"):
+        member.update(location=location, locationName="x-when")
+    model = {
+        "metadata": {"apiVersion": "2020-01-01", "endpointPrefix": "probe", "protocol": protocol,
+                     "protocols": [protocol], "jsonVersion": "1.0", "targetPrefix": "Probe",
+                     "serviceId": "Probe", "signatureVersion": "v4", "uid": "probe-2020-01-01"},
+        "operations": {"Probe": {"name": "Probe", "http": {"method": "POST", "requestUri": request_uri},
+                                 "input": {"shape": "ProbeInput", "locationName": "Probe"}}},
+        "shapes": {"ProbeInput": {"type": "structure", "required": ["When"],
+                                  "members": {"When": member}},
+                   "Instant": {"type": "timestamp"}},
+    }
+    return ServiceModel(model, "probe").operation_model("Probe")
+
+
+@cache
+def _input_ts_unit(protocol, location, timestamp_format) -> str:
+    """The precision botocore's serializer puts on the wire for a timestamp member: the same
+    instant with 0, .123 and .123456 seconds is serialized and the requests compared."""
+    op = _probe_operation(protocol, location, timestamp_format)
+    wires = {}
+    for micro, instant in _PROBE_INSTANTS.items():
+        req = _serializer(protocol).serialize_to_request({"When": instant}, op)
+        wires[micro] = (req["url_path"], repr(req["query_string"]),
+                        repr(sorted(req["headers"].items())), req["body"])
+    if wires[123456] == wires[0]:
+        return "second"
+    if wires[123456] == wires[123000]:
+        return "milli"
+    return "micro"
 
 
 def _truncate(value: _dt.datetime, unit: str) -> _dt.datetime:
@@ -141,10 +179,9 @@ def _truncate(value: _dt.datetime, unit: str) -> _dt.datetime:
 
 def _ts_unit(direction, protocol, member, location) -> str:
     if direction == "input":
-        if location == "header":
-            return "second"  # botocore converts header timestamps to whole epoch seconds first
-        fmt = _input_ts_format(protocol, member, location)
-        return "micro" if fmt == "iso8601" else "second"
+        # Locations exist in the REST protocols only; the Comparer passes None elsewhere.
+        probe_location = location if location in ("header", "querystring", "uri") else None
+        return _input_ts_unit(protocol, probe_location, member.serialization.get("timestampFormat"))
     fmt = member.serialization.get("timestampFormat")
     if fmt == "rfc822" or (fmt is None and location == "header"):
         return "second"
@@ -163,6 +200,7 @@ class Comparer:
         self.rest = protocol in ("rest-json", "rest-xml")
         # Where values travel as XML: rest-xml both ways, query/ec2 responses.
         self.xml = protocol == "rest-xml" or (direction == "output" and protocol in ("query", "ec2"))
+        self.form_input = direction == "input" and protocol in ("query", "ec2")
         self.diffs: list[str] = []
 
     def top(self, shape, expected: dict, actual) -> list[str]:
@@ -232,6 +270,11 @@ class Comparer:
         kind = member.type_name
         if self.xml and kind in ("list", "map") and not value and member.serialization.get("flattened"):
             return True  # a flattened XML list/map has no wrapper element: empty is invisible
+        if self.form_input and kind == "structure" and _carries_nothing(value):
+            # A query/ec2 form has a key per scalar only: a structure with no values in it
+            # (a union whose chosen member is a member-less structure, such as CloudWatch's
+            # EvaluationWindow {"SlidingWindow": {}}) puts nothing on the wire.
+            return True
         if location == "statusCode":
             return True  # every response has a status; check_output compares it separately
         if (self.direction == "output" and location == "header"
@@ -346,6 +389,11 @@ def _not_modelled(path, expected, actual) -> str:
     if name in actual:
         return f"{path}: unexpected member {short(actual[name])}"
     return f"{path}: expected {short(expected[name])} for a member botocore's model lacks"
+
+
+def _carries_nothing(value) -> bool:
+    """A structure (or map) with nothing but nested empty structures and maps in it."""
+    return isinstance(value, dict) and all(_carries_nothing(v) for v in value.values())
 
 
 _BAD_STREAM = object()

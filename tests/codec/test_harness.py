@@ -42,13 +42,43 @@ def test_comparer_timestamps_precision_and_awareness():
     shape = op.input_shape
     t = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
     params = {"Namespace": "n", "MetricName": "m", "StartTime": t, "EndTime": t, "Period": 60}
-    # json sends whole seconds: a parser returning the truncated instant is right...
-    ok = {**params, "StartTime": t.replace(microsecond=0), "EndTime": t.replace(microsecond=0)}
-    assert _diffs("input", "json", op, shape, params, ok) == []
-    # ...query sends microseconds, so the same answer there is wrong
-    assert _diffs("input", "query", op, shape, params, ok)
+
+    def answer(when):
+        return {**params, "StartTime": when, "EndTime": when}
+
+    # Each protocol is held to the precision botocore's serializer puts on the wire, probed
+    # (json: whole seconds up to botocore 1.43, microseconds since 1.44)...
+    unit = harness._input_ts_unit("json", None, None)
+    assert _diffs("input", "json", op, shape, params, answer(harness._truncate(t, unit))) == []
+    if unit != "second":
+        assert _diffs("input", "json", op, shape, params, answer(t.replace(microsecond=0)))
+    # ...query sends ISO 8601 with microseconds, so a truncated answer is wrong there
+    assert harness._input_ts_unit("query", None, None) == "micro"
+    assert _diffs("input", "query", op, shape, params, answer(t.replace(microsecond=0)))
     naive = {**params, "StartTime": t.replace(tzinfo=None)}
     assert _diffs("input", "query", op, shape, params, naive)
+
+
+def test_timestamp_probe_reads_the_wire():
+    # Headers go through whole epoch seconds whatever the format; RFC 822 has no fraction.
+    for protocol in ("rest-json", "rest-xml"):
+        assert harness._input_ts_unit(protocol, "header", None) == "second"
+        assert harness._input_ts_unit(protocol, "header", "iso8601") == "second"
+        assert harness._input_ts_unit(protocol, None, "rfc822") == "second"
+        assert harness._input_ts_unit(protocol, "querystring", None) == "micro"
+
+
+def test_form_input_structures_without_values_are_invisible():
+    # query/ec2 forms carry scalars only: a structure with nothing in it sends no key.
+    op = _op("autoscaling", "CreateAutoScalingGroup")
+    base = {"AutoScalingGroupName": "g", "MinSize": 1, "MaxSize": 2}
+    empty = {**base, "MixedInstancesPolicy": {"LaunchTemplate": {}}}
+    assert _diffs("input", "query", op, op.input_shape, empty, dict(base)) == []
+    full = {**base, "MixedInstancesPolicy": {"LaunchTemplate": {
+        "LaunchTemplateSpecification": {"LaunchTemplateId": "lt"}}}}
+    assert _diffs("input", "query", op, op.input_shape, full, dict(base))
+    # other protocols send "{}": there it must arrive
+    assert _diffs("input", "json", op, op.input_shape, empty, dict(base))
 
 
 def test_comparer_lists_maps_blobs_floats():
