@@ -187,9 +187,8 @@ class Gateway:
         action = params.get("Action")
         if not action:
             if candidates and all(table.speaks_query(c) for c in candidates):
-                service = candidates[0]
-                raise RouteError("MissingAction", "Missing Action", 400, service,
-                                 "ec2" if "ec2" in table.services[service]["protocols"] else "query")
+                raise RouteError("MissingAction", "Missing Action", 400, candidates[0],
+                                 table.query_protocol(candidates[0]))
             return None
         version = params.get("Version")
         pool = candidates or table.query_by_version.get(version) or table.query_by_action.get(action) or []
@@ -197,11 +196,9 @@ class Gateway:
         if service is None:
             if not pool:
                 return None
-            protocol = "ec2" if "ec2" in table.services[pool[0]]["protocols"] else "query"
             raise RouteError("InvalidAction", f"The action {action} is not valid for this web service.", 400,
-                             pool[0], protocol)
-        protocol = "ec2" if "ec2" in table.services[service]["protocols"] else "query"
-        return Route(service, action, protocol)
+                             pool[0], table.query_protocol(pool[0]))
+        return Route(service, action, table.query_protocol(service))
 
     async def read_body(self, request: HttpRequest, receive, route: Route | None = None) -> None:
         if request.body_read:

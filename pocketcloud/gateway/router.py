@@ -73,6 +73,10 @@ class Routes:
         protocols = self.services[service]["protocols"]
         return "query" in protocols or "ec2" in protocols
 
+    def query_protocol(self, service: str) -> str:
+        """The form-encoded protocol a service speaks: ec2 for EC2, query for the rest."""
+        return "ec2" if "ec2" in self.services[service]["protocols"] else "query"
+
     def has_operation(self, service: str, operation: str) -> bool:
         return operation in self.services[service]["operations"]
 
