@@ -99,4 +99,7 @@ def validate_input(operation_model, protocol: str, params: dict) -> None:
         code = codes[0] if violations.first_kind == MISSING else codes[1]
     else:
         code = _VALIDATION_CODE[protocol]
-    raise ServiceError(code, violations.message(), 400)
+    message = violations.message()
+    if protocol == "ec2" and violations.first_kind == MISSING:
+        message = f"The request must contain the parameter {violations.first_missing}"  # EC2's wording
+    raise ServiceError(code, message, 400)

@@ -22,6 +22,7 @@ _FLOAT_TYPES = ("float", "double", "bigDecimal")
 class Violations:
     def __init__(self):
         self.items: list[tuple[str, str]] = []  # (kind, AWS-style sentence)
+        self.first_missing: str | None = None  # the first missing member, as the model names it
 
     def add(self, kind: str, sentence: str) -> None:
         self.items.append((kind, sentence))
@@ -86,6 +87,7 @@ def _check(value, shape, where: str, found: Violations) -> None:
                                "Member must have exactly one member set")
         for name in shape.metadata.get("required", ()):
             if name not in value:
+                found.first_missing = found.first_missing or name
                 found.add(MISSING, f"Value null at '{_path(where, name)}' failed to satisfy constraint: "
                                    "Member must not be null")
         for name, item in value.items():
