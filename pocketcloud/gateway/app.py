@@ -12,15 +12,15 @@ import hashlib
 import logging
 import re
 import uuid
-from functools import lru_cache
 
 from ..core.accounts import DEFAULT_REGION, resolve_access_key
 from ..core.runtime import Runtime
 from ..protocol import codec, specs
 from ..protocol.errors import ServiceError, internal_error, not_implemented
-from ..protocol.http import BodyStream, HttpRequest, HttpResponse
+from ..protocol.http import HttpRequest, HttpResponse
 from ..services.base import Providers, RequestContext
 from . import admin, sigv4
+from .body import body_left_unread, read_body
 from .responses import generic_error, send_response
 from .router import Route, RouteError, form_params, routes, s3_bucket_from_host
 
@@ -95,7 +95,7 @@ class Gateway:
         except Exception as exc:  # a bug of ours: still answer like AWS would
             log.exception("internal error on %s %s", scope["method"], path)
             response = self.error_response(route, internal_error(type(exc).__name__), request_id)
-        if "expect" in headers and _body_left_unread(request):
+        if "expect" in headers and body_left_unread(request):
             # The client waits for "100 Continue" before sending the body, and we answered
             # without asking for it: the connection cannot carry another request.
             response.headers.append(("Connection", "close"))
@@ -119,7 +119,7 @@ class Gateway:
             route = Route(service, operation, "json")
             if not table.has_operation(service, operation):
                 raise RouteError("UnknownOperationException", f"Unknown operation {operation}", 400, service, "json")
-            await self.read_body(request, receive)
+            await read_body(request, receive, self.settings.max_body_bytes)
             return route
 
         if request.path.startswith("/service/") and "/operation/" in request.path:
@@ -131,7 +131,7 @@ class Gateway:
                     if not table.has_operation(service, parts[4]):
                         raise RouteError("UnknownOperationException", f"Unknown operation {parts[4]}", 404,
                                          service, "smithy-rpc-v2-cbor")
-                    await self.read_body(request, receive)
+                    await read_body(request, receive, self.settings.max_body_bytes)
                     return route
 
         signing = creds.service if creds is not None else None
@@ -157,7 +157,7 @@ class Gateway:
                 route.path = path
                 if path != request.path:
                     request.original_path, request.path = request.path, path
-                await self.read_body(request, receive, route)
+                await read_body(request, receive, self.settings.max_body_bytes, route)
                 return route
         service = rest_candidates[0] if rest_candidates else (candidates or ["s3"])[0]
         protocol = table.services[service]["protocols"][0]
@@ -182,7 +182,7 @@ class Gateway:
         """Query/EC2 protocol: Action (and Version) from the query string or form body."""
         table = self.routes
         if request.method == "POST":
-            await self.read_body(request, receive)
+            await read_body(request, receive, self.settings.max_body_bytes)
         params = form_params(request.query_string, request.body, request.headers.get("content-type", ""))
         action = params.get("Action")
         if not action:
@@ -199,32 +199,6 @@ class Gateway:
             raise RouteError("InvalidAction", f"The action {action} is not valid for this web service.", 400,
                              pool[0], table.query_protocol(pool[0]))
         return Route(service, action, table.query_protocol(service))
-
-    async def read_body(self, request: HttpRequest, receive, route: Route | None = None) -> None:
-        if request.body_read:
-            return
-        request.body_read = True
-        if route is not None:
-            if _streams_input(route.service, route.operation):
-                request.stream = BodyStream(_receive_chunks(receive), _declared_length(request.headers))
-                return
-        limit = self.settings.max_body_bytes
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise RouteError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
-        parts = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            if chunk:
-                size += len(chunk)
-                if size > limit:
-                    raise RouteError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
-                parts.append(chunk)
-            if not message.get("more_body"):
-                break
-        request.body = b"".join(parts) if len(parts) != 1 else parts[0]
 
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
@@ -283,35 +257,6 @@ class Gateway:
             except Exception:
                 log.exception("could not serialize %s in %s", error.code, protocol)
         return generic_error(error, request_id, protocol)
-
-
-async def _receive_chunks(receive):
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        if chunk:
-            yield chunk
-        if not message.get("more_body"):
-            return
-
-
-@lru_cache(maxsize=None)
-def _streams_input(service: str, operation: str) -> bool:
-    """True when the payload member has the `streaming` trait (S3 PutObject, UploadPart...):
-    only those bodies are streamed; other blob payloads (Lambda Invoke) arrive whole."""
-    shape = specs.service_model(service).operation_model(operation).get_streaming_input()
-    return bool(shape is not None and shape.serialization.get("streaming"))
-
-
-def _body_left_unread(request: HttpRequest) -> bool:
-    if request.stream is not None:
-        return not request.stream.exhausted
-    return not request.body_read
-
-
-def _declared_length(headers: dict[str, str]) -> int | None:
-    value = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
-    return int(value) if value and value.isdigit() else None
 
 
 def _allows_anonymous(route: Route, operation_model) -> bool:

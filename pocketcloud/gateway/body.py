@@ -1,0 +1,65 @@
+"""Reading request bodies: whole (bounded) for most operations, streamed for streaming payloads."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..protocol import specs
+from ..protocol.http import BodyStream, HttpRequest
+from .router import Route, RouteError
+
+
+async def read_body(request: HttpRequest, receive, limit: int, route: Route | None = None) -> None:
+    """Fill request.body (at most `limit` bytes, else 413), or set request.stream when the
+    routed operation's payload is a streaming blob."""
+    if request.body_read:
+        return
+    request.body_read = True
+    if route is not None and _streams_input(route.service, route.operation):
+        request.stream = BodyStream(_receive_chunks(receive), _declared_length(request.headers))
+        return
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise RouteError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
+    parts = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise RouteError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
+            parts.append(chunk)
+        if not message.get("more_body"):
+            break
+    request.body = b"".join(parts) if len(parts) != 1 else parts[0]
+
+
+def body_left_unread(request: HttpRequest) -> bool:
+    if request.stream is not None:
+        return not request.stream.exhausted
+    return not request.body_read
+
+
+@lru_cache(maxsize=None)
+def _streams_input(service: str, operation: str) -> bool:
+    """True when the payload member has the `streaming` trait (S3 PutObject, UploadPart...):
+    only those bodies are streamed; other blob payloads (Lambda Invoke) arrive whole."""
+    shape = specs.service_model(service).operation_model(operation).get_streaming_input()
+    return bool(shape is not None and shape.serialization.get("streaming"))
+
+
+async def _receive_chunks(receive):
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body"):
+            return
+
+
+def _declared_length(headers: dict[str, str]) -> int | None:
+    value = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
+    return int(value) if value and value.isdigit() else None
