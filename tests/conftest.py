@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -45,11 +46,13 @@ class Server:
             argv += ["--data-dir", str(self.data_dir)]
         else:
             argv.append("--ephemeral")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env)
+        # The log goes to a file: a pipe nobody reads would block the server once it filled.
+        self.log = tempfile.NamedTemporaryFile(prefix="pocketcloud-test-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stdout.read().decode()}")
+                raise RuntimeError(f"server exited: {self.log_text()}")
             try:
                 self.admin("/_pocketcloud/health")
                 return self
@@ -58,6 +61,10 @@ class Server:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("server did not start")
+
+    def log_text(self) -> str:
+        with open(self.log.name, "rb") as f:
+            return f.read().decode("utf-8", "replace")[-5000:]
 
     def admin(self, path: str, body: dict | None = None) -> dict:
         data = None if body is None else json.dumps(body).encode()
@@ -88,8 +95,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
+        if getattr(self, "log", None):
+            self.log.close()
+            os.unlink(self.log.name)
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,13 @@ have in AWS, even when the clock jumps 30 days at once.
 
 from __future__ import annotations
 
+import math
 import time as _time
 from datetime import datetime, timezone
 
 UTC = timezone.utc
+_MIN_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc).timestamp()
+_MAX_EPOCH = datetime(9999, 12, 31, tzinfo=timezone.utc).timestamp()
 
 
 class Clock:
@@ -29,14 +32,23 @@ class Clock:
         return datetime.fromtimestamp(self.time(), UTC)
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the clock only moves forward, by a finite duration")
+        self._check_offset(self.offset + seconds)
         self.offset += seconds
+
+    @staticmethod
+    def _check_offset(offset: float) -> None:
+        """Virtual time must stay inside what datetimes can hold (years 1..9999)."""
+        if not math.isfinite(offset) or not (_MIN_EPOCH < _time.time() + offset < _MAX_EPOCH):
+            raise ValueError("that would move the clock past the year 9999")
 
     def set(self, when: datetime) -> None:
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        self.offset = when.timestamp() - _time.time()
+        offset = when.timestamp() - _time.time()
+        self._check_offset(offset)
+        self.offset = offset
 
     def pin(self, at: float | None) -> None:
         self._pinned = at

@@ -108,8 +108,10 @@ async def handle(gateway, request: HttpRequest, receive) -> HttpResponse:
                 "edition": "pocketcloud",
                 "version": runtime.version,
             })
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         return _json(400, {"error": str(exc)})
+    except RecursionError:
+        return _json(400, {"error": "the JSON body is nested too deeply"})
     except Exception as exc:  # never a traceback on the wire
         log.exception("admin request %s %s failed", method, request.path)
         return _json(500, {"error": f"{type(exc).__name__}: {exc}"})

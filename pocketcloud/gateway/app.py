@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import uuid
 
 from ..core.accounts import DEFAULT_REGION, resolve_access_key
@@ -27,8 +26,6 @@ from .router import Route, RouteError, form_params, routes, s3_bucket_from_host
 log = logging.getLogger("pocketcloud.gateway")
 
 _TICK_SECONDS = 1.0
-# the service part of a SigV4 credential scope, in a header or a (percent-encoded) query
-_SCOPE = re.compile(r"/[a-z0-9-]+(?:/|%2F)([a-z0-9-]+)(?:/|%2F)aws4_request")
 
 
 class Gateway:
@@ -168,12 +165,24 @@ class Gateway:
                          404, service, protocol)
 
     def _as_route_error(self, error: ServiceError, request: HttpRequest) -> RouteError:
-        """An auth error met before routing finished, written in the protocol of the service
-        the credential scope names (S3 for unsigned-looking requests)."""
-        scope = _SCOPE.search(request.headers.get("authorization", "") or request.query_string)
-        names = self.routes.by_signing.get(scope.group(1)) if scope else ["s3"]
-        service = names[0] if names else None
-        protocol = self.routes.services[service]["protocols"][0] if service else None
+        """An auth error met before routing finished, written in the protocol the request
+        speaks: told by its credential scope, X-Amz-Target or Smithy RPC v2 path; else the
+        generic <ErrorResponse> every XML client reads."""
+        table = self.routes
+        service = protocol = None
+        names = table.by_signing.get(_scope_service(request) or "")
+        target = request.headers.get("x-amz-target")
+        if target:
+            service = table.by_target.get(target.rpartition(".")[0]) or (names[0] if names else None)
+            protocol = "json" if service else None
+        elif request.path.startswith("/service/"):
+            parts = request.path.split("/")
+            service = table.by_target.get(parts[2]) if len(parts) > 2 else None
+            protocol = "smithy-rpc-v2-cbor" if service else None
+        elif names:
+            service = names[0]
+            protocol = table.query_protocol(service) if table.speaks_query(service) else \
+                table.services[service]["protocols"][0]
         routed = RouteError(error.code, error.message, error.status, service, protocol)
         routed.fields = error.fields
         return routed
@@ -257,6 +266,21 @@ class Gateway:
             except Exception:
                 log.exception("could not serialize %s in %s", error.code, protocol)
         return generic_error(error, request_id, protocol)
+
+
+def _scope_service(request: HttpRequest) -> str | None:
+    """The service named by the request's SigV4 credential scope, however malformed the rest."""
+    credential = None
+    auth = request.headers.get("authorization", "")
+    if "Credential=" in auth:
+        credential = auth.split("Credential=", 1)[1].split(",", 1)[0]
+    else:
+        for key, value in request.query:
+            if key == "X-Amz-Credential":
+                credential = value
+                break
+    parts = credential.strip().split("/") if credential else []
+    return parts[3] if len(parts) >= 5 else None
 
 
 def _allows_anonymous(route: Route, operation_model) -> bool:

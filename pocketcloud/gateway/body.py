@@ -19,7 +19,7 @@ async def read_body(request: HttpRequest, receive, limit: int, route: Route | No
         request.stream = BodyStream(_receive_chunks(receive), _declared_length(request.headers))
         return
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and _is_number(declared) and int(declared) > limit:
         raise RouteError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
     parts = []
     size = 0
@@ -62,4 +62,8 @@ async def _receive_chunks(receive):
 
 def _declared_length(headers: dict[str, str]) -> int | None:
     value = headers.get("x-amz-decoded-content-length") or headers.get("content-length")
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and _is_number(value) else None
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # isdigit() alone accepts '²', which int() refuses

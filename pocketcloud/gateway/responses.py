@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..protocol.errors import ServiceError
+from ..protocol.serializers._xml import escape
 from ..protocol.http import HttpResponse
 
 
@@ -46,10 +47,6 @@ def _header_bytes(value) -> bytes:
         return text.encode("utf-8")  # non-Latin-1 values (S3 user metadata) go out as UTF-8
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def generic_error(error: ServiceError, request_id: str, protocol: str | None = None) -> HttpResponse:
     """An AWS-shaped error when no service model applies (unknown service or target)."""
     if protocol in ("json", "rest-json"):
@@ -63,7 +60,7 @@ def generic_error(error: ServiceError, request_id: str, protocol: str | None = N
     kind = "Sender" if error.sender_fault else "Receiver"
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>{kind}</Type>'
-        f"<Code>{_escape(error.code)}</Code><Message>{_escape(error.message)}</Message></Error>"
+        f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message></Error>"
         f"<RequestId>{request_id}</RequestId></ErrorResponse>"
     ).encode()
     return HttpResponse(

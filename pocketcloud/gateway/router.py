@@ -141,8 +141,11 @@ def form_params(query_string: str, body: bytes, content_type: str) -> dict[str, 
     return params
 
 
-_S3_VHOST = re.compile(r"^(?P<bucket>.+?)\.s3(?:[.-][a-z0-9-]+)*\.(?:amazonaws\.com|[^:]+)(?::\d+)?$")
-_S3_HOST = re.compile(r"^s3(?:[.-][a-z0-9-]+)*\.(?:amazonaws\.com|[^:]+)(?::\d+)?$")
+# Each label group matches one way only ([a-z0-9]+ between separators), so matching stays linear
+# whatever the Host header holds; longer names than DNS allows are not looked at.
+_S3_VHOST = re.compile(r"^(?P<bucket>[^:]+?)\.s3(?:[.-][a-z0-9]+)*\.(?:amazonaws\.com|[^:]+)(?::\d+)?$")
+_S3_HOST = re.compile(r"^s3(?:[.-][a-z0-9]+)*\.(?:amazonaws\.com|[^:]+)(?::\d+)?$")
+_MAX_HOST = 260
 _IP_HOST = re.compile(r"^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\])(?::\d+)?$")
 
 
@@ -155,7 +158,7 @@ def s3_bucket_from_host(host: str, local_names: tuple[str, ...] = ("localhost",)
     with endpoint_url=http://localhost:4566.
     """
     host = host.lower()
-    if not host or _IP_HOST.match(host) or _S3_HOST.match(host):
+    if not host or len(host) > _MAX_HOST or _IP_HOST.match(host) or _S3_HOST.match(host):
         return None
     m = _S3_VHOST.match(host)
     if m and ".s3-website" not in host:

@@ -18,6 +18,21 @@ _converters: dict = {}
 _loads = cbor2.loads
 
 
+# Value sharing (tags 28/29) lets a few bytes name one container many times: a 200-byte body
+# decodes to a map key whose hash walks 2**30 tuples, or to lists that conversion and
+# validation walk billions of times, blocking the server. Smithy RPC v2 clients never share
+# values, so cbor2 is told to refuse the two tags while decoding.
+def _refuse_sharing(*_args):
+    raise ValueError("shared values are not supported")
+
+
+_SEMANTIC = {28: _refuse_sharing, 29: _refuse_sharing}
+
+
+def _decode(body: bytes):
+    return _loads(body, semantic_decoders=_SEMANTIC)
+
+
 def _converter(operation_model):
     shape = operation_model.input_shape
     conv = _converters[operation_model] = (
@@ -35,7 +50,7 @@ def parse(operation_model, request) -> dict:
     if not body:
         return {}
     try:
-        doc = _loads(body)
+        doc = _decode(body)
     except (cbor2.CBORError, ValueError, TypeError, OverflowError, RecursionError, EOFError) as exc:
         raise _errors.malformed(
             operation_model, PROTOCOL, f"Malformed CBOR request body: {exc}"

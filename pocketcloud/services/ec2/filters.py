@@ -3,33 +3,61 @@ and DryRun, used by every Describe* operation."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from pocketcloud.protocol.errors import ServiceError
 
+_STAR, _ANY = object(), object()
+
+
 @lru_cache(maxsize=4096)
-def _value_matcher(pattern: str) -> Callable[[str], Any]:
+def _value_matcher(pattern: str) -> Callable[[str], bool]:
     """A predicate for one filter value: '*' is any run of characters (even none), '?' exactly
     one, and a backslash makes the next character literal; everything else matches itself,
     case-sensitively, and the whole candidate must match. Cached because clients repeat the same
     filter values request after request."""
     if "*" not in pattern and "?" not in pattern and "\\" not in pattern:
         return pattern.__eq__
-    parts: list[str] = []
+    tokens: list = []
     chars = iter(pattern)
     for char in chars:
         if char == "\\":
-            parts.append(re.escape(next(chars, "\\")))
+            tokens.append(next(chars, "\\"))
         elif char == "*":
-            parts.append(".*")
+            if not tokens or tokens[-1] is not _STAR:
+                tokens.append(_STAR)
         elif char == "?":
-            parts.append(".")
+            tokens.append(_ANY)
         else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL).fullmatch
+            tokens.append(char)
+    return lambda text: _glob_match(tokens, text)
+
+
+def _glob_match(tokens: list, text: str) -> bool:
+    """Greedy wildcard matching that backtracks only to the last '*': at most
+    len(tokens) * len(text) steps, where a regex could take exponential time."""
+    t = p = 0
+    star = -1
+    resume = 0
+    n = len(tokens)
+    while t < len(text):
+        token = tokens[p] if p < n else None
+        if token is _STAR:
+            star, resume = p, t
+            p += 1
+        elif token is not None and (token is _ANY or token == text[t]):
+            t += 1
+            p += 1
+        elif star >= 0:
+            resume += 1
+            t, p = resume, star + 1
+        else:
+            return False
+    while p < n and tokens[p] is _STAR:
+        p += 1
+    return p == n
 
 
 def check_filter_names(filters: Iterable[Mapping[str, Any]], allowed: frozenset[str]) -> None:

@@ -37,7 +37,10 @@ def _tags(params: dict) -> list[dict]:
         if spec.get("ResourceType") not in (None, "key-pair"):
             raise ServiceError("InvalidParameterValue",
                                f"'{spec.get('ResourceType')}' is not a valid taggable resource type for this operation.")
-        tags.extend({"Key": t["Key"], "Value": t.get("Value", "")} for t in spec.get("Tags") or [])
+        for tag in spec.get("Tags") or []:
+            if not tag.get("Key"):
+                raise ServiceError("InvalidParameterValue", "Tag keys must be between 1 and 128 characters")
+            tags.append({"Key": tag["Key"], "Value": tag.get("Value", "")})
     return tags
 
 
