@@ -140,3 +140,18 @@ def _auth(service: str) -> str:
 def signed(service: str) -> dict:
     """Headers of a request signed for `service` (the signature is not checked by default)."""
     return {"Authorization": _auth(service), "X-Amz-Date": "20260101T000000Z"}
+
+
+def test_oversized_header_section_is_refused(server):
+    import socket
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        filler = "".join(f"x-amz-meta-f{i}: {'v' * 1000}\r\n" for i in range(70))
+        sock.sendall(f"GET /bkt/key HTTP/1.1\r\nHost: x\r\n{filler}\r\n".encode())
+        data = b""
+        while b"</ErrorResponse>" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 400")
+    assert b"<Code>RequestHeaderSectionTooLarge</Code>" in data

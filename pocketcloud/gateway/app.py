@@ -26,6 +26,9 @@ from .router import Route, RouteError, form_params, routes, s3_bucket_from_host
 log = logging.getLogger("pocketcloud.gateway")
 
 _TICK_SECONDS = 1.0
+# AWS front ends refuse header sections past a few kilobytes (S3: 8 KiB of user metadata);
+# 64 KiB leaves room for any real client while bounding what one request can make us hold.
+MAX_HEADER_BYTES = 64 * 1024
 
 
 class Gateway:
@@ -71,11 +74,20 @@ class Gateway:
         if "?" in path:  # some servers leave the query on raw_path
             path = path.split("?", 1)[0]
         headers: dict[str, str] = {}
+        header_bytes = 0
         for k, v in scope["headers"]:
             name = k.decode("latin-1").lower()
             value = v.decode("latin-1")
+            header_bytes += len(name) + len(value)
             headers[name] = f"{headers[name]},{value}" if name in headers else value
         request = HttpRequest(scope["method"], path, scope["query_string"].decode("latin-1"), headers)
+        if header_bytes > MAX_HEADER_BYTES:
+            error = RouteError("RequestHeaderSectionTooLarge",
+                               f"Your request header section exceeds the maximum allowed size ({MAX_HEADER_BYTES} bytes).")
+            response = generic_error(error, str(uuid.uuid4()))
+            response.headers.append(("Connection", "close"))
+            await send_response(send, response, scope["method"])
+            return
 
         if path.startswith(admin.PREFIXES):
             response = await admin.handle(self, request, receive)
