@@ -81,13 +81,6 @@ class Gateway:
             header_bytes += len(name) + len(value)
             headers[name] = f"{headers[name]},{value}" if name in headers else value
         request = HttpRequest(scope["method"], path, scope["query_string"].decode("latin-1"), headers)
-        if header_bytes > MAX_HEADER_BYTES:
-            error = RouteError("RequestHeaderSectionTooLarge",
-                               f"Your request header section exceeds the maximum allowed size ({MAX_HEADER_BYTES} bytes).")
-            response = generic_error(error, str(uuid.uuid4()))
-            response.headers.append(("Connection", "close"))
-            await send_response(send, response, scope["method"])
-            return
 
         if path.startswith(admin.PREFIXES):
             response = await admin.handle(self, request, receive)
@@ -97,6 +90,11 @@ class Gateway:
         request_id = str(uuid.uuid4())
         route: Route | None = None
         try:
+            if header_bytes > MAX_HEADER_BYTES:
+                raise self._as_route_error(ServiceError(
+                    "RequestHeaderSectionTooLarge",
+                    f"Your request header section exceeds the maximum allowed size ({MAX_HEADER_BYTES} bytes)."),
+                    request)
             route = await self.route(request, receive)
             response = await self.dispatch(route, request, request_id)
         except ServiceError as error:
