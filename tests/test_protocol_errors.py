@@ -35,82 +35,70 @@ def test_unimplemented_operation_is_501_naming_it(server, service, method, kwarg
     assert err["ResponseMetadata"]["RequestId"]
 
 
-def test_query_unknown_action_is_invalid_action(server):
-    r = requests.post(server.endpoint, data={"Action": "FlyToTheMoon", "Version": "2010-05-08"},
-                      headers=signed("iam"))
-    assert r.status_code == 400
-    assert "<Code>InvalidAction</Code>" in r.text
+def has_xml_code(r, code: str) -> bool:
+    return f"<Code>{code}</Code>" in r.text
 
 
-def test_json_unknown_target_is_unknown_operation(server):
-    r = requests.post(server.endpoint, data="{}", headers={
-        "X-Amz-Target": "TrentService.FlyToTheMoon", "Content-Type": "application/x-amz-json-1.1",
-        **signed("kms")})
-    assert r.status_code == 400
-    assert r.json()["__type"].endswith("UnknownOperationException")
+def has_json_type(r, code: str) -> bool:
+    return r.json()["__type"].endswith(code)
 
 
-def test_bad_json_is_serialization_exception(server):
-    r = requests.post(server.endpoint, data="{not json", headers={
-        "X-Amz-Target": "TrentService.ListKeys", "Content-Type": "application/x-amz-json-1.1",
-        **signed("kms")})
-    assert r.status_code == 400
-    assert r.json()["__type"].endswith("SerializationException")
-
-
-def test_bad_cbor_is_serialization_exception(server):
-    r = requests.post(server.endpoint + "/service/GraniteServiceVersion20100801/operation/ListMetrics",
-                      data=b"\xff\xfe\x00garbage", headers={
-                          "smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor",
-                          "Accept": "application/cbor", **signed("monitoring")})
-    assert r.status_code == 400
+def has_cbor_type(r, code: str) -> bool:
     import cbor2
-    assert cbor2.loads(r.content)["__type"].endswith("SerializationException")
+    return cbor2.loads(r.content)["__type"].endswith(code)
 
 
-def test_bad_xml_is_malformed_xml(server):
-    r = requests.put(server.endpoint + "/some-bucket?tagging", data=b"<Tagging><TagSet><Tag>",
-                     headers={**signed("s3"), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
-    assert r.status_code == 400
-    assert "<Code>MalformedXML</Code>" in r.text
-
-
-def test_xml_entities_are_refused(server):
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+XML_BOMB = (b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
             b"<Tagging><TagSet><Tag><Key>&b;</Key><Value>v</Value></Tag></TagSet></Tagging>")
-    r = requests.put(server.endpoint + "/some-bucket?tagging", data=bomb,
-                     headers={**signed("s3"), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
-    assert r.status_code == 400
-    assert "<Code>MalformedXML</Code>" in r.text
 
-
-def test_missing_required_member_query(server):
-    r = requests.post(server.endpoint, data={"Action": "GetUser", "Version": "2010-05-08", "UserName": ""},
-                      headers=signed("iam"))
+# Requests a client should never send, each answered 400 with the code the real service uses:
+# (name, send(server) -> response, how the protocol carries the code, the code).
+BAD_REQUESTS = [
+    ("query_unknown_action_is_invalid_action",
+     lambda server: post_form(server, "iam", {"Action": "FlyToTheMoon", "Version": "2010-05-08"}),
+     has_xml_code, "InvalidAction"),
+    ("json_unknown_target_is_unknown_operation",
+     lambda server: post_kms(server, "FlyToTheMoon", "{}"),
+     has_json_type, "UnknownOperationException"),
+    ("bad_json_is_serialization_exception",
+     lambda server: post_kms(server, "ListKeys", "{not json"),
+     has_json_type, "SerializationException"),
+    ("bad_cbor_is_serialization_exception",
+     lambda server: requests.post(
+         server.endpoint + "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+         data=b"\xff\xfe\x00garbage", headers={
+             "smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor",
+             "Accept": "application/cbor", **signed("monitoring")}),
+     has_cbor_type, "SerializationException"),
+    ("bad_xml_is_malformed_xml",
+     lambda server: put_bucket_tagging(server, b"<Tagging><TagSet><Tag>"),
+     has_xml_code, "MalformedXML"),
+    ("xml_entities_are_refused",
+     lambda server: put_bucket_tagging(server, XML_BOMB),
+     has_xml_code, "MalformedXML"),
     # an empty UserName breaks the model's min length: a validation error, not a 500
+    ("missing_required_member_query",
+     lambda server: post_form(server, "iam", {"Action": "GetUser", "Version": "2010-05-08", "UserName": ""}),
+     has_xml_code, "ValidationError"),
+    ("missing_required_member_ec2",
+     lambda server: post_form(server, "ec2", {"Action": "CreateKeyPair", "Version": "2016-11-15"}),
+     has_xml_code, "MissingParameter"),
+    ("missing_required_member_json",
+     lambda server: post_kms(server, "DescribeKey", "{}"),
+     has_json_type, "ValidationException"),
+]
+
+
+@pytest.mark.parametrize("send,has_code,code", [case[1:] for case in BAD_REQUESTS],
+                         ids=[case[0] for case in BAD_REQUESTS])
+def test_bad_request_is_400_with_the_service_code(server, send, has_code, code):
+    r = send(server)
     assert r.status_code == 400
-    assert "<Code>ValidationError</Code>" in r.text
-
-
-def test_missing_required_member_ec2(server):
-    r = requests.post(server.endpoint, data={"Action": "CreateKeyPair", "Version": "2016-11-15"},
-                      headers=signed("ec2"))
-    assert r.status_code == 400
-    assert "<Code>MissingParameter</Code>" in r.text
-
-
-def test_missing_required_member_json(server):
-    r = requests.post(server.endpoint, data="{}", headers={
-        "X-Amz-Target": "TrentService.DescribeKey", "Content-Type": "application/x-amz-json-1.1",
-        **signed("kms")})
-    assert r.status_code == 400
-    assert r.json()["__type"].endswith("ValidationException")
+    assert has_code(r, code)
 
 
 def test_wrong_type_is_rejected(server):
-    r = requests.post(server.endpoint, data=json.dumps({"Limit": "many"}), headers={
-        "X-Amz-Target": "TrentService.ListKeys", "Content-Type": "application/x-amz-json-1.1",
-        **signed("kms")})
+    r = post_kms(server, "ListKeys", json.dumps({"Limit": "many"}))
     assert r.status_code == 400
     assert r.json()["__type"].split("#")[-1] in ("SerializationException", "ValidationException")
 
@@ -121,12 +109,7 @@ def test_oversized_body_is_413(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n"
                      b"Authorization: " + _auth("iam").encode() + b"\r\nX-Amz-Date: 20260101T000000Z\r\n\r\nx")
-        data = b""
-        while b"</ErrorResponse>" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = _read_error_response(sock)
     text = data.decode("latin-1")
     assert text.startswith("HTTP/1.1 413")
     assert "<Code>RequestEntityTooLarge</Code>" in text
@@ -142,16 +125,40 @@ def signed(service: str) -> dict:
     return {"Authorization": _auth(service), "X-Amz-Date": "20260101T000000Z"}
 
 
+def post_form(server, service: str, params: dict):
+    """A query/ec2-protocol request with these form parameters."""
+    return requests.post(server.endpoint, data=params, headers=signed(service))
+
+
+def post_kms(server, operation: str, body: str):
+    """An awsJson 1.1 request to KMS with any body, well-formed or not."""
+    return requests.post(server.endpoint, data=body, headers={
+        "X-Amz-Target": f"TrentService.{operation}", "Content-Type": "application/x-amz-json-1.1",
+        **signed("kms")})
+
+
+def put_bucket_tagging(server, body: bytes):
+    """S3 PutBucketTagging with any body, well-formed or not."""
+    return requests.put(server.endpoint + "/some-bucket?tagging", data=body,
+                        headers={**signed("s3"), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+
+
+def _read_error_response(sock) -> bytes:
+    """What the server sends on a raw socket, up to the end of its <ErrorResponse>."""
+    data = b""
+    while b"</ErrorResponse>" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def test_oversized_header_section_is_refused(server):
     import socket
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         filler = "".join(f"x-amz-meta-f{i}: {'v' * 1000}\r\n" for i in range(70))
         sock.sendall(f"GET /bkt/key HTTP/1.1\r\nHost: x\r\n{filler}\r\n".encode())
-        data = b""
-        while b"</ErrorResponse>" not in data:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = _read_error_response(sock)
     assert data.startswith(b"HTTP/1.1 400")
     assert b"<Code>RequestHeaderSectionTooLarge</Code>" in data

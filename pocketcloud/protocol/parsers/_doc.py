@@ -14,29 +14,13 @@ from __future__ import annotations
 
 import math
 
+from ._converters import compile_shared, record_path
 from ._values import BadValue, any_to_timestamp, b64_to_bytes
 
 try:  # CBOR's "undefined" simple value reads as absent, like null
-    from cbor2 import undefined as _UNDEFINED
+    from cbor2 import undefined as UNDEFINED
 except ImportError:  # pragma: no cover - cbor2 is a hard dependency
-    _UNDEFINED = None
-
-
-def _where(exc: BadValue, name) -> BadValue:
-    path = getattr(exc, "path", None)
-    if path is None:
-        path = exc.path = []
-    path.append(name)
-    return exc
-
-
-def error_path(exc: BadValue) -> str:
-    """The dotted member path recorded on a BadValue raised by a converter."""
-    path = getattr(exc, "path", None) or []
-    out = ""
-    for name in reversed(path):
-        out += f"[{name}]" if isinstance(name, int) else (f".{name}" if out else str(name))
-    return out
+    UNDEFINED = None
 
 
 # --- scalars -----------------------------------------------------------------------------
@@ -175,28 +159,19 @@ def _compile(shape, binary, memo, building, only=None):
         return _document
     if kind not in ("structure", "list", "map"):
         return _document
-    key = (shape.name, kind)
-    if only is None:
-        done = memo.get(key)
-        if done is not None:
-            return done
-        cell = building.get(key)
-        if cell is not None:  # a recursive shape: call through the cell filled below
-            return lambda v: cell[0](v)
-        cell = building[key] = [None]
-    else:
-        cell = None
+    if only is not None:  # a REST body's members: a converter of its own, never shared
+        return _container(shape, kind, binary, memo, building, only)
+    return compile_shared(
+        (shape.name, kind), memo, building, lambda: _container(shape, kind, binary, memo, building)
+    )
+
+
+def _container(shape, kind, binary, memo, building, only=None):
     if kind == "structure":
-        conv = _structure(shape, binary, memo, building, only)
-    elif kind == "list":
-        conv = _list(_compile(shape.member, binary, memo, building))
-    else:
-        conv = _map(_compile(shape.value, binary, memo, building))
-    if cell is not None:
-        cell[0] = conv
-        memo[key] = conv
-        del building[key]
-    return conv
+        return _structure(shape, binary, memo, building, only)
+    if kind == "list":
+        return _list(_compile(shape.member, binary, memo, building))
+    return _map(_compile(shape.value, binary, memo, building))
 
 
 def _structure(shape, binary, memo, building, only):
@@ -207,7 +182,7 @@ def _structure(shape, binary, memo, building, only):
         wire = member.serialization.get("name", name)
         table[wire] = (name, _compile(member, binary, memo, building))
     get = table.get
-    undefined = _UNDEFINED
+    undefined = UNDEFINED
 
     def convert(v):
         if type(v) is not dict:
@@ -221,14 +196,14 @@ def _structure(shape, binary, memo, building, only):
             try:
                 out[name] = conv(x)
             except BadValue as exc:
-                raise _where(exc, name)
+                raise record_path(exc, name)
         return out
 
     return convert
 
 
 def _list(item):
-    undefined = _UNDEFINED
+    undefined = UNDEFINED
     if item is _string:
 
         def convert(v):
@@ -253,14 +228,14 @@ def _list(item):
             try:
                 out.append(item(x))
             except BadValue as exc:
-                raise _where(exc, i)
+                raise record_path(exc, i)
         return out
 
     return convert
 
 
 def _map(value):
-    undefined = _UNDEFINED
+    undefined = UNDEFINED
 
     def convert(v):
         if type(v) is not dict:
@@ -274,7 +249,7 @@ def _map(value):
             try:
                 out[k] = value(x)
             except BadValue as exc:
-                raise _where(exc, k)
+                raise record_path(exc, k)
         return out
 
     return convert

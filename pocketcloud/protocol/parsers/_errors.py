@@ -11,52 +11,38 @@ from __future__ import annotations
 
 from ..errors import ServiceError
 
-_MALFORMED_BY_PROTOCOL = {
-    "query": "MalformedQueryString",
-    "ec2": "InvalidParameterValue",
-    "json": "SerializationException",
-    "rest-json": "SerializationException",
-    "rest-xml": "MalformedXML",
-    "smithy-rpc-v2-cbor": "SerializationException",
+# The codes of both kinds, per protocol: (malformed, bad value).
+_CODES_BY_PROTOCOL = {
+    "query": ("MalformedQueryString", "ValidationError"),
+    "ec2": ("InvalidParameterValue", "InvalidParameterValue"),
+    "json": ("SerializationException", "SerializationException"),
+    "rest-json": ("SerializationException", "SerializationException"),
+    "rest-xml": ("MalformedXML", "InvalidArgument"),
+    "smithy-rpc-v2-cbor": ("SerializationException", "SerializationException"),
 }
-_MALFORMED_BY_SERVICE = {
-    ("rest-json", "lambda"): "InvalidRequestContentException",
-    ("rest-json", "apigateway"): "BadRequestException",
-    ("rest-json", "apigatewayv2"): "BadRequestException",
-    ("rest-json", "efs"): "BadRequest",
-    ("rest-xml", "route53"): "InvalidInput",
-    ("rest-xml", "cloudfront"): "MalformedInput",
+# Services that answer with codes of their own; None keeps the protocol's.
+_CODES_BY_SERVICE = {
+    ("rest-json", "lambda"): ("InvalidRequestContentException", "InvalidParameterValueException"),
+    ("rest-json", "apigateway"): ("BadRequestException", "BadRequestException"),
+    ("rest-json", "apigatewayv2"): ("BadRequestException", "BadRequestException"),
+    ("rest-json", "efs"): ("BadRequest", "BadRequest"),
+    ("rest-xml", "route53"): ("InvalidInput", "InvalidInput"),
+    ("rest-xml", "cloudfront"): ("MalformedInput", None),
 }
-
-_BAD_VALUE_BY_PROTOCOL = {
-    "query": "ValidationError",
-    "ec2": "InvalidParameterValue",
-    "json": "SerializationException",
-    "rest-json": "SerializationException",
-    "rest-xml": "InvalidArgument",
-    "smithy-rpc-v2-cbor": "SerializationException",
-}
-_BAD_VALUE_BY_SERVICE = {
-    ("rest-json", "lambda"): "InvalidParameterValueException",
-    ("rest-json", "apigateway"): "BadRequestException",
-    ("rest-json", "apigatewayv2"): "BadRequestException",
-    ("rest-json", "efs"): "BadRequest",
-    ("rest-xml", "route53"): "InvalidInput",
-}
+_MALFORMED, _BAD_VALUE = 0, 1
 
 
-def _service(operation_model) -> str:
+def _code(operation_model, protocol: str, kind: int) -> str:
     try:
-        return operation_model.service_model.service_name
+        service = operation_model.service_model.service_name
     except AttributeError:
-        return ""
+        service = ""
+    codes = _CODES_BY_SERVICE.get((protocol, service))
+    return (codes and codes[kind]) or _CODES_BY_PROTOCOL[protocol][kind]
 
 
 def malformed(operation_model, protocol: str, message: str) -> ServiceError:
-    code = (
-        _MALFORMED_BY_SERVICE.get((protocol, _service(operation_model)))
-        or _MALFORMED_BY_PROTOCOL[protocol]
-    )
+    code = _code(operation_model, protocol, _MALFORMED)
     if code == "MalformedXML" and not message:
         message = (
             "The XML you provided was not well-formed or did not validate against our "
@@ -65,9 +51,11 @@ def malformed(operation_model, protocol: str, message: str) -> ServiceError:
     return ServiceError(code, message, 400)
 
 
+def unexpected(operation_model, protocol: str, exc: Exception) -> ServiceError:
+    """A malformed-input error for anything else that went wrong reading the request:
+    odd input must never become a 500."""
+    return malformed(operation_model, protocol, f"Could not parse the request: {exc}")
+
+
 def bad_value(operation_model, protocol: str, message: str) -> ServiceError:
-    code = (
-        _BAD_VALUE_BY_SERVICE.get((protocol, _service(operation_model)))
-        or _BAD_VALUE_BY_PROTOCOL[protocol]
-    )
-    return ServiceError(code, message, 400)
+    return ServiceError(_code(operation_model, protocol, _BAD_VALUE), message, 400)

@@ -131,54 +131,48 @@ def _descend(plan, node: dict, parts: list[str], i: int, raw: str) -> None:
             if entry is None:
                 return  # unknown parameter: AWS ignores it
             slot, child = entry
-        elif kind == LIST:
+        elif kind == LIST or kind == MAP:
+            # Both take an index segment, preceded when not flattened by a name segment:
+            # "member" (or the member's locationName) for a list, "entry" for a map.
             seg = parts[i]
             # isdecimal, not isdigit: int() refuses "²", which isdigit accepts
             if not seg.isdecimal():
-                # the "member" (or the member's locationName) segment of a non-flattened list
                 i += 1
                 if i == n:
                     return
                 seg = parts[i]
                 if not seg.isdecimal():
                     return
-            slot = int(seg)
-            child = plan.item
-        elif kind == MAP:
-            seg = parts[i]
-            if not seg.isdecimal():  # "entry" of a non-flattened map
+            if kind == LIST:
+                slot = int(seg)
+                child = plan.item
+            else:
                 i += 1
                 if i == n:
                     return
-                seg = parts[i]
-                if not seg.isdecimal():
+                pair = node.get(int(seg))
+                if pair is None:
+                    pair = node[int(seg)] = [_MISSING, _MISSING]
+                which = parts[i]
+                if which == plan.key_name:
+                    if i + 1 == n and plan.key.kind == SCALAR:
+                        pair[0] = plan.key.conv(raw)
                     return
-            i += 1
-            if i == n:
-                return
-            pair = node.get(int(seg))
-            if pair is None:
-                pair = node[int(seg)] = [_MISSING, _MISSING]
-            which = parts[i]
-            if which == plan.key_name:
-                if i + 1 == n and plan.key.kind == SCALAR:
-                    pair[0] = plan.key.conv(raw)
-                return
-            if which != plan.value_name:
-                return
-            child = plan.value
-            i += 1
-            if i == n:
-                if child.kind == SCALAR:
-                    pair[1] = child.conv(raw)
-                elif child.kind == LIST and raw == "":
-                    pair[1] = []
-                return
-            sub = pair[1]
-            if sub is _MISSING or type(sub) is list:
-                sub = pair[1] = {}
-            plan, node = child, sub
-            continue
+                if which != plan.value_name:
+                    return
+                child = plan.value
+                i += 1
+                if i == n:
+                    if child.kind == SCALAR:
+                        pair[1] = child.conv(raw)
+                    elif child.kind == LIST and raw == "":
+                        pair[1] = []
+                    return
+                sub = pair[1]
+                if sub is _MISSING or type(sub) is list:
+                    sub = pair[1] = {}
+                plan, node = child, sub
+                continue
         else:
             return
         i += 1

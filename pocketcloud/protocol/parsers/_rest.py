@@ -20,6 +20,7 @@ from ..errors import ServiceError
 from ..http import BodyStream
 from ..uri import compile_template
 from . import _errors
+from ._converters import bad_body_message
 from ._values import (
     TEXT_CONVERTERS,
     BadValue,
@@ -409,14 +410,23 @@ def _convert(conv, document, operation_model, protocol):
     try:
         return conv(document)
     except BadValue as exc:
-        raise _errors.malformed(operation_model, protocol, _describe(exc)) from None
+        raise _errors.malformed(operation_model, protocol, bad_body_message(exc)) from None
 
 
-def _describe(exc: BadValue) -> str:
-    path = getattr(exc, "path", None)
-    if not path:
-        return f"Invalid request body: {exc}"
-    where = ""
-    for name in reversed(path):
-        where += f"[{name}]" if isinstance(name, int) else (f".{name}" if where else str(name))
-    return f"Invalid value at '{where}': {exc}"
+def make_parse(protocol: str, compile_body, read_document):
+    """parse(operation_model, request) -> input dict for a REST protocol; the two hooks are
+    compile_rest_plan's compile_body and parse_rest's read_document."""
+    plans: dict = {}
+
+    def parse(operation_model, request) -> dict:
+        plan = plans.get(operation_model)
+        if plan is None:
+            plan = plans[operation_model] = compile_rest_plan(operation_model, compile_body)
+        try:
+            return parse_rest(plan, operation_model, request, protocol, read_document)
+        except ServiceError:
+            raise
+        except Exception as exc:  # never let odd input become a 500
+            raise _errors.unexpected(operation_model, protocol, exc) from exc
+
+    return parse

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from xml.parsers import expat
 
+from ._converters import compile_shared, record_path
 from ._values import TEXT_CONVERTERS, BadValue, text_identity
 
 
@@ -95,14 +96,6 @@ def parse_xml(data) -> Element:
 # --- element -> value by shape -------------------------------------------------------------
 
 
-def _where(exc: BadValue, name) -> BadValue:
-    path = getattr(exc, "path", None)
-    if path is None:
-        path = exc.path = []
-    path.append(name)
-    return exc
-
-
 def _scalar(shape):
     conv = TEXT_CONVERTERS.get(shape.type_name, text_identity)
     if conv is text_identity:
@@ -123,28 +116,18 @@ def _compile(shape, memo, building, only=None):
     kind = shape.type_name
     if kind not in ("structure", "list", "map"):
         return _scalar(shape)
+    if only is not None:  # a REST body's members: a converter of its own, never shared
+        return _container(shape, kind, memo, building, only)
     key = (shape.name, kind, bool(shape.serialization.get("flattened")))
-    if only is None:
-        done = memo.get(key)
-        if done is not None:
-            return done
-        cell = building.get(key)
-        if cell is not None:  # recursive shape
-            return lambda node: cell[0](node)
-        cell = building[key] = [None]
-    else:
-        cell = None
+    return compile_shared(key, memo, building, lambda: _container(shape, kind, memo, building))
+
+
+def _container(shape, kind, memo, building, only=None):
     if kind == "structure":
-        conv = _structure(shape, memo, building, only)
-    elif kind == "list":
-        conv = _list(_compile(shape.member, memo, building))
-    else:
-        conv = _map(shape, memo, building)
-    if cell is not None:
-        cell[0] = conv
-        memo[key] = conv
-        del building[key]
-    return conv
+        return _structure(shape, memo, building, only)
+    if kind == "list":
+        return _list(_compile(shape.member, memo, building))
+    return _map(shape, memo, building)
 
 
 _SINGLE, _FLAT_LIST, _FLAT_MAP = 0, 1, 2
@@ -193,7 +176,7 @@ def _structure(shape, memo, building, only):
                         mapping = out[name] = {}
                     conv(child, mapping)
             except BadValue as exc:
-                raise _where(exc, name)
+                raise record_path(exc, name)
         if attributes and node.attrs:
             attrs = node.attrs
             for wire, local, name, conv in attributes:
@@ -207,7 +190,7 @@ def _structure(shape, memo, building, only):
                     try:
                         out[name] = conv(value)
                     except BadValue as exc:
-                        raise _where(exc, name)
+                        raise record_path(exc, name)
         return out
 
     return convert
@@ -220,7 +203,7 @@ def _list(item):
             try:
                 out.append(item(child))
             except BadValue as exc:
-                raise _where(exc, i)
+                raise record_path(exc, i)
         return out
 
     return convert
@@ -258,7 +241,7 @@ def _map(shape, memo, building):
             try:
                 fill(entry, mapping)
             except BadValue as exc:
-                raise _where(exc, entry.tag)
+                raise record_path(exc, entry.tag)
         return mapping
 
     return convert

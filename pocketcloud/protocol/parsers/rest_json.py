@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 
-from ..errors import ServiceError
 from . import _errors
 from ._doc import compile_converter
-from ._rest import compile_rest_plan, parse_rest
+from ._rest import make_parse
 
 PROTOCOL = "rest-json"
-_plans: dict = {}
 
 
 def _compile_body(shape, members):
@@ -32,15 +30,4 @@ def _read_document(operation_model, body: bytes):
         ) from None
 
 
-def parse(operation_model, request) -> dict:
-    plan = _plans.get(operation_model)
-    if plan is None:
-        plan = _plans[operation_model] = compile_rest_plan(operation_model, _compile_body)
-    try:
-        return parse_rest(plan, operation_model, request, PROTOCOL, _read_document)
-    except ServiceError:
-        raise
-    except Exception as exc:  # never let odd input become a 500
-        raise _errors.malformed(
-            operation_model, PROTOCOL, f"Could not parse the request: {exc}"
-        ) from exc
+parse = make_parse(PROTOCOL, _compile_body, _read_document)

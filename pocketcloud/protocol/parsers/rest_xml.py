@@ -7,17 +7,11 @@ shape in _xml.py. aws-chunked upload bodies are decoded on the fly (protocol/aws
 
 from __future__ import annotations
 
-from ..errors import ServiceError
 from . import _errors
-from ._rest import compile_rest_plan, parse_rest
+from ._rest import make_parse
 from ._xml import MalformedXml, compile_converter, parse_xml
 
 PROTOCOL = "rest-xml"
-_plans: dict = {}
-
-
-def _compile_body(shape, members):
-    return compile_converter(shape, members)
 
 
 def _read_document(operation_model, body: bytes):
@@ -31,20 +25,6 @@ def _read_document(operation_model, body: bytes):
         ) from None
 
 
-def parse(operation_model, request) -> dict:
-    plan = _plans.get(operation_model)
-    if plan is None:
-        plan = _plans[operation_model] = compile_rest_plan(operation_model, _compile_body)
-    try:
-        return parse_rest(plan, operation_model, request, PROTOCOL, _read_document)
-    except ServiceError:
-        raise
-    except Exception as exc:  # never let odd input become a 500
-        raise _errors.malformed(
-            operation_model, PROTOCOL, f"Could not parse the request: {exc}"
-        ) from exc
-
-
 def _malformed_message(operation_model, exc) -> str:
     if operation_model.service_model.service_name == "s3":
         return (
@@ -52,3 +32,6 @@ def _malformed_message(operation_model, exc) -> str:
             "published schema"
         )
     return f"Could not parse the XML request body: {exc}"
+
+
+parse = make_parse(PROTOCOL, compile_converter, _read_document)

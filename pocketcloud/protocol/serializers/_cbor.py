@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import struct
 
-from ._plans import PlanCache
+from ._plans import PlanCache, body_members
 from ._values import epoch_seconds, to_bytes
-
-_NON_BODY_LOCATIONS = frozenset(("header", "headers", "statusCode", "querystring", "uri"))
 
 _pack_double = struct.Struct(">d").pack
 _SMALL_HEADS = tuple(
@@ -108,10 +106,9 @@ def write_any(out, value):
 
 
 class StructPlan:
-    __slots__ = ("members", "members_ref")
+    __slots__ = ("members",)
 
-    def __init__(self, members_ref):
-        self.members_ref = members_ref  # keeps the model dict alive, so its id stays unique
+    def __init__(self):
         self.members: dict[str, tuple] = {}  # member name -> (encoded key, write)
 
     def write(self, out: list, value: dict) -> None:
@@ -130,22 +127,12 @@ class StructPlan:
         out[at] = head(5, count)
 
 
-_plans = PlanCache()
-
-
-def struct_plan(shape) -> StructPlan:
-    plan = _plans.done.get(id(shape._shape_model.get("members")))
-    if plan is not None:
-        return plan
-    return _plans.struct_plan(shape, StructPlan, _fill)
-
-
 def _fill(plan: StructPlan, shape) -> None:
-    for name, member in shape.members.items():
-        ser = member.serialization
-        if ser.get("location") in _NON_BODY_LOCATIONS or ser.get("eventstream") or ser.get("eventheader"):
-            continue
+    for name, member in body_members(shape):
         plan.members[name] = (text(name), writer(member))
+
+
+struct_plan = PlanCache(StructPlan, _fill).plan
 
 
 def writer(shape):

@@ -13,18 +13,15 @@ from __future__ import annotations
 import json
 from base64 import b64encode
 
-from ._plans import PlanCache
+from ._plans import PlanCache, body_members
 from ._values import epoch_seconds, http_date, iso8601, json_float, to_bytes
-
-_NON_BODY_LOCATIONS = frozenset(("header", "headers", "statusCode", "querystring", "uri"))
 
 
 class StructPlan:
-    __slots__ = ("members", "members_ref")
+    __slots__ = ("members",)
 
-    def __init__(self, members_ref):
-        self.members_ref = members_ref  # keeps the model dict alive, so its id stays unique
-        self.members: dict[str, tuple] = {}
+    def __init__(self):
+        self.members: dict[str, tuple] = {}  # member name -> (wire key, converter or None)
 
     def convert(self, value: dict) -> dict:
         out = {}
@@ -51,22 +48,12 @@ def _base64(value) -> str:
     return b64encode(to_bytes(value)).decode("ascii")
 
 
-_plans = PlanCache()
-
-
-def struct_plan(shape) -> StructPlan:
-    plan = _plans.done.get(id(shape._shape_model.get("members")))
-    if plan is not None:
-        return plan
-    return _plans.struct_plan(shape, StructPlan, _fill)
-
-
 def _fill(plan: StructPlan, shape) -> None:
-    for name, member in shape.members.items():
-        ser = member.serialization
-        if ser.get("location") in _NON_BODY_LOCATIONS or ser.get("eventstream") or ser.get("eventheader"):
-            continue
-        plan.members[name] = (ser.get("name", name), converter(member))
+    for name, member in body_members(shape):
+        plan.members[name] = (member.serialization.get("name", name), converter(member))
+
+
+struct_plan = PlanCache(StructPlan, _fill).plan
 
 
 def _as_list(value):
@@ -105,6 +92,11 @@ def converter(shape):
     if kind in ("float", "double"):
         return json_float
     return None
+
+
+def event_payload(shape, value, _root_name) -> bytes:
+    """One event's JSON payload (an _eventstream.EventEncoder payload function)."""
+    return dumps(struct_plan(shape).convert(value))
 
 
 def _not_serializable(value):

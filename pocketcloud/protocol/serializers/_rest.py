@@ -27,6 +27,8 @@ from ._values import (
 
 CHUNK_SIZE = 64 * 1024
 _NO_BODY_STATUS = frozenset((204, 304))
+# Payloads sent as they are (raw_body), whatever the protocol's document format.
+_RAW_CONTENT_TYPES = {"blob": "application/octet-stream", "string": "text/plain"}
 
 
 def _header_formatter(shape):
@@ -74,6 +76,7 @@ class RestPlan:
         "payload",
         "payload_kind",
         "payload_shape",
+        "raw_content_type",
         "status",
         "status_member",
     )
@@ -87,6 +90,7 @@ class RestPlan:
         self.payload = None
         self.payload_shape = None
         self.payload_kind = None
+        self.raw_content_type = None
         self.has_body_members = False
         self.is_head = method == "HEAD"
         if shape is None:
@@ -113,6 +117,7 @@ class RestPlan:
                 self.payload_kind = "eventstream"
             else:
                 self.payload_kind = member.type_name
+                self.raw_content_type = _RAW_CONTENT_TYPES.get(member.type_name)
 
     def bind(self, result: dict, headers: list) -> int:
         """Append the header-bound members (and reserved __headers__) to `headers`; return
@@ -137,11 +142,16 @@ class RestPlan:
                 return int(value)
         return self.status
 
-    def allows_body(self, status: int) -> bool:
-        return not self.is_head and status not in _NO_BODY_STATUS
-
-    def sets_content_type(self, result: dict) -> bool:
-        return self.content_type_member is not None and result.get(self.content_type_member) is not None
+    def finish_body(self, status: int, result: dict, headers: list, body, content_type: str | None):
+        """The body to send: none at all for HEAD and 204/304; else `body`, its Content-Type
+        appended to `headers` unless a header member of the result already sets one."""
+        if self.is_head or status in _NO_BODY_STATUS:
+            return b""
+        if content_type is not None and (
+            self.content_type_member is None or result.get(self.content_type_member) is None
+        ):
+            headers.append(("Content-Type", content_type))
+        return body
 
 
 _plans: dict = {}

@@ -2,7 +2,8 @@
 
 Each shape compiles once into a writer: a function `write(out, value)` that appends text
 pieces to the list `out` (joined once at the end). Structure plans live in a PlanCache (see
-_plans), so a structure shared by many operations compiles once and recursive shapes work.
+_plans), one per Flavor, so a structure shared by many operations compiles once and recursive
+shapes work.
 
 The element naming follows what botocore's XML parser (and every other SDK) reads back:
 member locationName or member name; lists wrapped in <member> (<item> for EC2) unless
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..static import Static
-from ._plans import PlanCache
+from ._plans import PlanCache, body_members
 from ._values import (
     base64_text,
     bool_text,
@@ -25,9 +26,6 @@ from ._values import (
 )
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-
-# Members bound to other parts of the HTTP message never appear in an XML body.
-_NON_BODY_LOCATIONS = frozenset(("header", "headers", "statusCode", "querystring", "uri"))
 
 # Characters text content must not carry verbatim: markup, '\r' (XML parsers would normalise
 # it to '\n'), and what XML 1.0 forbids outright (C0 controls other than tab/newline/CR,
@@ -91,10 +89,9 @@ def member_tag(shape, member_name: str) -> str:
 class StructPlan:
     """How one structure's members are written: element writers and attribute members."""
 
-    __slots__ = ("attributes", "elements", "members_ref")
+    __slots__ = ("attributes", "elements")
 
-    def __init__(self, members_ref):
-        self.members_ref = members_ref  # keeps the model dict alive, so its id stays unique
+    def __init__(self):
         # member name -> (text formatter, opening tag, closing tag, None) for scalars, which
         # are written inline (the hot path), or (None, None, None, write(out, value)).
         self.elements: dict[str, tuple] = {}
@@ -125,41 +122,32 @@ class StructPlan:
 
 
 class Flavor:
-    """Per-protocol differences: the default list item element name."""
+    """Per-protocol differences: the default list item element name. Each flavor compiles
+    its own structure plans: flavor.struct_plan(shape) -> StructPlan."""
 
     def __init__(self, name: str, list_item: str):
         self.name = name
         self.list_item = list_item
-        self.plans = PlanCache()
+        self.struct_plan = PlanCache(StructPlan, self._fill).plan
+
+    def _fill(self, plan: StructPlan, shape) -> None:
+        attributes = []
+        for name, member in body_members(shape):
+            ser = member.serialization
+            if ser.get("xmlAttribute"):
+                attributes.append((name, ser.get("name") or name))
+                continue
+            tag = member_tag(member, name)
+            if member.type_name in ("structure", "list", "map"):
+                plan.elements[name] = (None, None, None, writer(member, tag, self))
+            else:
+                plan.elements[name] = (text_formatter(member), f"<{tag}>", f"</{tag}>", None)
+        plan.attributes = tuple(attributes)
 
 
 QUERY = Flavor("query", "member")
 EC2 = Flavor("ec2", "item")
 REST_XML = Flavor("rest-xml", "member")
-
-
-def struct_plan(shape, flavor: Flavor) -> StructPlan:
-    plan = flavor.plans.done.get(id(shape._shape_model.get("members")))
-    if plan is not None:
-        return plan
-    return flavor.plans.struct_plan(shape, StructPlan, lambda plan, shape: _fill(plan, shape, flavor))
-
-
-def _fill(plan: StructPlan, shape, flavor: Flavor) -> None:
-    attributes = []
-    for name, member in shape.members.items():
-        ser = member.serialization
-        if ser.get("location") in _NON_BODY_LOCATIONS or ser.get("eventstream") or ser.get("eventheader"):
-            continue
-        if ser.get("xmlAttribute"):
-            attributes.append((name, ser.get("name") or name))
-            continue
-        tag = member_tag(member, name)
-        if member.type_name in ("structure", "list", "map"):
-            plan.elements[name] = (None, None, None, writer(member, tag, flavor))
-        else:
-            plan.elements[name] = (text_formatter(member), f"<{tag}>", f"</{tag}>", None)
-    plan.attributes = tuple(attributes)
 
 
 def writer(shape, tag: str, flavor: Flavor, extra_attrs: str = ""):
@@ -175,7 +163,7 @@ def writer(shape, tag: str, flavor: Flavor, extra_attrs: str = ""):
 
 
 def _structure_writer(shape, tag, flavor, extra_attrs=""):
-    plan = struct_plan(shape, flavor)
+    plan = flavor.struct_plan(shape)
     opening_head = f"<{tag}{extra_attrs}{namespace_attr(shape.serialization.get('xmlNamespace'))}"
     opening = opening_head + ">"
     closing = f"</{tag}>"

@@ -29,7 +29,7 @@ class _OperationPlan:
         name = operation_model.name
         ns = _xml.namespace_attr(_namespace(operation_model.service_model))
         shape = operation_model.output_shape
-        self.body = _xml.struct_plan(shape, _xml.EC2) if shape is not None else None
+        self.body = _xml.EC2.struct_plan(shape) if shape is not None else None
         self.head = f"{_xml.XML_DECLARATION}<{name}Response{ns}><requestId>"
         self.close = f"</{name}Response>"
 

@@ -35,12 +35,8 @@ class _OperationPlan:
         self.events = None
         if self.event_stream:
             self.events = _eventstream.EventEncoder(
-                shape.members[self.event_stream], _event_payload, "application/json"
+                shape.members[self.event_stream], _json.event_payload, "application/json"
             )
-
-
-def _event_payload(shape, value, _root_name) -> bytes:
-    return _json.dumps(_json.struct_plan(shape).convert(value))
 
 
 _plans: dict = {}

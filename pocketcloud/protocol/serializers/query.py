@@ -27,7 +27,7 @@ class _OperationPlan:
         name = operation_model.name
         shape = operation_model.output_shape
         wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
-        self.body = _xml.struct_plan(shape, _xml.QUERY) if shape is not None else None
+        self.body = _xml.QUERY.struct_plan(shape) if shape is not None else None
         self.head = f"{_xml.XML_DECLARATION}<{name}Response{ns}>" + (f"<{wrapper}>" if wrapper else "")
         self.tail = (f"</{wrapper}>" if wrapper else "") + "<ResponseMetadata><RequestId>"
         self.close = f"</RequestId></ResponseMetadata></{name}Response>"
@@ -78,7 +78,7 @@ def write_error_members(out: list, error: ServiceError, info, flavor=_xml.QUERY,
     if not fields:
         return
     if info.shape is not None:
-        plan = _xml.struct_plan(info.shape, flavor)
+        plan = flavor.struct_plan(info.shape)
         modelled = {k: v for k, v in fields.items() if k in plan.elements and k not in skip}
         plan.write_body(out, modelled)
         extra = {k: v for k, v in fields.items() if k not in plan.elements}

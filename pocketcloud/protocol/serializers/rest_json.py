@@ -25,15 +25,11 @@ class _OperationPlan:
         self.convert = None
         self.events = None
         if rest.payload_kind == "eventstream":
-            self.events = _eventstream.EventEncoder(rest.payload_shape, _event_payload, CONTENT_TYPE)
+            self.events = _eventstream.EventEncoder(rest.payload_shape, _json.event_payload, CONTENT_TYPE)
         elif rest.payload_kind is not None:
             self.convert = _json.converter(rest.payload_shape)
         elif rest.has_body_members:
             self.convert = _json.struct_plan(shape).convert
-
-
-def _event_payload(shape, value, _root_name) -> bytes:
-    return _json.dumps(_json.struct_plan(shape).convert(value))
 
 
 _plans: dict = {}
@@ -56,10 +52,8 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
             body = b""
     else:
         value = result.get(rest.payload) if result else None
-        if kind == "blob":
-            body, content_type = _rest.raw_body(value), "application/octet-stream"
-        elif kind == "string":
-            body, content_type = _rest.raw_body(value), "text/plain"
+        if rest.raw_content_type is not None:  # a blob or string payload
+            body, content_type = _rest.raw_body(value), rest.raw_content_type
         elif kind == "eventstream":
             body, content_type = plan.events.body(value), _eventstream.CONTENT_TYPE
         elif value is None:
@@ -67,10 +61,7 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
         else:
             body = _json.dumps(value if plan.convert is None else plan.convert(value))
             content_type = CONTENT_TYPE
-    if not rest.allows_body(status):
-        body, content_type = b"", None
-    if content_type is not None and not rest.sets_content_type(result):
-        headers.append(("Content-Type", content_type))
+    body = rest.finish_body(status, result, headers, body, content_type)
     headers.append(("x-amzn-RequestId", request_id))
     return HttpResponse(status, headers, body)
 

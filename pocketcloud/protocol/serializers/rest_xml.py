@@ -173,16 +173,11 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
             body, content_type = "".join(out).encode("utf-8"), plan.content_type
     else:
         value = result.get(rest.payload) if result else None
-        if kind == "blob":
-            body, content_type = _rest.raw_body(value), "application/octet-stream"
-        elif kind == "string":
-            body, content_type = _rest.raw_body(value), "text/plain"
+        if rest.raw_content_type is not None:  # a blob or string payload
+            body, content_type = _rest.raw_body(value), rest.raw_content_type
         elif kind == "eventstream":
             body, content_type = plan.events.body(value), _eventstream.CONTENT_TYPE
-    if not rest.allows_body(status):
-        body, content_type = b"", None
-    if content_type is not None and not rest.sets_content_type(result):
-        headers.append(("Content-Type", content_type))
+    body = rest.finish_body(status, result, headers, body, content_type)
     return HttpResponse(status, headers, body)
 
 
