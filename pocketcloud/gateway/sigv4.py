@@ -35,6 +35,7 @@ from typing import NoReturn
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 from pocketcloud.protocol.errors import ServiceError
+from pocketcloud.protocol.http import PRESIGNED_QUERY_KEYS
 
 __all__ = [
     "Credentials",
@@ -398,17 +399,7 @@ def _parse_v2_header(auth: str, headers: dict[str, str]) -> Credentials:
     )
 
 
-_V4_QUERY_KEYS = frozenset(
-    (
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Signature",
-        "X-Amz-Security-Token",
-    )
-)
+_V4_QUERY_KEYS = PRESIGNED_QUERY_KEYS
 _V2_QUERY_KEYS = frozenset(("AWSAccessKeyId", "Signature", "Expires", "x-amz-security-token"))
 
 

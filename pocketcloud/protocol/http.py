@@ -7,6 +7,13 @@ from typing import Any, AsyncIterator, Iterable, Union
 from urllib.parse import parse_qsl
 
 
+# The query parameters of a SigV4 presigned URL: signature data, never operation input.
+PRESIGNED_QUERY_KEYS = frozenset((
+    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+    "X-Amz-Signature", "X-Amz-Security-Token",
+))
+
+
 class BodyStream:
     """A request body that is read incrementally rather than held whole in memory.
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from .. import aws_chunked
 from ..errors import ServiceError
-from ..http import BodyStream
+from ..http import PRESIGNED_QUERY_KEYS, BodyStream
 from ..uri import compile_template
 from . import _errors
 from ._converters import bad_body_message
@@ -29,19 +29,9 @@ from ._values import (
     text_to_timestamp,
 )
 
-# Query keys of SigV4 presigned URLs: never members of a catch-all querystring map.
-_PRESIGN_KEYS = frozenset(
-    (
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Signature",
-        "X-Amz-Security-Token",
-        "x-id",
-    )
-)
+# Presigned-URL keys (and botocore's x-id operation marker) are never members of a
+# catch-all querystring map.
+_PRESIGN_KEYS = PRESIGNED_QUERY_KEYS | {"x-id"}
 
 
 class RestPlan:
