@@ -21,7 +21,7 @@ from ..services.base import Providers, RequestContext
 from . import admin, sigv4
 from .body import body_left_unread, read_body
 from .responses import generic_error, send_response
-from .router import Route, RouteError, form_params, routes, s3_bucket_from_host
+from .router import Route, RouteError, action_and_version, routes, s3_bucket_from_host
 
 log = logging.getLogger("pocketcloud.gateway")
 
@@ -76,7 +76,7 @@ class Gateway:
         headers: dict[str, str] = {}
         header_bytes = 0
         for k, v in scope["headers"]:
-            name = k.decode("latin-1").lower()
+            name = k.decode("latin-1")  # ASGI servers hand header names over in lower case
             value = v.decode("latin-1")
             header_bytes += len(name) + len(value)
             headers[name] = f"{headers[name]},{value}" if name in headers else value
@@ -202,14 +202,12 @@ class Gateway:
         table = self.routes
         if request.method == "POST":
             await read_body(request, receive, self.settings.max_body_bytes)
-        params = form_params(request.query_string, request.body, request.headers.get("content-type", ""))
-        action = params.get("Action")
+        action, version = action_and_version(request)
         if not action:
             if candidates and all(table.speaks_query(c) for c in candidates):
                 raise RouteError("MissingAction", "Missing Action", 400, candidates[0],
                                  table.query_protocol(candidates[0]))
             return None
-        version = params.get("Version")
         pool = candidates or table.query_by_version.get(version) or table.query_by_action.get(action) or []
         service = table.query_service(pool, action, version)
         if service is None:

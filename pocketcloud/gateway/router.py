@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import parse_qsl
 
 from ..protocol import specs
 from ..protocol.errors import ServiceError
+from ..protocol.http import split_form
 from ..protocol.uri import UriTemplate, compile_template
 
 
@@ -129,16 +129,20 @@ def routes() -> Routes:
 _FORM = "application/x-www-form-urlencoded"
 
 
-def form_params(query_string: str, body: bytes, content_type: str) -> dict[str, str]:
-    """Action/Version and friends from the query string and a form-encoded body."""
-    params = dict(parse_qsl(query_string, keep_blank_values=True)) if query_string else {}
-    if body and (not content_type or content_type.startswith(_FORM)):
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return params
-        params.update(parse_qsl(text, keep_blank_values=True))
-    return params
+def action_and_version(request) -> tuple[str | None, str | None]:
+    """Action and Version of a query/ec2 request, from its query string or form body."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type or content_type.startswith(_FORM):
+        pairs = request.form_pairs()
+    else:
+        pairs = split_form(request.query_string)
+    action = version = None
+    for key, value in pairs:
+        if key == "Action" and action is None:
+            action = value
+        elif key == "Version" and version is None:
+            version = value
+    return action, version
 
 
 # Each label group matches one way only ([a-z0-9]+ between separators), so matching stays linear

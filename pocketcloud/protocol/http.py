@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Union
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 
 # The query parameters of a SigV4 presigned URL: signature data, never operation input.
@@ -88,6 +88,8 @@ class HttpRequest:
     original_path: str | None = None  # the path as received, when routing rewrote `path`
     body_read: bool = False
 
+    _form: list[tuple[str, str]] | None = field(default=None, repr=False)
+
     _query: list[tuple[str, str]] | None = field(default=None, repr=False)
 
     @property
@@ -103,6 +105,17 @@ class HttpRequest:
         for k, v in self.query:
             out.setdefault(k, v)
         return out
+
+    def form_pairs(self) -> list[tuple[str, str]]:
+        """Query-string pairs, then form-body pairs, decoded (the query and ec2 protocols
+        accept parameters in either). Computed once: the router and the parser both use it."""
+        if self._form is None:
+            pairs = split_form(self.query_string) if self.query_string else []
+            body = self.body
+            if body:
+                pairs += split_form(body.decode("utf-8", "replace"))
+            self._form = pairs
+        return self._form
 
     @property
     def host(self) -> str:
@@ -124,3 +137,24 @@ class HttpResponse:
             if k.lower() == lname:
                 return v
         return None
+
+
+def split_form(text: str) -> list[tuple[str, str]]:
+    """application/x-www-form-urlencoded (or a raw query string) -> decoded pairs in order.
+
+    Cheaper than urllib's parse_qsl for the common case of mostly-plain values, which
+    matters on the query protocol's hot path.
+    """
+    pairs = []
+    if not text:
+        return pairs
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        key, _, value = piece.partition("=")
+        if "%" in key or "+" in key:
+            key = unquote_plus(key)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        pairs.append((key, value))
+    return pairs

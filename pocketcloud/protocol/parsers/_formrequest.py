@@ -5,23 +5,8 @@ from __future__ import annotations
 from ..errors import ServiceError
 from . import _errors
 from ._form import BadParam, compile_plan, parse_pairs
-from ._values import split_form
 
 _EMPTY = None
-
-
-def request_pairs(request) -> list[tuple[str, str]]:
-    """Query-string pairs, then form-body pairs (AWS accepts parameters in either)."""
-    pairs = split_form(request.query_string) if request.query_string else []
-    body = request.body
-    if body:
-        if type(body) is not str:
-            body = body.decode("utf-8", "replace")
-        if pairs:
-            pairs.extend(split_form(body))
-        else:
-            pairs = split_form(body)
-    return pairs
 
 
 def make_parse(protocol: str, ec2: bool):
@@ -40,7 +25,7 @@ def make_parse(protocol: str, ec2: bool):
         if plan is None:
             return {}
         try:
-            return parse_pairs(plan, request_pairs(request))
+            return parse_pairs(plan, request.form_pairs())
         except BadParam as bad:
             if ec2:
                 message = f"Value ({bad.raw}) for parameter {bad.key} is invalid. {bad.reason}"

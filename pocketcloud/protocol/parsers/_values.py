@@ -17,7 +17,6 @@ import binascii
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import unquote_plus
 
 
 class BadValue(ValueError):
@@ -168,27 +167,3 @@ TEXT_CONVERTERS = {
 
 def text_converter(shape):
     return TEXT_CONVERTERS.get(shape.type_name, text_identity)
-
-
-# --- form / query-string splitting -------------------------------------------------------
-
-
-def split_form(text: str) -> list[tuple[str, str]]:
-    """application/x-www-form-urlencoded (or a raw query string) -> decoded pairs in order.
-
-    Cheaper than urllib's parse_qsl for the common case of mostly-plain values, which
-    matters on the query protocol's hot path.
-    """
-    pairs = []
-    if not text:
-        return pairs
-    for piece in text.split("&"):
-        if not piece:
-            continue
-        key, _, value = piece.partition("=")
-        if "%" in key or "+" in key:
-            key = unquote_plus(key)
-        if "%" in value or "+" in value:
-            value = unquote_plus(value)
-        pairs.append((key, value))
-    return pairs
