@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import uuid
 
 from ..core.accounts import DEFAULT_REGION, resolve_access_key
 from ..core.runtime import Runtime
@@ -20,6 +19,7 @@ from ..protocol.http import HttpRequest, HttpResponse
 from ..services.base import Providers, RequestContext
 from . import admin, sigv4
 from .body import body_left_unread, read_body
+from .ids import new_request_id
 from .responses import generic_error, send_response
 from .router import Route, RouteError, action_and_version, routes, s3_bucket_from_host
 
@@ -87,7 +87,7 @@ class Gateway:
             await send_response(send, response, scope["method"])
             return
 
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         route: Route | None = None
         try:
             if header_bytes > MAX_HEADER_BYTES:

@@ -11,7 +11,10 @@ from ..protocol.http import HttpResponse
 
 async def send_response(send, response: HttpResponse, method: str) -> None:
     body = response.body
-    headers = [(k.lower().encode("latin-1"), _header_bytes(v)) for k, v in response.headers]
+    headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1") if type(v) is str and v.isascii() else _header_bytes(v))
+        for k, v in response.headers
+    ]
     has_length = any(k == b"content-length" for k, _ in headers)
     if body is None:
         body = b""
