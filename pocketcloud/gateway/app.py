@@ -18,10 +18,10 @@ from ..protocol.errors import ServiceError, internal_error, not_implemented
 from ..protocol.http import HttpRequest, HttpResponse
 from ..services.base import Providers, RequestContext
 from . import admin, sigv4
-from .body import body_left_unread, read_body
+from .body import body_left_unread
 from .ids import new_request_id
 from .responses import generic_error, send_response
-from .router import Route, RouteError, action_and_version, routes, s3_bucket_from_host
+from .router import Route, Router
 
 log = logging.getLogger("pocketcloud.gateway")
 
@@ -36,7 +36,7 @@ class Gateway:
         self.runtime = runtime
         self.settings = runtime.settings
         self.providers = Providers(runtime)
-        self.routes = routes()
+        self.router = Router(self.settings.max_body_bytes)
         self._tick_task: asyncio.Task | None = None
 
     # -- ASGI entry ------------------------------------------------------------------------------
@@ -91,11 +91,11 @@ class Gateway:
         route: Route | None = None
         try:
             if header_bytes > MAX_HEADER_BYTES:
-                raise self._as_route_error(ServiceError(
+                raise self.router.early_error(ServiceError(
                     "RequestHeaderSectionTooLarge",
                     f"Your request header section exceeds the maximum allowed size ({MAX_HEADER_BYTES} bytes)."),
                     request)
-            route = await self.route(request, receive)
+            route = await self.router.route(request, receive)
             response = await self.dispatch(route, request, request_id)
         except ServiceError as error:
             response = self.error_response(route, error, request_id)
@@ -107,115 +107,6 @@ class Gateway:
             # without asking for it: the connection cannot carry another request.
             response.headers.append(("Connection", "close"))
         await send_response(send, response, scope["method"])
-
-    # -- routing ---------------------------------------------------------------------------------
-    async def route(self, request: HttpRequest, receive) -> Route:
-        headers = request.headers
-        table = self.routes
-        try:
-            creds = sigv4.parse_credentials(request.method, request.path, request.query_string, headers)
-        except ServiceError as error:
-            raise self._as_route_error(error, request) from None
-        request.credentials = creds
-        target = headers.get("x-amz-target")
-        if target:
-            prefix, _, operation = target.rpartition(".")
-            service = table.by_target.get(prefix)
-            if service is None or not table.protocol_for(service, "json"):
-                raise RouteError("UnknownOperationException", f"Unknown target {target}", 400, protocol="json")
-            route = Route(service, operation, "json")
-            if not table.has_operation(service, operation):
-                raise RouteError("UnknownOperationException", f"Unknown operation {operation}", 400, service, "json")
-            await read_body(request, receive, self.settings.max_body_bytes)
-            return route
-
-        if request.path.startswith("/service/") and "/operation/" in request.path:
-            parts = request.path.split("/")
-            if len(parts) == 5 and parts[3] == "operation":
-                service = table.by_target.get(parts[2])
-                if service and table.protocol_for(service, "smithy-rpc-v2-cbor"):
-                    route = Route(service, parts[4], "smithy-rpc-v2-cbor")
-                    if not table.has_operation(service, parts[4]):
-                        raise RouteError("UnknownOperationException", f"Unknown operation {parts[4]}", 404,
-                                         service, "smithy-rpc-v2-cbor")
-                    await read_body(request, receive, self.settings.max_body_bytes)
-                    return route
-
-        signing = creds.service if creds is not None else None
-        candidates = table.by_signing.get(signing) if signing else None
-        if signing and candidates is None:
-            raise RouteError("NotImplemented", f"pocketcloud does not serve the AWS service signed as {signing!r}", 501)
-
-        if candidates is None or any(table.speaks_query(c) for c in candidates):
-            query_route = await self.query_route(request, receive, candidates)
-            if query_route is not None:
-                return query_route
-
-        rest_candidates = [c for c in (candidates or ["s3"]) if c in table.rest_services]
-        query = request.query_dict()
-        for service in rest_candidates:
-            path = request.path
-            if service == "s3":
-                bucket = s3_bucket_from_host(request.host)
-                if bucket:
-                    path = "/" + bucket + (path if path != "/" else "")
-            route = table.rest_route(service, request.method, path, query, request.headers)
-            if route is not None:
-                route.path = path
-                if path != request.path:
-                    request.original_path, request.path = request.path, path
-                await read_body(request, receive, self.settings.max_body_bytes, route)
-                return route
-        service = rest_candidates[0] if rest_candidates else (candidates or ["s3"])[0]
-        protocol = table.services[service]["protocols"][0]
-        if service == "s3":
-            raise RouteError("MethodNotAllowed", "The specified method is not allowed against this resource.",
-                             405, service, protocol)
-        raise RouteError("UnknownOperationException", f"No {service} operation matches {request.method} {request.path}",
-                         404, service, protocol)
-
-    def _as_route_error(self, error: ServiceError, request: HttpRequest) -> RouteError:
-        """An auth error met before routing finished, written in the protocol the request
-        speaks: told by its credential scope, X-Amz-Target or Smithy RPC v2 path; else the
-        generic <ErrorResponse> every XML client reads."""
-        table = self.routes
-        service = protocol = None
-        names = table.by_signing.get(_scope_service(request) or "")
-        target = request.headers.get("x-amz-target")
-        if target:
-            service = table.by_target.get(target.rpartition(".")[0]) or (names[0] if names else None)
-            protocol = "json" if service else None
-        elif request.path.startswith("/service/"):
-            parts = request.path.split("/")
-            service = table.by_target.get(parts[2]) if len(parts) > 2 else None
-            protocol = "smithy-rpc-v2-cbor" if service else None
-        elif names:
-            service = names[0]
-            protocol = table.query_protocol(service) if table.speaks_query(service) else \
-                table.services[service]["protocols"][0]
-        routed = RouteError(error.code, error.message, error.status, service, protocol)
-        routed.fields = error.fields
-        return routed
-
-    async def query_route(self, request: HttpRequest, receive, candidates) -> Route | None:
-        """Query/EC2 protocol: Action (and Version) from the query string or form body."""
-        table = self.routes
-        if request.method == "POST":
-            await read_body(request, receive, self.settings.max_body_bytes)
-        action, version = action_and_version(request)
-        if not action:
-            if candidates and all(table.speaks_query(c) for c in candidates):
-                raise RouteError("MissingAction", "Missing Action", 400, candidates[0],
-                                 table.query_protocol(candidates[0]))
-            return None
-        pool = candidates or table.query_by_version.get(version) or table.query_by_action.get(action) or []
-        service = table.query_service(pool, action, version)
-        if service is None:
-            if not pool:
-                return None
-            raise RouteError("InvalidAction", f"The action {action} is not valid for this web service.", 400,
-                             pool[0], table.query_protocol(pool[0]))
-        return Route(service, action, table.query_protocol(service))
 
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
@@ -274,21 +165,6 @@ class Gateway:
             except Exception:
                 log.exception("could not serialize %s in %s", error.code, protocol)
         return generic_error(error, request_id, protocol)
-
-
-def _scope_service(request: HttpRequest) -> str | None:
-    """The service named by the request's SigV4 credential scope, however malformed the rest."""
-    credential = None
-    auth = request.headers.get("authorization", "")
-    if "Credential=" in auth:
-        credential = auth.split("Credential=", 1)[1].split(",", 1)[0]
-    else:
-        for key, value in request.query:
-            if key == "X-Amz-Credential":
-                credential = value
-                break
-    parts = credential.strip().split("/") if credential else []
-    return parts[3] if len(parts) >= 5 else None
 
 
 def _allows_anonymous(route: Route, operation_model) -> bool:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ..protocol import specs
+from ..protocol.errors import ServiceError
 from ..protocol.http import BodyStream, HttpRequest
-from .router import Route, RouteError
+
+if TYPE_CHECKING:
+    from .router import Route
 
 
-async def read_body(request: HttpRequest, receive, limit: int, route: Route | None = None) -> None:
+async def read_body(request: HttpRequest, receive, limit: int, route: "Route | None" = None) -> None:
     """Fill request.body (at most `limit` bytes, else 413), or set request.stream when the
     routed operation's payload is a streaming blob."""
     if request.body_read:
@@ -20,7 +24,7 @@ async def read_body(request: HttpRequest, receive, limit: int, route: Route | No
         return
     declared = request.headers.get("content-length")
     if declared and _is_number(declared) and int(declared) > limit:
-        raise RouteError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
+        raise ServiceError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
     parts = []
     size = 0
     while True:
@@ -29,7 +33,7 @@ async def read_body(request: HttpRequest, receive, limit: int, route: Route | No
         if chunk:
             size += len(chunk)
             if size > limit:
-                raise RouteError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
+                raise ServiceError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
             parts.append(chunk)
         if not message.get("more_body"):
             break

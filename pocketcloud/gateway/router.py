@@ -15,8 +15,10 @@ from functools import lru_cache
 
 from ..protocol import specs
 from ..protocol.errors import ServiceError
-from ..protocol.http import split_form
+from ..protocol.http import HttpRequest, split_form
 from ..protocol.uri import UriTemplate, compile_template
+from . import sigv4
+from .body import read_body
 
 
 @dataclass(slots=True)
@@ -25,7 +27,6 @@ class Route:
     operation: str
     protocol: str
     uri_params: dict | None = None
-    path: str | None = None  # the path to parse with when the router rewrote it (S3 vhost)
 
 
 class RouteError(ServiceError):
@@ -172,3 +173,134 @@ def s3_bucket_from_host(host: str, local_names: tuple[str, ...] = ("localhost",)
         if bare.endswith("." + name):
             return bare[: -len(name) - 1]
     return None
+
+
+class Router:
+    """Finds the service, operation and protocol of a request (reading its body when the
+    operation is named inside it, as the query protocols do)."""
+
+    def __init__(self, max_body_bytes: int):
+        self.table = routes()
+        self.max_body_bytes = max_body_bytes
+
+    async def route(self, request: HttpRequest, receive) -> Route:
+        headers = request.headers
+        table = self.table
+        try:
+            creds = sigv4.parse_credentials(request.method, request.path, request.query_string, headers)
+        except ServiceError as error:
+            raise self.early_error(error, request) from None
+        request.credentials = creds
+        target = headers.get("x-amz-target")
+        if target:
+            prefix, _, operation = target.rpartition(".")
+            service = table.by_target.get(prefix)
+            if service is None or not table.protocol_for(service, "json"):
+                raise RouteError("UnknownOperationException", f"Unknown target {target}", 400, protocol="json")
+            route = Route(service, operation, "json")
+            if not table.has_operation(service, operation):
+                raise RouteError("UnknownOperationException", f"Unknown operation {operation}", 400, service, "json")
+            await read_body(request, receive, self.max_body_bytes)
+            return route
+
+        if request.path.startswith("/service/") and "/operation/" in request.path:
+            parts = request.path.split("/")
+            if len(parts) == 5 and parts[3] == "operation":
+                service = table.by_target.get(parts[2])
+                if service and table.protocol_for(service, "smithy-rpc-v2-cbor"):
+                    route = Route(service, parts[4], "smithy-rpc-v2-cbor")
+                    if not table.has_operation(service, parts[4]):
+                        raise RouteError("UnknownOperationException", f"Unknown operation {parts[4]}", 404,
+                                         service, "smithy-rpc-v2-cbor")
+                    await read_body(request, receive, self.max_body_bytes)
+                    return route
+
+        signing = creds.service if creds is not None else None
+        candidates = table.by_signing.get(signing) if signing else None
+        if signing and candidates is None:
+            raise RouteError("NotImplemented", f"pocketcloud does not serve the AWS service signed as {signing!r}", 501)
+
+        if candidates is None or any(table.speaks_query(c) for c in candidates):
+            query_route = await self._query_route(request, receive, candidates)
+            if query_route is not None:
+                return query_route
+
+        rest_candidates = [c for c in (candidates or ["s3"]) if c in table.rest_services]
+        query = request.query_dict()
+        for service in rest_candidates:
+            path = request.path
+            if service == "s3":
+                bucket = s3_bucket_from_host(request.host)
+                if bucket:
+                    path = "/" + bucket + (path if path != "/" else "")
+            route = table.rest_route(service, request.method, path, query, request.headers)
+            if route is not None:
+                if path != request.path:
+                    request.original_path, request.path = request.path, path
+                await read_body(request, receive, self.max_body_bytes, route)
+                return route
+        service = rest_candidates[0] if rest_candidates else (candidates or ["s3"])[0]
+        protocol = table.services[service]["protocols"][0]
+        if service == "s3":
+            raise RouteError("MethodNotAllowed", "The specified method is not allowed against this resource.",
+                             405, service, protocol)
+        raise RouteError("UnknownOperationException", f"No {service} operation matches {request.method} {request.path}",
+                         404, service, protocol)
+
+    def early_error(self, error: ServiceError, request: HttpRequest) -> RouteError:
+        """An auth error met before routing finished, written in the protocol the request
+        speaks: told by its credential scope, X-Amz-Target or Smithy RPC v2 path; else the
+        generic <ErrorResponse> every XML client reads."""
+        table = self.table
+        service = protocol = None
+        names = table.by_signing.get(_scope_service(request) or "")
+        target = request.headers.get("x-amz-target")
+        if target:
+            service = table.by_target.get(target.rpartition(".")[0]) or (names[0] if names else None)
+            protocol = "json" if service else None
+        elif request.path.startswith("/service/"):
+            parts = request.path.split("/")
+            service = table.by_target.get(parts[2]) if len(parts) > 2 else None
+            protocol = "smithy-rpc-v2-cbor" if service else None
+        elif names:
+            service = names[0]
+            protocol = table.query_protocol(service) if table.speaks_query(service) else \
+                table.services[service]["protocols"][0]
+        routed = RouteError(error.code, error.message, error.status, service, protocol)
+        routed.fields = error.fields
+        return routed
+
+    async def _query_route(self, request: HttpRequest, receive, candidates) -> Route | None:
+        """Query/EC2 protocol: Action (and Version) from the query string or form body."""
+        table = self.table
+        if request.method == "POST":
+            await read_body(request, receive, self.max_body_bytes)
+        action, version = action_and_version(request)
+        if not action:
+            if candidates and all(table.speaks_query(c) for c in candidates):
+                raise RouteError("MissingAction", "Missing Action", 400, candidates[0],
+                                 table.query_protocol(candidates[0]))
+            return None
+        pool = candidates or table.query_by_version.get(version) or table.query_by_action.get(action) or []
+        service = table.query_service(pool, action, version)
+        if service is None:
+            if not pool:
+                return None
+            raise RouteError("InvalidAction", f"The action {action} is not valid for this web service.", 400,
+                             pool[0], table.query_protocol(pool[0]))
+        return Route(service, action, table.query_protocol(service))
+
+
+def _scope_service(request: HttpRequest) -> str | None:
+    """The service named by the request's SigV4 credential scope, however malformed the rest."""
+    credential = None
+    auth = request.headers.get("authorization", "")
+    if "Credential=" in auth:
+        credential = auth.split("Credential=", 1)[1].split(",", 1)[0]
+    else:
+        for key, value in request.query:
+            if key == "X-Amz-Credential":
+                credential = value
+                break
+    parts = credential.strip().split("/") if credential else []
+    return parts[3] if len(parts) >= 5 else None
