@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from . import error_codes
 from .errors import ServiceError
 from .http import HttpRequest, HttpResponse
 from .validate import MISSING, validate
@@ -57,34 +58,8 @@ def serialize_error(service_model, operation_model, protocol: str, error: Servic
 
 
 # --- input validation ------------------------------------------------------------------
-# protocol/validate.py checks the input against the model; AWS services differ in the error
-# code they return for it.
-
-_VALIDATION_CODE = {
-    "query": "ValidationError",
-    "ec2": "InvalidParameterValue",
-    "json": "ValidationException",
-    "rest-json": "ValidationException",
-    "rest-xml": "InvalidArgument",
-    "smithy-rpc-v2-cbor": "ValidationException",
-}
-# (code for a missing required member, code for any other violation) where a service differs.
-_SERVICE_CODES = {
-    "ec2": ("MissingParameter", "InvalidParameterValue"),
-    "sts": ("MissingParameter", "ValidationError"),
-    "sqs": ("MissingParameter", "InvalidParameterValue"),
-    "lambda": ("InvalidParameterValueException", "InvalidParameterValueException"),
-    "apigateway": ("BadRequestException", "BadRequestException"),
-    "apigatewayv2": ("BadRequestException", "BadRequestException"),
-    "route53": ("InvalidInput", "InvalidInput"),
-    "cloudfront": ("InvalidArgument", "InvalidArgument"),
-    "s3": ("MalformedXML", "InvalidArgument"),
-    "ecs": ("InvalidParameterException", "InvalidParameterException"),
-    "cloudtrail": ("InvalidParameterException", "InvalidParameterException"),
-    "storagegateway": ("InvalidGatewayRequestException", "InvalidGatewayRequestException"),
-    "efs": ("BadRequest", "BadRequest"),
-    "shield": ("InvalidParameterException", "InvalidParameterException"),
-}
+# protocol/validate.py checks the input against the model; protocol/error_codes.py says which
+# code each service answers with.
 
 def validate_input(operation_model, protocol: str, params: dict) -> None:
     shape = operation_model.input_shape
@@ -93,12 +68,8 @@ def validate_input(operation_model, protocol: str, params: dict) -> None:
     violations = validate(params, shape)
     if violations is None:
         return
-    service = operation_model.service_model.service_name
-    codes = _SERVICE_CODES.get(service)
-    if codes:
-        code = codes[0] if violations.first_kind == MISSING else codes[1]
-    else:
-        code = _VALIDATION_CODE[protocol]
+    kind = error_codes.MISSING if violations.first_kind == MISSING else error_codes.INVALID
+    code = error_codes.code_for(operation_model.service_model.service_name, protocol, kind)
     message = violations.message()
     if protocol == "ec2" and violations.first_kind == MISSING:
         message = f"The request must contain the parameter {violations.first_missing}"  # EC2's wording

@@ -113,23 +113,24 @@ def import_key_pair(ctx, params: dict) -> dict:
     return {"KeyPairId": record["KeyPairId"], "KeyName": name, "KeyFingerprint": fingerprint, "Tags": tags}
 
 
+def _only(records: list[dict], field: str, wanted: list[str] | None) -> list[dict]:
+    """The records named in `wanted` (all when it is empty); naming one that does not exist
+    is an error, as in EC2."""
+    if not wanted:
+        return records
+    found = {r[field] for r in records}
+    for value in wanted:
+        if value not in found:
+            raise ServiceError("InvalidKeyPair.NotFound", f"The key pair '{value}' does not exist")
+    return [r for r in records if r[field] in wanted]
+
+
 def describe_key_pairs(ctx, params: dict) -> dict:
     filters = params.get("Filters") or []
     check_filter_names([f for f in filters if not f.get("Name", "").startswith("tag")], _FILTERS)
     records = [record for _, record in ctx.namespace("ec2").list(KIND)]
-    names, ids = params.get("KeyNames"), params.get("KeyPairIds")
-    if names:
-        found = {r["KeyName"] for r in records}
-        for name in names:
-            if name not in found:
-                raise ServiceError("InvalidKeyPair.NotFound", f"The key pair '{name}' does not exist")
-        records = [r for r in records if r["KeyName"] in names]
-    if ids:
-        found = {r["KeyPairId"] for r in records}
-        for key_id in ids:
-            if key_id not in found:
-                raise ServiceError("InvalidKeyPair.NotFound", f"The key pair '{key_id}' does not exist")
-        records = [r for r in records if r["KeyPairId"] in ids]
+    records = _only(records, "KeyName", params.get("KeyNames"))
+    records = _only(records, "KeyPairId", params.get("KeyPairIds"))
     check_dry_run(params)
     out = []
     for r in records:
