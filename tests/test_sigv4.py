@@ -133,3 +133,18 @@ def test_body_must_match_the_signed_content_hash(strict_server):
     tampered = requests.put(url, data=signed_body.replace(b"1", b"2"), headers=headers)
     assert tampered.status_code == 400
     assert "<Code>XAmzContentSHA256Mismatch</Code>" in tampered.text
+
+
+def test_credential_scope_must_name_the_service(strict_server):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="POST", url=strict_server.endpoint + "/", data=b"{}",
+                         headers={"X-Amz-Target": "TrentService.ListKeys",
+                                  "Content-Type": "application/x-amz-json-1.1"})
+    SigV4Auth(Credentials("test", "test"), "sts", "us-east-1").add_auth(request)  # scoped to STS
+    r = requests.post(request.url, data=b"{}", headers=dict(request.headers.items()))
+    assert r.status_code == 400  # the JSON services answer signature errors with 400
+    assert r.json()["__type"].endswith("InvalidSignatureException")
+    assert "scoped to correct service: 'kms'" in r.json()["message"]

@@ -138,6 +138,9 @@ class Gateway:
     def verify_signature(self, route: Route, request: HttpRequest, creds, secret, now) -> None:
         if secret is None:
             raise sigv4.unknown_access_key(creds, route.service)
+        signing_name = self.router.table.services[route.service]["signingName"]
+        if creds.version == 4 and creds.service != signing_name:
+            raise sigv4.wrong_service(creds, signing_name, route.service)
         payload_hash = None
         if sigv4.payload_hash_needed(creds, request.headers):
             payload_hash = hashlib.sha256(request.body).hexdigest()

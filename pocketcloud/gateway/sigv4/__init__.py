@@ -24,7 +24,7 @@ This package re-exports that API; the modules:
 from .chunk_signatures import ChunkSignatureChain
 from .credentials import Credentials
 from .expiry import check_presigned_expiry
-from .families import unknown_access_key
+from .families import unknown_access_key, wrong_service
 from .parsing import parse_credentials
 from .payload import (
     EMPTY_SHA256,
@@ -42,6 +42,7 @@ __all__ = [
     "payload_hash_needed",
     "check_content_sha256",
     "unknown_access_key",
+    "wrong_service",
     "ChunkSignatureChain",
     "EMPTY_SHA256",
     "UNSIGNED_PAYLOAD",

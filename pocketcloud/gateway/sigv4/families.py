@@ -161,3 +161,12 @@ def s3_signature_mismatch(access_key: str, string_to_sign: str, provided: str) -
         SignatureProvided=provided,
         StringToSignBytes=_hex_bytes(string_to_sign),
     )
+
+
+def wrong_service(creds: "Credentials", signing_name: str, service: str) -> ServiceError:
+    """A signature scoped to another service than the one the request reached: valid or not,
+    it must not open this one."""
+    if _family(service) == S3:
+        return _s3_header_malformed(
+            f'incorrect service "{creds.service}". This endpoint belongs to "{signing_name}".')
+    return _mismatch(_family(service), f"Credential should be scoped to correct service: '{signing_name}'. ")
