@@ -81,10 +81,18 @@ def cmd_start(args) -> int:
         return 2
     if args.detach:
         return _start_detached(args, settings)
+    from .core.runtime import DataDirInUse
     from .server import serve
 
     print(_banner(settings), flush=True)
-    return serve(settings)
+    try:
+        return serve(settings)
+    except DataDirInUse as exc:
+        print(f"pocketcloud: cannot start: {exc} (stop it first, or choose --data-dir)", file=sys.stderr)
+        return 2
+    except PermissionError as exc:
+        print(f"pocketcloud: cannot start: no permission for {exc.filename} (choose --data-dir)", file=sys.stderr)
+        return 2
 
 
 def _start_detached(args, settings: Settings) -> int:

@@ -103,3 +103,18 @@ def test_environment_variables_configure_the_server(tmp_path):
         proc.terminate()
         proc.wait(10)
         proc.stdout.close()
+
+
+def test_one_data_directory_serves_one_server(tmp_path):
+    first = Server(data_dir=tmp_path / "shared").start()
+    try:
+        second = run("start", "--port", str(free_port()), "--data-dir", str(tmp_path / "shared"))
+        assert second.returncode == 2
+        assert "is in use by pocketcloud pid" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert first.client("sts").get_caller_identity()["Account"] == "000000000000"
+    finally:
+        first.stop()
+    # once the first has stopped, the directory is free again
+    again = Server(data_dir=tmp_path / "shared").start()
+    again.stop()
