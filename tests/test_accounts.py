@@ -45,3 +45,20 @@ def test_key_pairs_are_real_keys(server, unique):
     assert info["KeyPairId"] == created["KeyPairId"]
     ec2.delete_key_pair(KeyName=unique)
     assert unique not in [k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]]
+
+
+def test_concurrent_creates_of_one_name_give_one_key(server, unique):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(_):
+        try:
+            return server.client("ec2").create_key_pair(KeyName=unique)["KeyPairId"]
+        except ClientError as exc:
+            return exc.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(create, range(4)))
+    winners = [r for r in results if r.startswith("key-")]
+    assert len(winners) == 1
+    assert sorted(r for r in results if not r.startswith("key-")) == ["InvalidKeyPair.Duplicate"] * 3
+    assert server.client("ec2").describe_key_pairs(KeyNames=[unique])["KeyPairs"][0]["KeyPairId"] == winners[0]

@@ -80,9 +80,17 @@ def create_key_pair(ctx, params: dict) -> dict:
         "KeyPairId": _new_id(), "KeyName": name, "KeyType": key_type, "KeyFingerprint": fingerprint,
         "PublicKey": public.decode() + f" {name}\n", "CreateTime": ctx.now, "Tags": tags,
     }
-    ns.put(KIND, name, record)
+    _add(ns, name, record)
     return {"KeyPairId": record["KeyPairId"], "KeyName": name, "KeyFingerprint": fingerprint,
             "KeyMaterial": material.decode(), "Tags": tags}
+
+
+def _add(ns, name: str, record: dict) -> None:
+    """Store a new key pair; the name is checked again inside the transaction, since another
+    request may have taken it while this one was generating its key."""
+    with ns.store.transaction():
+        _check_name(ns, name)
+        ns.put(KIND, name, record)
 
 
 def import_key_pair(ctx, params: dict) -> dict:
@@ -109,7 +117,7 @@ def import_key_pair(ctx, params: dict) -> dict:
     text = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
     record = {"KeyPairId": _new_id(), "KeyName": name, "KeyType": key_type, "KeyFingerprint": fingerprint,
               "PublicKey": f"{text} {name}\n", "CreateTime": ctx.now, "Tags": tags}
-    ns.put(KIND, name, record)
+    _add(ns, name, record)
     return {"KeyPairId": record["KeyPairId"], "KeyName": name, "KeyFingerprint": fingerprint, "Tags": tags}
 
 

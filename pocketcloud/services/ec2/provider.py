@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from . import keypairs
 from .regions_ops import describe_availability_zones, describe_regions
 
@@ -16,8 +18,10 @@ class Provider:
     def describe_availability_zones(self, ctx, params):
         return describe_availability_zones(params, ctx.region)
 
-    def create_key_pair(self, ctx, params):
-        return keypairs.create_key_pair(ctx, params)
+    async def create_key_pair(self, ctx, params):
+        # RSA key generation takes tens of milliseconds: off the event loop, so other
+        # requests are not held up behind it.
+        return await asyncio.to_thread(keypairs.create_key_pair, ctx, params)
 
     def import_key_pair(self, ctx, params):
         return keypairs.import_key_pair(ctx, params)
