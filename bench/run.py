@@ -46,7 +46,7 @@ def main(argv=None) -> int:
                         "default: the first four")
     parser.add_argument("--rounds", type=int, default=4, help="interleaved load rounds (default 4)")
     parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (default 2)")
-    parser.add_argument("--cold-rounds", type=int, default=5, help="cold starts per candidate (default 5)")
+    parser.add_argument("--cold-rounds", type=int, default=9, help="cold starts per candidate (default 9)")
     parser.add_argument("--threads", type=int, default=4, help="boto3 client threads in part 2 (default 4)")
     parser.add_argument("--servers", type=lambda s: s.split(","), default=None,
                         help=f"part 1 candidates, comma-separated, reference first; known: {', '.join(SERVERS)}")

@@ -6,11 +6,8 @@ import argparse
 import errno
 import json
 import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from . import __version__
@@ -35,14 +32,25 @@ def _settings(args) -> Settings:
 
 
 def _admin(settings: Settings, path: str, body: dict | None = None, timeout: float = 5.0) -> dict:
+    import urllib.request  # here, not at the top: `start` never needs it, and it costs ~15 ms
+
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
     host = f"[{host}]" if ":" in host else host
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(f"http://{host}:{settings.port}{path}", data=data,
                                  method="GET" if body is None else "POST",
                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:
-        return json.loads(resp.read())
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        raise _HTTPError(exc.read()) from None
+
+
+class _HTTPError(OSError):
+    """Stands for urllib.error.HTTPError without importing urllib at start-up (see _admin)."""
 
 
 def _port_in_use(host: str, port: int) -> bool:
@@ -104,6 +112,8 @@ def _start_detached(args, settings: Settings) -> int:
         argv.append("--ephemeral")
     if settings.enforce_signatures:
         argv.append("--enforce-signatures")
+    import subprocess
+
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
@@ -117,7 +127,7 @@ def _start_detached(args, settings: Settings) -> int:
             print(_banner(settings))
             print(f"  pid        {proc.pid} (log: {log_path})")
             return 0
-        except (OSError, urllib.error.URLError):
+        except OSError:
             time.sleep(0.05)
     print("pocketcloud: did not answer within 30 s", file=sys.stderr)
     return 1
@@ -127,7 +137,7 @@ def cmd_status(args) -> int:
     settings = _settings(args)
     try:
         info = _admin(settings, "/_pocketcloud/health")
-    except (OSError, urllib.error.URLError):
+    except OSError:
         print(f"pocketcloud is not running at {settings.endpoint}")
         return 1
     implemented = sum(s["implemented"] for s in info["services"].values())
@@ -144,7 +154,7 @@ def cmd_stop(args) -> int:
     settings = _settings(args)
     try:
         _admin(settings, "/_pocketcloud/shutdown", {})
-    except (OSError, urllib.error.URLError):
+    except OSError:
         print(f"pocketcloud is not running at {settings.endpoint}")
         return 1
     deadline = time.time() + 15
@@ -152,7 +162,7 @@ def cmd_stop(args) -> int:
         try:
             _admin(settings, "/_pocketcloud/health", timeout=0.5)
             time.sleep(0.1)
-        except (OSError, urllib.error.URLError):
+        except OSError:
             print("pocketcloud stopped")
             return 0
     print("pocketcloud did not stop within 15 s", file=sys.stderr)
@@ -163,7 +173,7 @@ def cmd_reset(args) -> int:
     settings = _settings(args)
     try:
         _admin(settings, "/_pocketcloud/reset", {})
-    except (OSError, urllib.error.URLError):
+    except OSError:
         print(f"pocketcloud is not running at {settings.endpoint}")
         return 1
     print("all state reset")
@@ -185,10 +195,10 @@ def cmd_time(args) -> int:
                 print("usage: pocketcloud time set ISO-8601-INSTANT", file=sys.stderr)
                 return 2
             info = _admin(settings, "/_pocketcloud/clock", {"set": args.value})
-    except urllib.error.HTTPError as exc:
-        print(f"pocketcloud: {json.loads(exc.read()).get('error', exc)}", file=sys.stderr)
+    except _HTTPError as exc:
+        print(f"pocketcloud: {json.loads(exc.args[0]).get('error', exc)}", file=sys.stderr)
         return 2
-    except (OSError, urllib.error.URLError):
+    except OSError:
         print(f"pocketcloud is not running at {settings.endpoint}")
         return 1
     print(f"virtual time {info['now']} (offset {info['offset_seconds']:+.0f} s)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -19,26 +18,22 @@ def default_data_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "pocketcloud"
 
 
-@dataclass
 class Settings:
-    host: str = field(default_factory=lambda: os.environ.get("POCKETCLOUD_HOST", "127.0.0.1"))
-    port: int = field(default_factory=lambda: int(os.environ.get("POCKETCLOUD_PORT", "4566")))
-    data_dir: Path = field(
-        default_factory=lambda: Path(os.environ["POCKETCLOUD_DATA_DIR"])
-        if os.environ.get("POCKETCLOUD_DATA_DIR")
-        else default_data_dir()
-    )
-    ephemeral: bool = field(default_factory=lambda: _env_bool("POCKETCLOUD_EPHEMERAL"))
-    log_level: str = field(default_factory=lambda: os.environ.get("POCKETCLOUD_LOG_LEVEL", "info"))
-    enforce_signatures: bool = field(
-        default_factory=lambda: _env_bool("POCKETCLOUD_ENFORCE_SIGNATURES")
-    )
-    # Largest non-streaming request body accepted (streaming uploads such as S3 PutObject are
-    # not held in memory and are bounded by their service's own limits instead). 80 MiB fits
-    # Lambda's 50 MB zip upload once base64-encoded in JSON.
-    max_body_bytes: int = field(
-        default_factory=lambda: int(os.environ.get("POCKETCLOUD_MAX_BODY_BYTES", str(80 * 1024 * 1024)))
-    )
+    """Read from POCKETCLOUD_* environment variables when made; the CLI then applies flags."""
+
+    def __init__(self):
+        env = os.environ
+        self.host: str = env.get("POCKETCLOUD_HOST", "127.0.0.1")
+        self.port: int = int(env.get("POCKETCLOUD_PORT", "4566"))
+        self.data_dir: Path = Path(env["POCKETCLOUD_DATA_DIR"]) if env.get("POCKETCLOUD_DATA_DIR") \
+            else default_data_dir()
+        self.ephemeral: bool = _env_bool("POCKETCLOUD_EPHEMERAL")
+        self.log_level: str = env.get("POCKETCLOUD_LOG_LEVEL", "info")
+        self.enforce_signatures: bool = _env_bool("POCKETCLOUD_ENFORCE_SIGNATURES")
+        # Largest non-streaming request body accepted (streaming uploads such as S3 PutObject
+        # are not held in memory and are bounded by their service's own limits instead).
+        # 80 MiB fits Lambda's 50 MB zip upload once base64-encoded in JSON.
+        self.max_body_bytes: int = int(env.get("POCKETCLOUD_MAX_BODY_BYTES", str(80 * 1024 * 1024)))
 
     @property
     def endpoint(self) -> str:

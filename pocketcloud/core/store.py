@@ -16,7 +16,6 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-import cbor2
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS resources (
@@ -37,10 +36,14 @@ _SCHEMA = (
 
 def _encode(value: Any) -> bytes:
     # Naive datetimes are taken as UTC, like everything else in pocketcloud.
+    import cbor2  # first use, not start-up: it brings uuid and platform along (~3 ms)
+
     return cbor2.dumps(value, timezone=timezone.utc)
 
 
 def _decode(raw: bytes) -> Any:
+    import cbor2
+
     return cbor2.loads(raw)
 
 

@@ -23,7 +23,6 @@ from ..protocol.http import HttpRequest, HttpResponse
 
 log = logging.getLogger("pocketcloud.admin")
 
-PREFIXES = ("/_pocketcloud/", "/_localstack/", "/moto-api/")
 
 
 def _json(status: int, data) -> HttpResponse:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from ..protocol.errors import ServiceError
-from ..protocol.serializers._xml import escape
 from ..protocol.http import HttpResponse
 
 
@@ -60,6 +59,8 @@ def generic_error(error: ServiceError, request_id: str, protocol: str | None = N
              ("x-amzn-ErrorType", error.code)],
             body,
         )
+    from ..protocol.serializers._xml import escape  # rare path: not loaded at start-up
+
     kind = "Sender" if error.sender_fault else "Receiver"
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>{kind}</Type>'

@@ -10,7 +10,6 @@ apart by Version; API Gateway v1 and v2 share one and are told apart by path.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from ..protocol import specs
@@ -21,12 +20,16 @@ from . import sigv4
 from .body import read_body
 
 
-@dataclass(slots=True)
 class Route:
-    service: str
-    operation: str
-    protocol: str
-    uri_params: dict | None = None
+    """Where a request goes: service, operation, the protocol it speaks, REST label values."""
+
+    __slots__ = ("service", "operation", "protocol", "uri_params")
+
+    def __init__(self, service: str, operation: str, protocol: str, uri_params: dict | None = None):
+        self.service = service
+        self.operation = operation
+        self.protocol = protocol
+        self.uri_params = uri_params
 
 
 class RouteError(ServiceError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Iterable, Union
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -75,22 +74,30 @@ class BodyStream:
         return cls(one(), len(data))
 
 
-@dataclass
 class HttpRequest:
-    method: str
-    path: str  # raw request path, still percent-encoded, without the query string
-    query_string: str = ""  # raw query string, without '?'
-    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
-    body: bytes = b""  # the whole body, unless `stream` is set
-    stream: BodyStream | None = None  # set instead of `body` for streaming-payload operations
-    uri_params: dict[str, str] | None = None  # REST label values, when the router matched them
-    credentials: Any = None  # the parsed SigV4/SigV2 credentials (gateway.sigv4), if signed
-    original_path: str | None = None  # the path as received, when routing rewrote `path`
-    body_read: bool = False
+    """One request as the codec sees it. A plain slotted class rather than a dataclass: one is
+    made per request, and dataclass machinery costs start-up time."""
 
-    _form: list[tuple[str, str]] | None = field(default=None, repr=False)
+    __slots__ = ("method", "path", "query_string", "headers", "body", "stream", "uri_params",
+                 "credentials", "original_path", "body_read", "_form", "_query")
 
-    _query: list[tuple[str, str]] | None = field(default=None, repr=False)
+    def __init__(self, method: str, path: str, query_string: str = "", headers: dict[str, str] | None = None,
+                 body: bytes = b"", stream: BodyStream | None = None):
+        self.method = method
+        self.path = path  # raw request path, still percent-encoded, without the query string
+        self.query_string = query_string  # raw query string, without '?'
+        self.headers = {} if headers is None else headers  # lower-case names
+        self.body = body  # the whole body, unless `stream` is set
+        self.stream = stream  # set instead of `body` for streaming-payload operations
+        self.uri_params: dict[str, str] | None = None  # REST label values, when the router matched them
+        self.credentials: Any = None  # the parsed SigV4/SigV2 credentials (gateway.sigv4), if signed
+        self.original_path: str | None = None  # the path as received, when routing rewrote `path`
+        self.body_read = False
+        self._form: list[tuple[str, str]] | None = None
+        self._query: list[tuple[str, str]] | None = None
+
+    def __repr__(self) -> str:
+        return f"HttpRequest({self.method} {self.path}{'?' + self.query_string if self.query_string else ''})"
 
     @property
     def query(self) -> list[tuple[str, str]]:
@@ -125,11 +132,16 @@ class HttpRequest:
 ResponseBody = Union[bytes, Iterable[bytes], AsyncIterator[bytes]]
 
 
-@dataclass
 class HttpResponse:
-    status: int = 200
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: Any = b""  # bytes, or a (sync or async) iterable of bytes for streaming payloads
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int = 200, headers: list[tuple[str, str]] | None = None, body: Any = b""):
+        self.status = status
+        self.headers = [] if headers is None else headers
+        self.body = body  # bytes, or a (sync or async) iterable of bytes for streaming payloads
+
+    def __repr__(self) -> str:
+        return f"HttpResponse({self.status}, {len(self.headers)} headers)"
 
     def header(self, name: str) -> str | None:
         lname = name.lower()

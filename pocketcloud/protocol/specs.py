@@ -30,16 +30,23 @@ SERVICES: tuple[str, ...] = (
 INDEX_FORMAT = 5
 
 
+@lru_cache(maxsize=1)
 def _botocore_version() -> str:
-    # Read the version without importing botocore (importing it costs ~40 ms and memory).
+    """botocore's version, read from its source without importing it (an import costs ~40 ms,
+    importlib.metadata ~3 ms of every cold start)."""
+    from .model import data_dir
+
+    init = os.path.join(os.path.dirname(data_dir()), "__init__.py")
     try:
-        from importlib.metadata import version
+        with open(init, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("__version__"):
+                    return line.split("=", 1)[1].strip().strip("'\"")
+    except OSError:
+        pass
+    import botocore
 
-        return version("botocore")
-    except Exception:  # pragma: no cover - botocore is a hard dependency
-        import botocore
-
-        return botocore.__version__
+    return botocore.__version__
 
 
 def _cache_dir() -> Path:

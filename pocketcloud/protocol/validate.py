@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from decimal import Decimal
 
 MISSING = "missing"
 INVALID = "invalid"
@@ -126,7 +125,7 @@ def _check(value, shape, where: str, found: Violations) -> None:
             return
         _bounds(value, shape, where, found, "value", value)
     elif kind in _FLOAT_TYPES:
-        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        if isinstance(value, bool) or not (isinstance(value, (int, float)) or type(value).__name__ == "Decimal"):
             _wrong_type(value, kind, where, found)
             return
         if not math.isnan(value):

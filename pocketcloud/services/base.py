@@ -11,7 +11,6 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from importlib import import_module
 from typing import Any, Callable
@@ -28,18 +27,24 @@ def snake_case(operation: str) -> str:
     return _CAMEL.sub("_", operation).lower()
 
 
-@dataclass(slots=True)
 class RequestContext:
-    runtime: Any
-    service: str
-    operation: str
-    protocol: str
-    account: str
-    region: str
-    access_key: str | None
-    principal_arn: str | None
-    request: HttpRequest
-    request_id: str
+    """What a provider knows about the request it is answering."""
+
+    __slots__ = ("runtime", "service", "operation", "protocol", "account", "region", "access_key",
+                 "principal_arn", "request", "request_id")
+
+    def __init__(self, runtime, service: str, operation: str, protocol: str, account: str, region: str,
+                 access_key: str | None, principal_arn: str | None, request: HttpRequest, request_id: str):
+        self.runtime = runtime
+        self.service = service
+        self.operation = operation
+        self.protocol = protocol
+        self.account = account
+        self.region = region
+        self.access_key = access_key
+        self.principal_arn = principal_arn
+        self.request = request
+        self.request_id = request_id
 
     def namespace(self, service: str | None = None, region: str | None = None) -> Namespace:
         return Namespace(self.runtime.store, service or self.service, self.account, region or self.region)

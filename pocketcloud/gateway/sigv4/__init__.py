@@ -21,7 +21,6 @@ This package re-exports that API; the modules:
   chunk_signatures      ChunkSignatureChain for aws-chunked streaming uploads
 """
 
-from .chunk_signatures import ChunkSignatureChain
 from .credentials import Credentials
 from .expiry import check_presigned_expiry
 from .families import unknown_access_key, wrong_service
@@ -32,7 +31,21 @@ from .payload import (
     check_content_sha256,
     payload_hash_needed,
 )
-from .verification import verify
+
+# Verification is needed only with --enforce-signatures: loaded on first use, which keeps it
+# (and SigV2, and chunk signatures) out of every cold start.
+_LAZY = {"verify": ".verification", "ChunkSignatureChain": ".chunk_signatures"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Credentials",
