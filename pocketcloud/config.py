@@ -39,7 +39,3 @@ class Settings:
     def endpoint(self) -> str:
         host = self.host if ":" not in self.host else f"[{self.host}]"
         return f"http://{host}:{self.port}"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.data_dir / "pocketcloud.pid"

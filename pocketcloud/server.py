@@ -10,12 +10,11 @@ from .config import Settings
 def serve(settings: Settings) -> int:
     import uvicorn
 
-    from .gateway.app import Gateway
-    from .core.runtime import Runtime
+    from .gateway.app import create_app
 
     level = settings.log_level.upper()
     logging.basicConfig(level=getattr(logging, level, logging.INFO), format="%(levelname)s %(name)s: %(message)s")
-    app = Gateway(Runtime(settings))
+    app = create_app(settings)
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -117,12 +117,6 @@ class Store:
             ).fetchall()
         return [(name, _decode(body)) for name, body in rows]
 
-    def count(self, service: str | None = None) -> int:
-        with self._lock:
-            if service is None:
-                return self._db.execute("SELECT COUNT(*) FROM resources").fetchone()[0]
-            return self._db.execute("SELECT COUNT(*) FROM resources WHERE service=?", (service,)).fetchone()[0]
-
     # -- metadata (clock offset, schema version...) -------------------------------------------
     def meta_get(self, name: str, default: Any = None) -> Any:
         with self._lock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Iterable, Union
+from typing import Any, AsyncIterator
 from urllib.parse import parse_qsl, unquote_plus
 
 
@@ -128,8 +128,6 @@ class HttpRequest:
     def host(self) -> str:
         return self.headers.get("host", "")
 
-
-ResponseBody = Union[bytes, Iterable[bytes], AsyncIterator[bytes]]
 
 
 class HttpResponse:
