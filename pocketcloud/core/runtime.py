@@ -55,6 +55,10 @@ class Runtime:
         self.clock = Clock(self.store.meta_get("clock.offset", 0.0))
         self.scheduler = Scheduler(self.clock)
         self.events = EventBus()
+        # Providers are reachable from each other (S3 -> KMS, SNS -> SQS, ...) through here.
+        from ..services.base import Providers
+
+        self.providers = Providers(self)
 
     # -- clock, persisted so a restart keeps virtual time -------------------------------------
     def advance_clock(self, seconds: float) -> int:

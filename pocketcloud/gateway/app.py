@@ -16,7 +16,8 @@ from ..core.runtime import Runtime
 from ..protocol import codec, specs
 from ..protocol.errors import ServiceError, internal_error, not_implemented
 from ..protocol.http import HttpRequest, HttpResponse
-from ..services.base import Providers, RequestContext
+from ..services.base import RequestContext
+from . import frontdoors
 from . import sigv4
 from .body import body_left_unread
 from .ids import new_request_id
@@ -37,7 +38,7 @@ class Gateway:
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
         self.settings = runtime.settings
-        self.providers = Providers(runtime)
+        self.providers = runtime.providers
         self.router = Router(self.settings.max_body_bytes)
         self._tick_task: asyncio.Task | None = None
 
@@ -54,6 +55,7 @@ class Gateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self._tick_task = asyncio.get_running_loop().create_task(self._tick())
+                self.providers.start_background()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._tick_task:
@@ -88,6 +90,12 @@ class Gateway:
             from . import admin  # loaded on the first admin call, not at every cold start
 
             response = await admin.handle(self, request, receive)
+            await send_response(send, response, scope["method"])
+            return
+        door = frontdoors.find(request)
+        if door is not None:
+            # Not an AWS API call: a website, an invoke URL, a runtime API... served by its service.
+            response = await door(self, request, receive)
             await send_response(send, response, scope["method"])
             return
 

@@ -46,12 +46,29 @@ class RequestContext:
         self.request = request
         self.request_id = request_id
 
+    @classmethod
+    def internal(cls, runtime, service: str, operation: str, account: str, region: str,
+                 principal_arn: str | None = None) -> "RequestContext":
+        """A context for one service calling another's operation in-process (SNS delivering to
+        SQS, S3 asking KMS for a data key...): the call is `runtime.providers.call(...)`."""
+        from ..gateway.ids import new_request_id
+
+        return cls(runtime, service, operation, "internal", account, region, None, principal_arn,
+                   HttpRequest("POST", "/"), new_request_id())
+
     def namespace(self, service: str | None = None, region: str | None = None) -> Namespace:
         return Namespace(self.runtime.store, service or self.service, self.account, region or self.region)
 
     @property
     def now(self) -> datetime:
         return self.runtime.clock.now()
+
+
+# Services whose provider must be loaded when the server starts, not on their first request:
+# those with work that runs by itself (lifecycle rules, redelivery, trails, workers...). Each
+# provider named here may define `start()`, called once after loading, to register its
+# scheduler tasks and event subscriptions from the persisted state.
+BACKGROUND_SERVICES: list[str] = []
 
 
 def package_of(service: str) -> str:
@@ -88,6 +105,27 @@ class Providers:
             found = (method, inspect.iscoroutinefunction(method) if method else False)
             self._handlers[key] = found
         return found
+
+    async def call(self, service: str, operation: str, params: dict, account: str, region: str,
+                   principal_arn: str | None = None) -> dict:
+        """Call another service's operation in-process, with botocore-shaped params (no
+        validation, no wire format). Raises ServiceError as the operation does; raises
+        LookupError when that service or operation is not implemented (yet)."""
+        handler, is_async = self.handler(service, operation)
+        if handler is None:
+            raise LookupError(f"{service} {operation} is not implemented")
+        ctx = RequestContext.internal(self.runtime, service, operation, account, region, principal_arn)
+        return (await handler(ctx, params)) if is_async else handler(ctx, params)
+
+    def start_background(self) -> None:
+        for service in BACKGROUND_SERVICES:
+            try:
+                provider = self.provider(service)
+                start = getattr(provider, "start", None)
+                if start is not None:
+                    start()
+            except Exception:  # one broken service must not keep the others from starting
+                log.exception("provider of %s failed to start", service)
 
     def implemented(self, service: str, operations) -> int:
         try:
