@@ -1,0 +1,482 @@
+"""Object operations: put, get, head, delete (one and many), copy, tagging, ACL, restore."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+from urllib.parse import unquote
+
+from ...protocol.errors import ServiceError
+from ...protocol.http import BodyStream
+from . import checksums, errors
+from . import objectmeta as om
+from .blobs import Digests
+
+MAX_PUT_BYTES = 5 * 1024 ** 3
+
+
+def _too_large(size: int | None = None):
+    def make():
+        return ServiceError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
+                            ProposedSize=size, MaxSizeAllowed=MAX_PUT_BYTES)
+    return make
+
+
+async def _iterate(chunks):
+    for chunk in chunks:
+        yield chunk
+
+
+def as_source(body):
+    if body is None or isinstance(body, BodyStream):
+        return body
+    if isinstance(body, (bytes, bytearray)):
+        return BodyStream.from_bytes(bytes(body)) if body else None
+    if isinstance(body, str):
+        return BodyStream.from_bytes(body.encode())
+    return _iterate(body)
+
+
+class ObjectOps:
+    # -- shared pieces ----------------------------------------------------------------------------
+    def versioned(self, bucket: dict) -> bool:
+        return bucket.get("versioning") == "Enabled"
+
+    def find(self, bucket: dict, key: str, version_id: str | None, for_write: bool = False):
+        """The version a request names: NoSuchKey / NoSuchVersion, and delete markers as S3
+        answers them (404 with x-amz-delete-marker, or 405 when named by version id)."""
+        if version_id is None:
+            found = self.index.latest(bucket["name"], key)
+            if found is None:
+                raise errors.no_such_key(key)
+            if found.marker:
+                error = errors.no_such_key(key)
+                error.fields["__headers__"] = {"x-amz-delete-marker": "true",
+                                               **({"x-amz-version-id": found.version_id}
+                                                  if found.version_id != "null" else {})}
+                raise error
+            return found
+        self.check_version_id(version_id)
+        found = self.index.version(bucket["name"], key, version_id)
+        if found is None:
+            raise errors.no_such_version(key, version_id)
+        if found.marker:
+            raise errors.method_not_allowed(__headers__={"x-amz-delete-marker": "true",
+                                                         "x-amz-version-id": version_id,
+                                                         "Allow": "DELETE"})
+        return found
+
+    @staticmethod
+    def check_version_id(version_id: str) -> None:
+        if version_id != "null" and len(version_id) != 32:
+            raise errors.invalid_argument("Invalid version id specified", "versionId", version_id)
+
+    async def write_body(self, source, data_key: bytes, params: dict, headers: dict, limit: int,
+                         default_checksum: bool = True):
+        """Stream a body into a new segment; verify Content-MD5 and the additional checksum.
+        Returns (segment, digests, checksum algorithm or None, checksum value)."""
+        algorithm, sent = checksums.requested(params, headers)
+        if algorithm is None and default_checksum:
+            algorithm = checksums.DEFAULT
+        hasher = checksums.hasher(algorithm) if algorithm else None
+        digests = Digests([hasher] if hasher else ())
+        segment = await self.blobs.write(source, data_key, digests, limit, _too_large())
+        try:
+            md5_sent = params.get("ContentMD5")
+            if md5_sent is not None:
+                try:
+                    raw = base64.b64decode(md5_sent, validate=True)
+                except ValueError:
+                    raw = b""
+                if len(raw) != 16:
+                    raise ServiceError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
+                                       **{"Content-MD5": md5_sent})
+                if raw != digests.md5.digest():
+                    raise ServiceError("BadDigest", "The Content-MD5 you specified did not match what we received.",
+                                       400, ExpectedDigest=md5_sent, CalculatedDigest=base64.b64encode(
+                                           digests.md5.digest()).decode())
+            value = None
+            if hasher is not None:
+                value = checksums.encode(hasher.digest())
+                if sent is None and getattr(source, "trailers", None):
+                    sent = source.trailers.get("x-amz-checksum-" + algorithm.lower())
+                checksums.check(algorithm, sent, value)
+        except ServiceError:
+            self.blobs.delete([segment])
+            raise
+        return segment, digests, algorithm, value
+
+    def commit_version(self, bucket: dict, key: str, meta: dict) -> None:
+        versioned = self.versioned(bucket)
+        meta["version_id"] = om.new_version_id() if versioned else "null"
+        removed = self.index.add(bucket["name"], key, meta["version_id"], meta, replace_null=not versioned)
+        for old in removed:
+            self.blobs.delete(old.get("segments", ()))
+
+    # -- PUT ----------------------------------------------------------------------------------------
+    async def put_object(self, ctx, params):
+        bucket = self.buckets.require(params["Bucket"])
+        key = params["Key"]
+        om.check_key(key)
+        declared = params.get("ContentLength")
+        if declared is not None and declared > MAX_PUT_BYTES:
+            raise _too_large(declared)()
+        self.check_write_conditions(bucket, key, params)
+        storage_class = om.check_storage_class(params.get("StorageClass"))
+        metadata = om.check_metadata(params.get("Metadata"))
+        tags = om.parse_tagging_header(params.get("Tagging"))
+        data_key, enc, enc_fields = await self.sse.for_new_object(ctx.account, ctx.region, bucket, key, params)
+        segment, digests, algorithm, value = await self.write_body(
+            as_source(params.get("Body")), data_key, params, ctx.request.headers, MAX_PUT_BYTES)
+        meta = self.new_meta(ctx, params, digests.size, f'"{digests.md5.hexdigest()}"', storage_class, metadata,
+                             tags, enc, [segment])
+        if algorithm:
+            meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
+        self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
+        self.commit_version(bucket, key, meta)
+        self.notify(bucket, "ObjectCreated:Put", key, meta, ctx)
+        out = {"ETag": meta["etag"], **enc_fields}
+        if self.versioned(bucket):
+            out["VersionId"] = meta["version_id"]
+        if algorithm:
+            out["Checksum" + algorithm] = value
+            out["ChecksumType"] = "FULL_OBJECT"
+        expiration = self.expiration_header(bucket, key, meta)
+        if expiration:
+            out["Expiration"] = expiration
+        return out
+
+    def new_meta(self, ctx, params, size, etag, storage_class, metadata, tags, enc, segments) -> dict:
+        meta = {"size": size, "etag": etag, "modified": round(ctx.runtime.clock.time(), 3),
+                "storage_class": storage_class, "content_type": params.get("ContentType"),
+                "headers": {k: params[k] for k in om.HEADER_FIELDS if params.get(k) is not None},
+                "metadata": metadata, "tags": tags, "enc": enc, "segments": segments, "owner": ctx.account}
+        if params.get("WebsiteRedirectLocation"):
+            meta["redirect"] = params["WebsiteRedirectLocation"]
+        if params.get("ACL"):
+            meta["acl"] = params["ACL"]
+        return meta
+
+    def check_write_conditions(self, bucket: dict, key: str, params: dict) -> None:
+        if_none_match, if_match = params.get("IfNoneMatch"), params.get("IfMatch")
+        if if_none_match is None and if_match is None:
+            return
+        if if_none_match is not None and if_none_match != "*":
+            raise ServiceError("NotImplemented", "A header you provided implies functionality that is not "
+                               "implemented", 501, Header="If-None-Match")
+        current = self.index.latest(bucket["name"], key)
+        exists = current is not None and not current.marker
+        if if_none_match == "*" and exists:
+            raise errors.precondition_failed("If-None-Match")
+        if if_match is not None:
+            if not exists:
+                raise errors.no_such_key(key)
+            if if_match.strip('"') != current.etag.strip('"') and if_match != "*":
+                raise errors.precondition_failed("If-Match")
+
+    # -- GET / HEAD ---------------------------------------------------------------------------------
+    async def _read(self, ctx, params, with_body: bool):
+        bucket = self.buckets.require(params["Bucket"])
+        key = params["Key"]
+        found = self.find(bucket, key, params.get("VersionId"))
+        meta = found.meta
+        now = ctx.runtime.clock.time()
+        om.check_read_conditions(meta, params.get("IfMatch"), params.get("IfNoneMatch"),
+                                 params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"), now)
+        if with_body and meta.get("storage_class") in om.ARCHIVED and not om.readable_archive(meta, now):
+            raise ServiceError("InvalidObjectState", "The operation is not valid for the object's storage class",
+                               403, StorageClass=meta["storage_class"])
+        data_key = await self.sse.data_key(meta["enc"], params)
+        out = om.response_fields(meta, params.get("ChecksumMode") == "ENABLED", now, False)
+        out.update(self.sse.response_fields(meta["enc"]))
+        if params.get("VersionId") or self.versioned(bucket) or meta["version_id"] != "null":
+            out["VersionId"] = meta["version_id"]
+        size = meta["size"]
+        start, end = 0, size
+        part_number = params.get("PartNumber")
+        if part_number is not None:
+            start, end = self.part_range(meta, part_number)
+            out["ContentRange"] = f"bytes {start}-{end - 1}/{size}" if size else None
+            out["PartsCount"] = meta.get("parts") or 1
+            out["__status__"] = 206 if meta.get("parts") else 200
+        else:
+            ranged = om.parse_range(params.get("Range"), size)
+            if ranged is not None:
+                start, end = ranged
+                out["ContentRange"] = f"bytes {start}-{end - 1}/{size}"
+                out["__status__"] = 206
+                out.pop("Checksum" + (meta.get("checksum_algorithm") or ""), None)
+        out["ContentLength"] = end - start
+        for name in ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType",
+                     "Expires"):
+            override = params.get("Response" + name)
+            if override is not None:
+                out[name] = override
+        if with_body:
+            out["Body"] = self.blobs.read(meta["segments"], data_key, start, end) if end > start else b""
+        return out
+
+    def part_range(self, meta: dict, number: int) -> tuple[int, int]:
+        sizes = meta.get("part_sizes") or [meta["size"]]
+        if number < 1 or number > len(sizes):
+            raise ServiceError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416,
+                               PartNumberRequested=number, ActualPartCount=len(sizes))
+        start = sum(sizes[:number - 1])
+        return start, start + sizes[number - 1]
+
+    async def get_object(self, ctx, params):
+        return await self._read(ctx, params, True)
+
+    async def head_object(self, ctx, params):
+        return await self._read(ctx, params, False)
+
+    # -- DELETE -------------------------------------------------------------------------------------
+    def delete_one(self, ctx, bucket: dict, key: str, version_id: str | None) -> dict:
+        name = bucket["name"]
+        if version_id is not None:
+            self.check_version_id(version_id)
+            removed = self.index.remove(name, key, version_id)
+            out = {"VersionId": version_id}
+            if removed is not None:
+                self.blobs.delete(removed.get("segments", ()))
+                if removed.get("marker"):
+                    out["DeleteMarker"] = True
+                    self.notify(bucket, "ObjectRemoved:Delete", key, removed, ctx)
+                else:
+                    self.notify(bucket, "ObjectRemoved:Delete", key, removed, ctx)
+            return out
+        state = bucket.get("versioning")
+        if state is None:
+            removed = self.index.remove(name, key, "null")
+            if removed is not None:
+                self.blobs.delete(removed.get("segments", ()))
+                self.notify(bucket, "ObjectRemoved:Delete", key, removed, ctx)
+            return {}
+        marker = {"marker": True, "size": 0, "etag": "", "modified": round(ctx.runtime.clock.time(), 3),
+                  "owner": ctx.account}
+        self.commit_version(bucket, key, marker)
+        self.notify(bucket, "ObjectRemoved:DeleteMarkerCreated", key, marker, ctx)
+        return {"DeleteMarker": True, "VersionId": marker["version_id"]}
+
+    def delete_object(self, ctx, params):
+        bucket = self.buckets.require(params["Bucket"])
+        out = self.delete_one(ctx, bucket, params["Key"], params.get("VersionId"))
+        out["__status__"] = 204
+        return out
+
+    def delete_objects(self, ctx, params):
+        bucket = self.buckets.require(params["Bucket"])
+        entries = params["Delete"].get("Objects") or []
+        if len(entries) > 1000:
+            raise errors.malformed_xml()
+        quiet = params["Delete"].get("Quiet", False)
+        deleted, failed = [], []
+        for entry in entries:
+            key, version_id = entry["Key"], entry.get("VersionId")
+            try:
+                out = self.delete_one(ctx, bucket, key, version_id)
+            except ServiceError as error:
+                failed.append({"Key": key, "Code": error.code, "Message": error.message,
+                               **({"VersionId": version_id} if version_id else {})})
+                continue
+            if quiet:
+                continue
+            item = {"Key": key}
+            if version_id:
+                item["VersionId"] = version_id
+            if out.get("DeleteMarker"):
+                item["DeleteMarker"] = True
+                if version_id is None:
+                    item["DeleteMarkerVersionId"] = out["VersionId"]
+                else:
+                    item["DeleteMarkerVersionId"] = version_id
+            deleted.append(item)
+        return {"Deleted": deleted, "Errors": failed}
+
+    # -- COPY ---------------------------------------------------------------------------------------
+    def copy_source(self, text: str) -> tuple[dict, str, str | None]:
+        text = unquote(text)
+        version_id = None
+        if "?versionId=" in text:
+            text, version_id = text.split("?versionId=", 1)
+        bucket_name, sep, key = text.lstrip("/").partition("/")
+        if not sep or not key:
+            raise errors.invalid_argument("Invalid copy source object key", "x-amz-copy-source", text)
+        return self.buckets.require(bucket_name), key, version_id
+
+    async def read_source(self, ctx, params, prefix: str = "CopySource"):
+        """(bucket, version, plaintext iterator factory) of a copy's source, its conditions checked."""
+        bucket, key, version_id = self.copy_source(params["CopySource"])
+        found = self.find(bucket, key, version_id)
+        meta = found.meta
+        now = ctx.runtime.clock.time()
+        om.check_read_conditions(meta, params.get(prefix + "IfMatch"), params.get(prefix + "IfNoneMatch"),
+                                 params.get(prefix + "IfModifiedSince"), params.get(prefix + "IfUnmodifiedSince"),
+                                 now, copy=True)
+        if meta.get("storage_class") in om.ARCHIVED and not om.readable_archive(meta, now):
+            raise ServiceError("InvalidObjectState", "The source object of the COPY action is not in the active "
+                               "tier and is only stored in Amazon S3 Glacier.", 403)
+        data_key = await self.sse.data_key(meta["enc"], params, "CopySourceSSECustomer")
+        return bucket, found, data_key
+
+    async def copy_object(self, ctx, params):
+        bucket = self.buckets.require(params["Bucket"])
+        key = params["Key"]
+        om.check_key(key)
+        src_bucket, src, src_key = await self.read_source(ctx, params)
+        meta = src.meta
+        directive = params.get("MetadataDirective", "COPY")
+        tag_directive = params.get("TaggingDirective", "COPY")
+        if directive not in ("COPY", "REPLACE") or tag_directive not in ("COPY", "REPLACE"):
+            raise errors.invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", directive)
+        same = src_bucket["name"] == bucket["name"] and src.key == key
+        changes = directive == "REPLACE" or params.get("StorageClass") or params.get("ServerSideEncryption") \
+            or params.get("SSECustomerKey") or params.get("WebsiteRedirectLocation") or params.get("SSEKMSKeyId")
+        if same and not changes:
+            raise errors.invalid_request("This copy request is illegal because it is trying to copy an object to "
+                                         "itself without changing the object's metadata, storage class, website "
+                                         "redirect location or encryption attributes.")
+        if meta["size"] > MAX_PUT_BYTES:
+            raise errors.invalid_request("The specified copy source is larger than the maximum allowable size for a "
+                                         "copy source: 5368709120")
+        self.check_write_conditions(bucket, key, params)
+        storage_class = om.check_storage_class(params.get("StorageClass"))
+        if directive == "REPLACE":
+            fields = params
+            metadata = om.check_metadata(params.get("Metadata"))
+        else:
+            fields = {"ContentType": meta.get("content_type"), **(meta.get("headers") or {}),
+                      "WebsiteRedirectLocation": params.get("WebsiteRedirectLocation") or meta.get("redirect")}
+            metadata = meta.get("metadata") or {}
+        tags = om.parse_tagging_header(params.get("Tagging")) if tag_directive == "REPLACE" else \
+            dict(meta.get("tags") or {})
+        data_key, enc, enc_fields = await self.sse.for_new_object(ctx.account, ctx.region, bucket, key, params)
+        algorithm = params.get("ChecksumAlgorithm") or meta.get("checksum_algorithm")
+        segment, digests, algorithm, value = await self.write_body(
+            _iterate(self.blobs.read(meta["segments"], src_key)), data_key,
+            {"ChecksumAlgorithm": algorithm} if algorithm else {}, {}, MAX_PUT_BYTES)
+        new = self.new_meta(ctx, fields, digests.size, f'"{digests.md5.hexdigest()}"', storage_class, metadata,
+                            tags, enc, [segment])
+        if algorithm:
+            new.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
+        self.commit_version(bucket, key, new)
+        self.notify(bucket, "ObjectCreated:Copy", key, new, ctx)
+        result = {"ETag": new["etag"], "LastModified": datetime.fromtimestamp(int(new["modified"]), timezone.utc)}
+        if algorithm:
+            result["Checksum" + algorithm] = value
+        out = {"CopyObjectResult": result, **enc_fields}
+        if src.version_id != "null":
+            out["CopySourceVersionId"] = src.version_id
+        if self.versioned(bucket):
+            out["VersionId"] = new["version_id"]
+        return out
+
+    # -- tagging, ACL, attributes -------------------------------------------------------------------
+    def _version_for_update(self, params):
+        bucket = self.buckets.require(params["Bucket"])
+        found = self.find(bucket, params["Key"], params.get("VersionId"))
+        return bucket, found
+
+    def put_object_tagging(self, ctx, params):
+        bucket, found = self._version_for_update(params)
+        found.meta["tags"] = om.tag_set(params["Tagging"].get("TagSet"))
+        self.index.update(bucket["name"], found.key, found.version_id, found.meta)
+        self.notify(bucket, "ObjectTagging:Put", found.key, found.meta, ctx)
+        return {"VersionId": found.version_id} if found.version_id != "null" else {}
+
+    def get_object_tagging(self, ctx, params):
+        bucket, found = self._version_for_update(params)
+        out = {"TagSet": om.tag_list(found.meta.get("tags") or {})}
+        if found.version_id != "null":
+            out["VersionId"] = found.version_id
+        return out
+
+    def delete_object_tagging(self, ctx, params):
+        bucket, found = self._version_for_update(params)
+        found.meta["tags"] = {}
+        self.index.update(bucket["name"], found.key, found.version_id, found.meta)
+        self.notify(bucket, "ObjectTagging:Delete", found.key, found.meta, ctx)
+        out = {"__status__": 204}
+        if found.version_id != "null":
+            out["VersionId"] = found.version_id
+        return out
+
+    def put_object_acl(self, ctx, params):
+        bucket, found = self._version_for_update(params)
+        self.check_acl_allowed(bucket, params)
+        found.meta["acl"] = params.get("ACL") or "private"
+        self.index.update(bucket["name"], found.key, found.version_id, found.meta)
+        return {}
+
+    def get_object_acl(self, ctx, params):
+        bucket, found = self._version_for_update(params)
+        return self.acl_document(found.meta.get("owner") or bucket["owner"], found.meta.get("acl") or "private")
+
+    def get_object_attributes(self, ctx, params):
+        bucket, found = self._version_for_update(params)
+        meta = found.meta
+        wanted = set(params.get("ObjectAttributes") or [])
+        out = {"LastModified": datetime.fromtimestamp(int(meta["modified"]), timezone.utc)}
+        if found.version_id != "null":
+            out["VersionId"] = found.version_id
+        if "ETag" in wanted:
+            out["ETag"] = meta["etag"].strip('"')
+        if "ObjectSize" in wanted:
+            out["ObjectSize"] = meta["size"]
+        if "StorageClass" in wanted:
+            out["StorageClass"] = meta.get("storage_class", "STANDARD")
+        if "Checksum" in wanted and meta.get("checksum_algorithm"):
+            out["Checksum"] = {"Checksum" + meta["checksum_algorithm"]: meta["checksum"],
+                               "ChecksumType": meta.get("checksum_type", "FULL_OBJECT")}
+        if "ObjectParts" in wanted and meta.get("parts"):
+            out["ObjectParts"] = {"TotalPartsCount": meta["parts"]}
+        return out
+
+    # -- Glacier restores ---------------------------------------------------------------------------
+    def restore_object(self, ctx, params):
+        bucket, found = self._version_for_update(params)
+        meta = found.meta
+        if meta.get("storage_class") not in om.ARCHIVED:
+            raise ServiceError("InvalidObjectState", "Restore is not allowed for the object's current storage class",
+                               403, StorageClass=meta.get("storage_class", "STANDARD"))
+        request = params.get("RestoreRequest") or {}
+        days = request.get("Days")
+        if days is None or days < 1:
+            raise errors.malformed_xml()
+        tier = (request.get("GlacierJobParameters") or {}).get("Tier") or request.get("Tier") or "Standard"
+        hours = RESTORE_HOURS.get((meta["storage_class"], tier))
+        if hours is None:
+            raise errors.invalid_argument(f"{tier} retrieval is not available for "
+                                          f"{meta['storage_class']} objects", "Tier", tier)
+        now = ctx.runtime.clock.time()
+        restore = meta.get("restore")
+        if restore and now < restore["ready_at"]:
+            raise ServiceError("RestoreAlreadyInProgress", "Object restore is already in progress", 409)
+        status = 200 if restore and now < restore["expires_at"] else 202
+        ready = now if status == 200 else now + hours * 3600
+        meta["restore"] = {"ready_at": ready, "expires_at": _next_midnight(ready + days * 86400), "tier": tier}
+        self.index.update(bucket["name"], found.key, found.version_id, meta)
+        self.notify(bucket, "ObjectRestore:Post", found.key, meta, ctx)
+        if status == 202:
+            ctx.runtime.scheduler.at(ready, lambda: self.restore_completed(bucket["name"], found.key,
+                                                                           found.version_id), "s3-restore")
+        return {"__status__": status}
+
+    def restore_completed(self, bucket_name: str, key: str, version_id: str) -> None:
+        bucket = self.buckets.get(bucket_name)
+        found = self.index.version(bucket_name, key, version_id) if bucket else None
+        if found is not None:
+            self.notify(bucket, "ObjectRestore:Completed", key, found.meta, None)
+
+
+# (storage class, tier) -> hours until a restored copy is readable (the upper end of AWS's ranges).
+RESTORE_HOURS = {
+    ("GLACIER", "Expedited"): 5 / 60, ("GLACIER", "Standard"): 5, ("GLACIER", "Bulk"): 12,
+    ("DEEP_ARCHIVE", "Standard"): 12, ("DEEP_ARCHIVE", "Bulk"): 48,
+}
+
+
+def _next_midnight(epoch: float) -> float:
+    return (int(epoch) // 86400 + 1) * 86400
+
+

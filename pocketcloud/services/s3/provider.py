@@ -1,0 +1,36 @@
+"""Amazon S3's provider: the operations are grouped by subject in the mixins below; this class
+holds the shared state (bucket registry, object index, body files, encryption)."""
+
+from __future__ import annotations
+
+from .blobs import BlobFiles
+from .bucketops import BucketOps
+from .buckets import Buckets
+from .index import ObjectIndex
+from .listing import ListingOps
+from .multipart import MultipartOps
+from .objects import ObjectOps
+from .sse import Encryption
+
+
+class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps):
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.buckets = Buckets(runtime.store)
+        self.index = ObjectIndex(runtime.store)
+        self.blobs = BlobFiles(runtime.settings)
+        self.sse = Encryption(runtime)
+        runtime.events.subscribe("pocketcloud.reset", self._reset)
+
+    def _reset(self, _event) -> None:
+        self.index.clear()
+        self.buckets.forget()
+        self.sse.master.forget()
+        self.blobs.clear()
+
+    # Filled in by the notification and lifecycle modules.
+    def notify(self, bucket: dict, event: str, key: str, meta: dict, ctx) -> None:
+        pass
+
+    def expiration_header(self, bucket: dict, key: str, meta: dict) -> str | None:
+        return None

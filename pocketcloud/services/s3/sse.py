@@ -1,0 +1,98 @@
+"""Which encryption a new object gets, and the data key of a stored one.
+
+An object's "enc" document: {"mode": "AES256", "wrapped"} | {"mode": "aws:kms", "blob", "key_id",
+"bucket_key"} | {"mode": "SSE-C", "key_md5"}.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ...protocol.errors import ServiceError
+from . import crypto
+
+_KMS_DEFAULT = "alias/aws/s3"
+
+
+def _kms_unavailable(detail: str) -> ServiceError:
+    return ServiceError("KMS.NotFoundException", f"SSE-KMS needs the KMS service: {detail}", 400)
+
+
+class Encryption:
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.master = crypto.MasterKey(runtime.store)
+
+    async def for_new_object(self, account: str, region: str, bucket: dict, key: str, params: dict):
+        """(data key, enc document, response fields) for an object being written."""
+        customer = crypto.customer_key(params)
+        if customer is not None:
+            if params.get("ServerSideEncryption"):
+                raise ServiceError("InvalidArgument", "Server Side Encryption with Customer provided key is "
+                                   "incompatible with the encryption method specified", 400)
+            data_key, md5 = customer
+            return data_key, {"mode": "SSE-C", "key_md5": md5}, {"SSECustomerAlgorithm": "AES256",
+                                                                  "SSECustomerKeyMD5": md5}
+        mode = params.get("ServerSideEncryption")
+        kms_key = params.get("SSEKMSKeyId")
+        bucket_key = params.get("BucketKeyEnabled")
+        if mode is None:
+            rule = (bucket.get("encryption") or {}).get("Rules", [{}])[0]
+            default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+            mode = default.get("SSEAlgorithm", "AES256")
+            kms_key = kms_key or default.get("KMSMasterKeyID")
+            if bucket_key is None:
+                bucket_key = rule.get("BucketKeyEnabled", False)
+        if mode not in ("AES256", "aws:kms", "aws:kms:dsse"):
+            raise ServiceError("InvalidArgument", "The encryption method specified is not supported", 400,
+                               ArgumentName="x-amz-server-side-encryption", ArgumentValue=mode)
+        if kms_key and mode == "AES256":
+            raise ServiceError("InvalidArgument", "Server Side Encryption with AWS KMS managed key requires "
+                               "HTTP header x-amz-server-side-encryption : aws:kms", 400)
+        if mode == "AES256":
+            data_key = os.urandom(32)
+            return data_key, {"mode": "AES256", "wrapped": self.master.wrap(data_key)}, \
+                {"ServerSideEncryption": "AES256"}
+        context_arn = f"arn:aws:s3:::{bucket['name']}" + ("" if bucket_key else f"/{key}")
+        try:
+            answer = await self.runtime.providers.call(
+                "kms", "GenerateDataKey",
+                {"KeyId": kms_key or _KMS_DEFAULT, "KeySpec": "AES_256",
+                 "EncryptionContext": {"aws:s3:arn": context_arn}}, account, region)
+        except LookupError as exc:
+            raise _kms_unavailable(str(exc)) from None
+        enc = {"mode": mode, "blob": answer["CiphertextBlob"], "key_id": answer["KeyId"],
+               "context": context_arn, "bucket_key": bool(bucket_key), "account": account, "region": region}
+        return answer["Plaintext"], enc, self.response_fields(enc)
+
+    @staticmethod
+    def response_fields(enc: dict) -> dict:
+        mode = enc["mode"]
+        if mode == "SSE-C":
+            return {"SSECustomerAlgorithm": "AES256", "SSECustomerKeyMD5": enc["key_md5"]}
+        if mode == "AES256":
+            return {"ServerSideEncryption": "AES256"}
+        return {"ServerSideEncryption": mode, "SSEKMSKeyId": enc["key_id"], "BucketKeyEnabled": enc["bucket_key"]}
+
+    async def data_key(self, enc: dict, params: dict, prefix: str = "SSECustomer") -> bytes:
+        """The key a stored body was encrypted with; SSE-C needs the same customer key again."""
+        mode = enc["mode"]
+        if mode == "AES256":
+            return self.master.unwrap(enc["wrapped"])
+        if mode == "SSE-C":
+            customer = crypto.customer_key(params, prefix)
+            if customer is None:
+                raise ServiceError("InvalidRequest", "The object was stored using a form of Server Side Encryption. "
+                                   "The correct parameters must be provided to retrieve the object.", 400)
+            if customer[1] != enc["key_md5"]:
+                raise ServiceError("AccessDenied", "Requests specifying Server Side Encryption with Customer "
+                                   "provided keys must provide the correct secret key.", 403)
+            return customer[0]
+        try:
+            answer = await self.runtime.providers.call(
+                "kms", "Decrypt", {"CiphertextBlob": enc["blob"], "KeyId": enc["key_id"],
+                                   "EncryptionContext": {"aws:s3:arn": enc["context"]}},
+                enc["account"], enc["region"])
+        except LookupError as exc:
+            raise _kms_unavailable(str(exc)) from None
+        return answer["Plaintext"]
