@@ -131,7 +131,9 @@ class Gateway:
             now = self.runtime.clock.now()
             if creds.presigned:
                 sigv4.check_presigned_expiry(creds, now, route.service)
-            if self.settings.enforce_signatures:
+            # A presigned URL is a capability handed to others: when its key's secret is known,
+            # a tampered one is refused even without --enforce-signatures.
+            if self.settings.enforce_signatures or (creds.presigned and secret is not None):
                 self.verify_signature(route, request, creds, secret, now)
         elif self.settings.enforce_signatures and not _allows_anonymous(route, operation_model):
             raise _missing_token(route.protocol)
