@@ -92,9 +92,12 @@ class Routes:
                 for op, (method, uri, headers, query) in self.services[service]["operations"].items()
             ]
             # Most specific first: required query keys (in the URI or as required members),
-            # then literal path characters, non-greedy before greedy, then required headers.
+            # then literal path characters, non-greedy before greedy, then required headers;
+            # among equals, a deprecated operation after the one that replaced it (S3's
+            # PutBucketLifecycle and PutBucketLifecycleConfiguration share PUT /{Bucket}?lifecycle).
+            deprecated = _deprecated_operations(service)
             table.sort(key=lambda t: (-len(t[1].required_query) - len(t[4]), t[1].greedy,
-                                      -t[1].literal_weight, -len(t[3])))
+                                      -t[1].literal_weight, -len(t[3]), t[2] in deprecated))
             self._rest[service] = table
         return table
 
@@ -123,6 +126,11 @@ class Routes:
             if self.has_operation(name, action):
                 return name
         return None
+
+
+def _deprecated_operations(service: str) -> set[str]:
+    operations = specs.load_service_data(service)["operations"]
+    return {name for name, op in operations.items() if op.get("deprecated")}
 
 
 @lru_cache(maxsize=1)

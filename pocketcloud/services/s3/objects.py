@@ -191,6 +191,10 @@ class ObjectOps:
         out.update(self.sse.response_fields(meta["enc"]))
         if params.get("VersionId") or self.versioned(bucket) or meta["version_id"] != "null":
             out["VersionId"] = meta["version_id"]
+        if bucket.get("lifecycle"):
+            expiration = self.expiration_header(bucket, key, meta)
+            if expiration:
+                out["Expiration"] = expiration
         size = meta["size"]
         start, end = 0, size
         part_number = params.get("PartNumber")

@@ -7,13 +7,14 @@ from .blobs import BlobFiles
 from .bucketops import BucketOps
 from .buckets import Buckets
 from .index import ObjectIndex
+from .lifecycle import LifecycleOps
 from .listing import ListingOps
 from .multipart import MultipartOps
 from .objects import ObjectOps
 from .sse import Encryption
 
 
-class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps):
+class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps):
     def __init__(self, runtime):
         self.runtime = runtime
         self.buckets = Buckets(runtime.store)
@@ -28,9 +29,6 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps):
         self.sse.master.forget()
         self.blobs.clear()
 
-    # Filled in by the notification and lifecycle modules.
+    # Filled in by the notification module.
     def notify(self, bucket: dict, event: str, key: str, meta: dict, ctx) -> None:
         pass
-
-    def expiration_header(self, bucket: dict, key: str, meta: dict) -> str | None:
-        return None
