@@ -2,8 +2,9 @@
 port (S3 website endpoints, API Gateway invoke URLs, Lambda function URLs, SNS signing
 certificates...).
 
-Each door is claimed either by a marker in the Host header (e.g. ".s3-website") or by a path
-prefix under /_aws/ (the documented path form for clients that cannot set Host). The handler
+Each door is claimed either by a marker in the Host header (e.g. ".s3-website"), by a path
+prefix under /_aws/ (the documented path form for clients that cannot set Host), or by an HTTP
+method no API operation uses (OPTIONS: CORS preflights). The handler
 module is imported on first use and must define
 
     async def handle(gateway, request: HttpRequest, receive) -> HttpResponse
@@ -18,9 +19,16 @@ from importlib import import_module
 
 # Host substring -> module. Checked only when the Host has one of these markers.
 HOST_DOORS: dict[str, str] = {
+    ".s3-website": "pocketcloud.services.s3.website",  # <bucket>.s3-website[-.]<region>.<domain>
 }
 # Path prefix -> module.
 PATH_DOORS: dict[str, str] = {
+    "/_aws/s3-website/": "pocketcloud.services.s3.website",  # /_aws/s3-website/<bucket>/<key>
+}
+# HTTP method -> module, for requests that no API operation uses (checked after the others):
+# a browser's CORS preflight to S3.
+METHOD_DOORS: dict[str, str] = {
+    "OPTIONS": "pocketcloud.services.s3.cors",
 }
 
 _loaded: dict[str, object] = {}
@@ -44,4 +52,7 @@ def find(request):
         for marker, module in HOST_DOORS.items():
             if marker in host:
                 return _handler(module)
+    module = METHOD_DOORS.get(request.method)
+    if module is not None:
+        return _handler(module)
     return None

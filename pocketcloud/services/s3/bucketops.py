@@ -275,6 +275,42 @@ class BucketOps:
         self._set(params, "encryption", DEFAULT_ENCRYPTION)
         return {"__status__": 204}
 
+    # static website hosting
+    def put_bucket_website(self, ctx, params):
+        config = params["WebsiteConfiguration"]
+        redirect_all = config.get("RedirectAllRequestsTo")
+        index = config.get("IndexDocument")
+        if redirect_all:
+            if index or config.get("ErrorDocument") or config.get("RoutingRules"):
+                raise errors.invalid_request("RedirectAllRequestsTo cannot be provided in conjunction with other "
+                                             "Routing Rules.")
+            if not redirect_all.get("HostName"):
+                raise errors.malformed_xml()
+        elif not index:
+            raise errors.invalid_argument("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo "
+                                          "is empty", "IndexDocument")
+        elif not index.get("Suffix") or "/" in index["Suffix"]:
+            raise errors.invalid_argument("The IndexDocument Suffix is not well formed", "IndexDocument",
+                                          index.get("Suffix"))
+        for rule in config.get("RoutingRules") or []:
+            redirect = rule.get("Redirect") or {}
+            if redirect.get("ReplaceKeyWith") is not None and redirect.get("ReplaceKeyPrefixWith") is not None:
+                raise errors.invalid_request("You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
+            code = redirect.get("HttpRedirectCode")
+            if code is not None and (not str(code).isdigit() or not 300 <= int(code) < 400):
+                raise errors.invalid_request("The provided HTTP redirect code is not valid. It should be a string "
+                                             "containing a number in 3XX range.")
+        self._set(params, "website", config)
+        return {}
+
+    def get_bucket_website(self, ctx, params):
+        return dict(self._get(params, "website", "NoSuchWebsiteConfiguration",
+                              "The specified bucket does not have a website configuration"))
+
+    def delete_bucket_website(self, ctx, params):
+        self._set(params, "website", None)
+        return {"__status__": 204}
+
     # transfer acceleration
     def put_bucket_accelerate_configuration(self, ctx, params):
         bucket = self.buckets.require(params["Bucket"])

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from ...protocol.errors import ServiceError
 from ...protocol.http import BodyStream
-from . import checksums, errors
+from . import checksums, cors, errors
 from . import objectmeta as om
 from .blobs import Digests
 
@@ -144,6 +144,8 @@ class ObjectOps:
         expiration = self.expiration_header(bucket, key, meta)
         if expiration:
             out["Expiration"] = expiration
+        if bucket.get("cors"):
+            out["__headers__"] = cors.headers_for(bucket, ctx.request)
         return out
 
     def new_meta(self, ctx, params, size, etag, storage_class, metadata, tags, enc, segments) -> dict:
@@ -218,6 +220,8 @@ class ObjectOps:
                 out[name] = override
         if with_body:
             out["Body"] = self.blobs.read(meta["segments"], data_key, start, end) if end > start else b""
+        if bucket.get("cors"):
+            out["__headers__"] = cors.headers_for(bucket, ctx.request)
         return out
 
     def part_range(self, meta: dict, number: int) -> tuple[int, int]:
