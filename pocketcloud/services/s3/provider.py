@@ -10,17 +10,19 @@ from .index import ObjectIndex
 from .lifecycle import LifecycleOps
 from .listing import ListingOps
 from .multipart import MultipartOps
+from .notify import NotificationOps
 from .objects import ObjectOps
 from .sse import Encryption
 
 
-class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps):
+class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, NotificationOps):
     def __init__(self, runtime):
         self.runtime = runtime
         self.buckets = Buckets(runtime.store)
         self.index = ObjectIndex(runtime.store)
         self.blobs = BlobFiles(runtime.settings)
         self.sse = Encryption(runtime)
+        self._tasks: set = set()  # event deliveries in flight
         runtime.events.subscribe("pocketcloud.reset", self._reset)
 
     def _reset(self, _event) -> None:
@@ -28,7 +30,3 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps):
         self.buckets.forget()
         self.sse.master.forget()
         self.blobs.clear()
-
-    # Filled in by the notification module.
-    def notify(self, bucket: dict, event: str, key: str, meta: dict, ctx) -> None:
-        pass
