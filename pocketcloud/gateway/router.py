@@ -56,6 +56,7 @@ class Routes:
         # would cost a cold start 15 ms): (method, URI template, operation, required headers,
         # required query members), most specific first.
         self._rest: dict[str, list[tuple[str, UriTemplate, str, tuple[str, ...], tuple[str, ...]]]] = {}
+        self._rest_by_method: dict[tuple[str, str], list] = {}
         for name, info in services.items():
             protocols = info["protocols"]
             if info.get("targetPrefix"):
@@ -101,13 +102,25 @@ class Routes:
             self._rest[service] = table
         return table
 
+    def rest_candidates(self, service: str, method: str):
+        """rest_table's entries for one HTTP method, in the same order, each with every query
+        key it requires (from the URI and the required members) so most are ruled out before
+        their path regex runs: (template, operation, required headers, required query keys)."""
+        key = (service, method)
+        found = self._rest_by_method.get(key)
+        if found is None:
+            found = self._rest_by_method[key] = [
+                (template, op, headers, frozenset((*(k for k, _ in template.required_query), *query)))
+                for op_method, template, op, headers, query in self.rest_table(service) if op_method == method
+            ]
+        return found
+
     def rest_route(self, service: str, method: str, path: str, query: dict[str, str],
                    headers: dict[str, str]) -> Route | None:
         protocol = self.services[service]["protocols"][0]
-        for op_method, template, op, required_headers, required_query in self.rest_table(service):
-            if op_method != method:
-                continue
-            if required_query and not all(q in query for q in required_query):
+        present = query.keys()
+        for template, op, required_headers, required_query in self.rest_candidates(service, method):
+            if required_query and not required_query <= present:
                 continue
             if required_headers and not all(h in headers for h in required_headers):
                 continue

@@ -2,8 +2,9 @@
 
 A stored body is a list of segments (one for a PUT, one per part after a multipart upload, so
 completing an upload moves no data). A segment is {"size", "nonce", "file"} with "file" a
-random id (never a client-supplied name), or {"size", "nonce", "inline"} for small bodies,
-kept in the metadata row: a 1 KiB object costs no file at all.
+random id (never a client-supplied name) and the body AES-CTR encrypted (streamable, range
+readable), or {"size", "inline"} for small bodies sealed whole with AES-GCM and kept in the
+metadata row: a 1 KiB object costs no file and no cipher set-up beyond one AEAD call.
 """
 
 from __future__ import annotations
@@ -54,39 +55,41 @@ class BlobFiles:
             self.durable = True
         self.tmp = self.root / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.aead_for = None  # key -> AES-GCM sealer, set by the provider (crypto.MasterKey.aead_for)
 
     def _path(self, file_id: str) -> Path:
         return self.root / file_id[:2] / file_id
 
     async def write(self, source, key: bytes, digests: Digests, limit: int, too_large) -> dict:
         """Consume `source` (an async iterator of bytes, or None) into a new segment encrypted
-        under `key`. Raises too_large() past `limit` bytes."""
-        nonce = crypto.new_nonce()
-        cipher = crypto.encryptor(key, nonce)
+        under `key`: sealed whole (AES-GCM) in the metadata row when it is small, else streamed
+        (AES-CTR) to a file. Raises too_large() past `limit` bytes."""
         held: list[bytes] = []
         held_size = 0
-        handle = tmp_path = None
+        cipher = handle = tmp_path = None
+        nonce = None
         try:
             if source is not None:
                 async for chunk in source:
                     digests.update(chunk)
                     if digests.size > limit:
                         raise too_large()
-                    data = cipher.update(chunk)
                     if handle is None:
-                        held.append(data)
-                        held_size += len(data)
+                        held.append(chunk)
+                        held_size += len(chunk)
                         if held_size > INLINE_MAX:
+                            nonce = crypto.new_nonce()
+                            cipher = crypto.encryptor(key, nonce)
                             tmp_path = self.tmp / uuid.uuid4().hex
                             handle = open(tmp_path, "wb")
-                            handle.write(b"".join(held))
+                            handle.write(cipher.update(b"".join(held)))
                             held = []
                     else:
-                        handle.write(data)
-            tail = cipher.finalize()
+                        handle.write(cipher.update(chunk))
             if handle is None:
-                return {"size": digests.size, "nonce": nonce, "inline": b"".join(held) + tail}
-            handle.write(tail)
+                data = b"".join(held) if len(held) != 1 else held[0]
+                return {"size": digests.size, "inline": crypto.seal(self.aead_for(key), data)}
+            handle.write(cipher.finalize())
             file_id = uuid.uuid4().hex
             final = self._path(file_id)
             await asyncio.to_thread(self._commit, handle, tmp_path, final)
@@ -113,8 +116,14 @@ class BlobFiles:
                 os.close(fd)
 
     def read(self, segments: list[dict], key: bytes, start: int = 0, end: int | None = None):
-        """Plaintext bytes [start, end) of a body made of `segments` (end exclusive), as an
-        iterator of chunks."""
+        """Plaintext bytes [start, end) of a body made of `segments` (end exclusive): bytes for
+        a small body held inline (sent in one piece), else an iterator of chunks."""
+        if len(segments) == 1 and "inline" in segments[0]:
+            data = crypto.unseal(self.aead_for(key), segments[0]["inline"])
+            return data if start == 0 and (end is None or end >= len(data)) else data[start:end]
+        return self._read_segments(segments, key, start, end)
+
+    def _read_segments(self, segments: list[dict], key: bytes, start: int, end: int | None):
         total = sum(s["size"] for s in segments)
         end = total if end is None else min(end, total)
         offset = 0
@@ -127,14 +136,14 @@ class BlobFiles:
             yield from self._read_segment(segment, key, lo, hi)
 
     def _read_segment(self, segment: dict, key: bytes, lo: int, hi: int):
+        inline = segment.get("inline")
+        if inline is not None:
+            data = crypto.unseal(self.aead_for(key), inline)
+            yield data[lo:hi] if lo or hi < len(data) else data
+            return
         aligned = lo - lo % crypto.BLOCK
         cipher = crypto.decryptor(key, segment["nonce"], aligned)
         skip = lo - aligned
-        inline = segment.get("inline")
-        if inline is not None:
-            data = cipher.update(inline[aligned:hi])
-            yield data[skip:]
-            return
         with open(self._path(segment["file"]), "rb") as handle:
             handle.seek(aligned)
             left = hi - aligned

@@ -47,25 +47,38 @@ def decryptor(key: bytes, nonce: bytes, offset: int):
 
 
 class MasterKey:
-    """The server's SSE-S3 key, made on first use and kept in the store's metadata."""
+    """The server's SSE-S3 key, made on first use and kept in the store's metadata. SSE-S3
+    bodies are encrypted under it directly, each segment with its own random nonce (a key per
+    object would cost every small PUT and GET a cipher set-up for no gain in a single-machine
+    store)."""
 
     def __init__(self, store):
         self.store = store
         self._aead = None
+        self.raw: bytes | None = None
 
     def _get(self):
         if self._aead is None:
-            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
             key = self.store.meta_get(_MASTER_META)
             if key is None:
                 key = os.urandom(32)
                 self.store.meta_set(_MASTER_META, key)
-            self._aead = AESGCM(key)
+            self.raw = key
+            self._aead = _AESGCM()(key)
         return self._aead
+
+    def key(self) -> bytes:
+        self._get()
+        return self.raw
 
     def forget(self) -> None:
         self._aead = None
+        self.raw = None
+
+    def aead_for(self, key: bytes):
+        """An AES-GCM sealer for `key`: the cached one for the master key."""
+        aead = self._get()
+        return aead if key == self.raw else _AESGCM()(key)
 
     def wrap(self, data_key: bytes) -> bytes:
         nonce = os.urandom(12)
@@ -73,6 +86,22 @@ class MasterKey:
 
     def unwrap(self, wrapped: bytes) -> bytes:
         return self._get().decrypt(wrapped[:12], wrapped[12:], b"s3-data-key")
+
+
+def _AESGCM():
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM
+
+
+def seal(aead, data: bytes) -> bytes:
+    """A small body sealed whole (AES-GCM): nonce + ciphertext + tag."""
+    nonce = os.urandom(12)
+    return nonce + aead.encrypt(nonce, data, None)
+
+
+def unseal(aead, blob: bytes) -> bytes:
+    return aead.decrypt(blob[:12], blob[12:], None)
 
 
 # -- SSE-C -------------------------------------------------------------------------------------

@@ -44,9 +44,13 @@ class Version:
         self.meta = _decode(row[10]) if len(row) > 10 else meta
 
 
+_CACHED = 1024  # documents of current versions kept in memory (bodies up to blobs.INLINE_MAX each)
+
+
 class ObjectIndex:
     def __init__(self, store):
         self.store = store
+        self._latest: dict[tuple[str, str], Version] = {}
         self._db = store._db  # S3's tables live in the store's database and transactions
         self._lock = store._lock
         with self._lock:
@@ -67,10 +71,28 @@ class ObjectIndex:
 
     # -- reads ------------------------------------------------------------------------------------
     def latest(self, bucket: str, key: str) -> Version | None:
-        """The key's newest version (possibly a delete marker), document included."""
+        """The key's newest version (possibly a delete marker), document included. The last
+        few thousand answers are remembered (every write goes through this class and forgets
+        its key), so a hot object costs no query and no decoding."""
+        cache_key = (bucket, key)
+        found = self._latest.get(cache_key)
+        if found is not None:
+            return found
         row = self._one(f"SELECT {_COLUMNS}, meta FROM s3_objects WHERE bucket=? AND key=? AND latest=1",
                         (bucket, key))
-        return None if row is None else Version(row)
+        if row is None:
+            return None
+        found = Version(row)
+        if len(self._latest) >= _CACHED:
+            del self._latest[next(iter(self._latest))]
+        self._latest[cache_key] = found
+        return found
+
+    def _forget(self, bucket: str, key: str | None = None) -> None:
+        if key is None:
+            self._latest.clear()
+        else:
+            self._latest.pop((bucket, key), None)
 
     def version(self, bucket: str, key: str, version_id: str) -> Version | None:
         row = self._one(f"SELECT {_COLUMNS}, meta FROM s3_objects WHERE bucket=? AND key=? AND version_id=?",
@@ -119,6 +141,7 @@ class ObjectIndex:
         """Make a new newest version; with replace_null the key's "null" version (if any) is
         replaced. Returns the documents of the versions removed (their bodies are the caller's
         to delete, after this commits)."""
+        self._forget(bucket, key)
         removed = []
         with self.store.transaction():
             db = self._db
@@ -137,13 +160,29 @@ class ObjectIndex:
                         meta.get("checksum_algorithm"), _encode(meta)))
         return removed
 
+    def put_only_version(self, bucket: str, key: str, meta: dict) -> list[dict]:
+        """add() for a bucket that never had versioning: each key has one row (seq 1, "null"),
+        replaced in one statement. Returns the replaced document, if any."""
+        self._forget(bucket, key)
+        with self._lock:
+            db = self._db
+            row = db.execute("SELECT meta FROM s3_objects WHERE bucket=? AND key=? AND seq=1",
+                             (bucket, key)).fetchone()
+            db.execute("INSERT OR REPLACE INTO s3_objects VALUES (?,?,1,'null',1,?,?,?,?,?,?,?)",
+                       (bucket, key, 1 if meta.get("marker") else 0, meta.get("size", 0), meta.get("etag", ""),
+                        meta["modified"], meta.get("storage_class", "STANDARD"), meta.get("checksum_algorithm"),
+                        _encode(meta)))
+        return [] if row is None else [_decode(row[0])]
+
     def update(self, bucket: str, key: str, version_id: str, meta: dict) -> None:
         """Rewrite one version's document in place (tags, ACL, storage class, restore state)."""
+        self._forget(bucket, key)
         self._run("UPDATE s3_objects SET meta=?, storage_class=? WHERE bucket=? AND key=? AND version_id=?",
                   (_encode(meta), meta.get("storage_class", "STANDARD"), bucket, key, version_id))
 
     def remove(self, bucket: str, key: str, version_id: str) -> dict | None:
         """Delete one version; the next newest becomes current. Returns its document."""
+        self._forget(bucket, key)
         with self.store.transaction():
             db = self._db
             row = db.execute("SELECT seq, latest, meta FROM s3_objects WHERE bucket=? AND key=? AND version_id=?",
@@ -157,6 +196,7 @@ class ObjectIndex:
         return _decode(row[2])
 
     def drop_bucket(self, bucket: str) -> None:
+        self._forget(bucket)
         with self.store.transaction():
             self._db.execute("DELETE FROM s3_objects WHERE bucket=?", (bucket,))
 
@@ -190,6 +230,7 @@ class ObjectIndex:
             self._db.execute("DELETE FROM s3_uploads WHERE upload_id=?", (upload_id,))
 
     def clear(self) -> None:
+        self._latest.clear()
         with self.store.transaction():
             for table in ("s3_objects", "s3_uploads", "s3_parts"):
                 self._db.execute(f"DELETE FROM {table}")

@@ -100,7 +100,7 @@ class MultipartOps:
         return part
 
     def _part_fields(self, upload: dict, part: dict) -> dict:
-        out = self.sse.response_fields(upload["enc"])
+        out = dict(self.sse.response_fields(upload["enc"]))
         if part.get("checksum_algorithm"):
             out["Checksum" + part["checksum_algorithm"]] = part["checksum"]
         return out

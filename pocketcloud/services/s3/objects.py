@@ -23,6 +23,10 @@ def _too_large(size: int | None = None):
 
 
 async def _iterate(chunks):
+    """An async source for BlobFiles.write from what BlobFiles.read returns (bytes or chunks)."""
+    if isinstance(chunks, bytes):
+        yield chunks
+        return
     for chunk in chunks:
         yield chunk
 
@@ -109,7 +113,10 @@ class ObjectOps:
     def commit_version(self, bucket: dict, key: str, meta: dict) -> None:
         versioned = self.versioned(bucket)
         meta["version_id"] = om.new_version_id() if versioned else "null"
-        removed = self.index.add(bucket["name"], key, meta["version_id"], meta, replace_null=not versioned)
+        if bucket.get("versioning") is None:  # never versioned: one row per key
+            removed = self.index.put_only_version(bucket["name"], key, meta)
+        else:
+            removed = self.index.add(bucket["name"], key, meta["version_id"], meta, replace_null=not versioned)
         for old in removed:
             self.blobs.delete(old.get("segments", ()))
 

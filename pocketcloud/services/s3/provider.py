@@ -22,6 +22,7 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
         self.index = ObjectIndex(runtime.store)
         self.blobs = BlobFiles(runtime.settings)
         self.sse = Encryption(runtime)
+        self.blobs.aead_for = self.sse.master.aead_for
         self._tasks: set = set()  # event deliveries in flight
         runtime.events.subscribe("pocketcloud.reset", self._reset)
 

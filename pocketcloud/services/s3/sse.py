@@ -6,12 +6,12 @@ An object's "enc" document: {"mode": "AES256", "wrapped"} | {"mode": "aws:kms", 
 
 from __future__ import annotations
 
-import os
-
 from ...protocol.errors import ServiceError
 from . import crypto
 
 _KMS_DEFAULT = "alias/aws/s3"
+_SSE_S3 = {"mode": "AES256"}  # the body is under the master key (crypto.MasterKey)
+_SSE_S3_FIELDS = {"ServerSideEncryption": "AES256"}
 
 
 def _kms_unavailable(detail: str) -> ServiceError:
@@ -50,9 +50,7 @@ class Encryption:
             raise ServiceError("InvalidArgument", "Server Side Encryption with AWS KMS managed key requires "
                                "HTTP header x-amz-server-side-encryption : aws:kms", 400)
         if mode == "AES256":
-            data_key = os.urandom(32)
-            return data_key, {"mode": "AES256", "wrapped": self.master.wrap(data_key)}, \
-                {"ServerSideEncryption": "AES256"}
+            return self.master.key(), _SSE_S3, _SSE_S3_FIELDS
         context_arn = f"arn:aws:s3:::{bucket['name']}" + ("" if bucket_key else f"/{key}")
         try:
             answer = await self.runtime.providers.call(
@@ -68,6 +66,8 @@ class Encryption:
     @staticmethod
     def response_fields(enc: dict) -> dict:
         mode = enc["mode"]
+        if mode == "AES256":
+            return _SSE_S3_FIELDS
         if mode == "SSE-C":
             return {"SSECustomerAlgorithm": "AES256", "SSECustomerKeyMD5": enc["key_md5"]}
         if mode == "AES256":
@@ -78,7 +78,7 @@ class Encryption:
         """The key a stored body was encrypted with; SSE-C needs the same customer key again."""
         mode = enc["mode"]
         if mode == "AES256":
-            return self.master.unwrap(enc["wrapped"])
+            return self.master.unwrap(enc["wrapped"]) if "wrapped" in enc else self.master.key()
         if mode == "SSE-C":
             customer = crypto.customer_key(params, prefix)
             if customer is None:
