@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from ...protocol.static import Static
 from . import errors
 from .buckets import owner
 
@@ -34,8 +35,12 @@ def _past(common_prefix: str) -> str:
     return common_prefix[:-1] + chr(ord(common_prefix[-1]) + 1)
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
 def _when(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, timezone.utc)
+    # Naive UTC to the millisecond: the serializers' fast path, and exactly S3's precision.
+    return _EPOCH + timedelta(milliseconds=round(epoch * 1000))
 
 
 def walk_current(index, bucket: str, prefix: str, delimiter: str | None, after: str | None, max_keys: int):
@@ -89,7 +94,24 @@ def _content(version, encode, with_owner: bool, account: str | None) -> dict:
     return item
 
 
+_RENDERED_MAX = 10000  # listing entries kept encoded (about 1 KB each)
+
+
 class ListingOps:
+    def listed(self, bucket: dict, version, encode, with_owner: bool) -> Static:
+        """One Contents entry, kept as a Static so the serializer encodes it once: a bucket
+        listed again (sync tools, paginators) costs a lookup per key, not an XML rendering.
+        The cache key holds everything the entry shows, so a changed object is a new entry."""
+        cache_key = (bucket["name"], version.key, version.seq, version.etag, version.modified,
+                     version.storage_class, encode is not None, bool(with_owner))
+        item = self._rendered.get(cache_key)
+        if item is None:
+            item = Static(_content(version, encode, with_owner, bucket["owner"]))
+            if len(self._rendered) >= _RENDERED_MAX:
+                del self._rendered[next(iter(self._rendered))]
+            self._rendered[cache_key] = item
+        return item
+
     def list_objects_v2(self, ctx, params):
         bucket = self.buckets.require(params["Bucket"])
         encode = _encoder(params)
@@ -109,7 +131,7 @@ class ListingOps:
         fetch_owner = params.get("FetchOwner")
         out = {"Name": bucket["name"], "Prefix": encode(prefix) if encode else prefix, "MaxKeys": max_keys,
                "KeyCount": len(versions) + len(prefixes), "IsTruncated": truncated,
-               "Contents": [_content(v, encode, fetch_owner, bucket["owner"]) for v in versions]}
+               "Contents": [self.listed(bucket, v, encode, fetch_owner) for v in versions]}
         if prefixes:
             out["CommonPrefixes"] = [{"Prefix": encode(p) if encode else p} for p in prefixes]
         if delimiter:
@@ -136,7 +158,7 @@ class ListingOps:
         enc = encode or (lambda text: text)
         out = {"Name": bucket["name"], "Prefix": enc(prefix), "Marker": enc(marker), "MaxKeys": max_keys,
                "IsTruncated": truncated,
-               "Contents": [_content(v, encode, True, bucket["owner"]) for v in versions]}
+               "Contents": [self.listed(bucket, v, encode, True) for v in versions]}
         if prefixes:
             out["CommonPrefixes"] = [{"Prefix": enc(p)} for p in prefixes]
         if delimiter:

@@ -24,10 +24,12 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
         self.sse = Encryption(runtime)
         self.blobs.aead_for = self.sse.master.aead_for
         self._tasks: set = set()  # event deliveries in flight
+        self._rendered: dict = {}  # listing entries, encoded once (ListingOps.listed)
         runtime.events.subscribe("pocketcloud.reset", self._reset)
 
     def _reset(self, _event) -> None:
         self.index.clear()
+        self._rendered.clear()
         self.buckets.forget()
         self.sse.master.forget()
         self.blobs.clear()
