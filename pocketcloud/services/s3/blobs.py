@@ -22,6 +22,13 @@ from . import crypto
 
 INLINE_MAX = 8 * 1024  # encrypted bodies up to this size live in the metadata row
 READ_CHUNK = 256 * 1024
+_BATCH = 1024 * 1024  # bytes of a large body hashed, encrypted and written per worker-thread step
+
+
+def _absorb(chunks: list[bytes], digests: "Digests", cipher, handle) -> None:
+    for chunk in chunks:
+        digests.update(chunk)
+        handle.write(cipher.update(chunk))
 
 
 class Digests:
@@ -63,32 +70,43 @@ class BlobFiles:
     async def write(self, source, key: bytes, digests: Digests, limit: int, too_large) -> dict:
         """Consume `source` (an async iterator of bytes, or None) into a new segment encrypted
         under `key`: sealed whole (AES-GCM) in the metadata row when it is small, else streamed
-        (AES-CTR) to a file. Raises too_large() past `limit` bytes."""
+        (AES-CTR) to a file. Raises too_large() past `limit` bytes.
+
+        A large body is hashed, encrypted and written a batch at a time in a worker thread
+        (hashlib and OpenSSL release the GIL), overlapping with the receipt of the next batch:
+        at most two batches are held in memory."""
         held: list[bytes] = []
-        held_size = 0
-        cipher = handle = tmp_path = None
+        held_size = received = 0
+        cipher = handle = tmp_path = inflight = None
         nonce = None
         try:
             if source is not None:
                 async for chunk in source:
-                    digests.update(chunk)
-                    if digests.size > limit:
+                    received += len(chunk)
+                    if received > limit:
                         raise too_large()
+                    held.append(chunk)
+                    held_size += len(chunk)
                     if handle is None:
-                        held.append(chunk)
-                        held_size += len(chunk)
-                        if held_size > INLINE_MAX:
-                            nonce = crypto.new_nonce()
-                            cipher = crypto.encryptor(key, nonce)
-                            tmp_path = self.tmp / uuid.uuid4().hex
-                            handle = open(tmp_path, "wb")
-                            handle.write(cipher.update(b"".join(held)))
-                            held = []
-                    else:
-                        handle.write(cipher.update(chunk))
+                        if held_size <= INLINE_MAX:
+                            continue
+                        nonce = crypto.new_nonce()
+                        cipher = crypto.encryptor(key, nonce)
+                        tmp_path = self.tmp / uuid.uuid4().hex
+                        handle = open(tmp_path, "wb")
+                    if held_size >= _BATCH:
+                        if inflight is not None:
+                            await inflight
+                        inflight = asyncio.ensure_future(asyncio.to_thread(_absorb, held, digests, cipher, handle))
+                        held, held_size = [], 0
+            if inflight is not None:
+                await inflight
+                inflight = None
             if handle is None:
                 data = b"".join(held) if len(held) != 1 else held[0]
+                digests.update(data)
                 return {"size": digests.size, "inline": crypto.seal(self.aead_for(key), data)}
+            _absorb(held, digests, cipher, handle)
             handle.write(cipher.finalize())
             file_id = uuid.uuid4().hex
             final = self._path(file_id)
@@ -96,6 +114,11 @@ class BlobFiles:
             handle = tmp_path = None
             return {"size": digests.size, "nonce": nonce, "file": file_id}
         finally:
+            if inflight is not None:
+                try:
+                    await inflight
+                except Exception:
+                    pass
             if handle is not None:
                 handle.close()
             if tmp_path is not None:
