@@ -16,8 +16,11 @@ DEFAULT = "CRC64NVME"
 _CRC_WIDTH = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8}
 
 
+_HEADERS = {alg: "x-amz-checksum-" + alg.lower() for alg in ALGORITHMS}
+
+
 def hasher(algorithm: str):
-    made = checksum_for("x-amz-checksum-" + algorithm.lower())
+    made = checksum_for(_HEADERS.get(algorithm) or "x-amz-checksum-" + algorithm.lower())
     if made is None:  # CRC32C/CRC64NVME need awscrt (a dependency): only missing in odd installs
         raise ServiceError("InvalidRequest", f"Checksum algorithm {algorithm} is not supported here", 400)
     return made

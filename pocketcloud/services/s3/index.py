@@ -163,16 +163,25 @@ class ObjectIndex:
     def put_only_version(self, bucket: str, key: str, meta: dict) -> list[dict]:
         """add() for a bucket that never had versioning: each key has one row (seq 1, "null"),
         replaced in one statement. Returns the replaced document, if any."""
-        self._forget(bucket, key)
+        cache_key = (bucket, key)
+        old = self._latest.pop(cache_key, None)
+        row = (key, 1, "null", 1, 1 if meta.get("marker") else 0, meta.get("size", 0), meta.get("etag", ""),
+               meta["modified"], meta.get("storage_class", "STANDARD"), meta.get("checksum_algorithm"))
         with self._lock:
             db = self._db
-            row = db.execute("SELECT meta FROM s3_objects WHERE bucket=? AND key=? AND seq=1",
-                             (bucket, key)).fetchone()
-            db.execute("INSERT OR REPLACE INTO s3_objects VALUES (?,?,1,'null',1,?,?,?,?,?,?,?)",
-                       (bucket, key, 1 if meta.get("marker") else 0, meta.get("size", 0), meta.get("etag", ""),
-                        meta["modified"], meta.get("storage_class", "STANDARD"), meta.get("checksum_algorithm"),
-                        _encode(meta)))
-        return [] if row is None else [_decode(row[0])]
+            if old is None:
+                found = db.execute("SELECT meta FROM s3_objects WHERE bucket=? AND key=? AND seq=1",
+                                   (bucket, key)).fetchone()
+                old_meta = None if found is None else _decode(found[0])
+            else:
+                old_meta = old.meta
+            db.execute("INSERT OR REPLACE INTO s3_objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       (bucket, *row, _encode(meta)))
+        # The new version is what the next GET (or overwrite) of this key will want.
+        if len(self._latest) >= _CACHED:
+            del self._latest[next(iter(self._latest))]
+        self._latest[cache_key] = Version(row, meta)
+        return [] if old_meta is None else [old_meta]
 
     def update(self, bucket: str, key: str, version_id: str, meta: dict) -> None:
         """Rewrite one version's document in place (tags, ACL, storage class, restore state)."""
