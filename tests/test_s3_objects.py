@@ -241,3 +241,49 @@ def test_storage_class_validation(server, bucket):
         s3.put_object(Bucket=bucket, Key=cls, Body=b"x", StorageClass=cls)
         assert s3.head_object(Bucket=bucket, Key=cls)["StorageClass"] == cls
         assert s3.get_object(Bucket=bucket, Key=cls)["Body"].read() == b"x"
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_large_bodies_stream_with_flat_memory(server, bucket):
+    """256 MiB up and down through one connection: the server never holds the body."""
+    import http.client
+    import os
+
+    size, chunk = 256 * 1024 * 1024, os.urandom(1024 * 1024)
+    before = _rss_mb(server.proc.pid)
+    peak = before
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    conn.putrequest("PUT", f"/{bucket}/large.bin")
+    conn.putheader("Content-Length", str(size))
+    conn.endheaders()
+    for i in range(size // len(chunk)):
+        conn.send(chunk)
+        if i % 32 == 0:
+            peak = max(peak, _rss_mb(server.proc.pid))
+    answer = conn.getresponse()
+    assert answer.status == 200, answer.read()
+    answer.read()
+    conn.request("GET", f"/{bucket}/large.bin")
+    answer = conn.getresponse()
+    assert answer.status == 200 and int(answer.headers["Content-Length"]) == size
+    got, digest, expected = 0, hashlib.md5(), hashlib.md5()
+    for _ in range(size // len(chunk)):
+        expected.update(chunk)
+    while True:
+        piece = answer.read(1024 * 1024)
+        if not piece:
+            break
+        digest.update(piece)
+        got += len(piece)
+        if got % (32 * 1024 * 1024) < 1024 * 1024:
+            peak = max(peak, _rss_mb(server.proc.pid))
+    conn.close()
+    assert got == size and digest.digest() == expected.digest()
+    assert peak - before < 64, f"RSS grew from {before:.0f} MB to {peak:.0f} MB"
