@@ -273,7 +273,7 @@ def _q(path: str) -> Template:  # the query template with another target
 
 ENCODING_CASES = [
     # (name, template, body (None: the template's), path (None: the template's), codes, success_ok)
-    ("s3 key with bad escapes", TEMPLATES["s3"], b"", "/abuse-bucket/%ff%fe%/%zz%/%00", {NOT_IMPLEMENTED}, False),
+    ("s3 key with bad escapes", TEMPLATES["s3"], b"", "/abuse-bucket/%ff%fe%/%zz%/%00", {"NoSuchBucket"}, False),
     ("s3 bucket of invalid UTF-8", TEMPLATES["s3"], b"", "/%ff%fe?tagging", None, False),
     ("lambda name with bad escapes", TEMPLATES["lambda"], b"", "/2015-03-31/functions/%ff%zz%25%/configuration",
      None, False),
@@ -851,6 +851,8 @@ def test_garbage_host_headers(server, host):
                           (request("GET", "/key", [*signed("s3")], host=host), "rest-xml"),
                           (TEMPLATES["query"].raw(), "query")):
         raw = raw.replace(b"Host: 127.0.0.1", b"Host: " + host.encode("latin-1"))
+        if ".s3-website" in host and protocol == "rest-xml":
+            protocol = "http"  # the S3 website endpoint answers in HTML, as AWS's does
         assert_aws_error(exchange(server.port, raw), protocol, success_ok=True)
 
 
@@ -963,7 +965,7 @@ def throwaway_server():
 @pytest.mark.parametrize("host", ["b.s3" + "-a" * 40 + "!", "a" + ".s3" * 2000 + ":x"], ids=["exponential", "cubic"])
 def test_host_header_regex_backtracking(throwaway_server, host):
     raw = request("GET", "/", [], host=host)
-    assert_aws_error(exchange(throwaway_server.port, raw, timeout=3), "rest-xml")
+    assert_aws_error(exchange(throwaway_server.port, raw, timeout=3), "rest-xml", success_ok=True)
 
 
 def test_ec2_filter_wildcards_backtracking(throwaway_server):

@@ -135,6 +135,7 @@ def test_cors_preflight_and_response_headers(server, unique):
     bad = requests.options(url, headers={**preflight, "Access-Control-Request-Method": "DELETE"})
     assert bad.status_code == 403
     assert requests.options(url, headers={"Origin": "https://app.example.com"}).status_code == 400
+    assert requests.options(url).status_code == 405  # no Origin: not a preflight, no such S3 operation
     got = requests.get(url, headers={"Origin": "https://app.example.com"})
     assert got.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert got.headers["Access-Control-Expose-Headers"] == "ETag"

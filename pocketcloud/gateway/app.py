@@ -165,6 +165,10 @@ class Gateway:
         bucket = route.uri_params.get("Bucket") if route.service == "s3" and request.original_path else None
         sigv4.verify(creds, secret, request.method, request.original_path or request.path,
                      request.query_string, request.headers, payload_hash, now, virtual_host_bucket=bucket)
+        if creds.version == 4 and request.headers.get("x-amz-content-sha256", "").startswith(
+                "STREAMING-AWS4-HMAC-SHA256-"):
+            # Signed aws-chunked upload: each chunk (and the trailer) is signed on from the seed.
+            request.chunk_signatures = sigv4.ChunkSignatureChain(creds, secret)
 
     def error_response(self, route: Route | None, error: ServiceError, request_id: str) -> HttpResponse:
         service = route.service if route else getattr(error, "service", None)

@@ -25,10 +25,10 @@ HOST_DOORS: dict[str, str] = {
 PATH_DOORS: dict[str, str] = {
     "/_aws/s3-website/": "pocketcloud.services.s3.website",  # /_aws/s3-website/<bucket>/<key>
 }
-# HTTP method -> module, for requests that no API operation uses (checked after the others):
-# a browser's CORS preflight to S3.
-METHOD_DOORS: dict[str, str] = {
-    "OPTIONS": "pocketcloud.services.s3.cors",
+# HTTP method -> (a header the request must carry, module), for requests no API operation
+# uses (checked after the others): a browser's CORS preflight to S3 (OPTIONS with an Origin).
+METHOD_DOORS: dict[str, tuple[str, str]] = {
+    "OPTIONS": ("origin", "pocketcloud.services.s3.cors"),
 }
 
 _loaded: dict[str, object] = {}
@@ -52,7 +52,7 @@ def find(request):
         for marker, module in HOST_DOORS.items():
             if marker in host:
                 return _handler(module)
-    module = METHOD_DOORS.get(request.method)
-    if module is not None:
-        return _handler(module)
+    door = METHOD_DOORS.get(request.method)
+    if door is not None and door[0] in request.headers:
+        return _handler(door[1])
     return None

@@ -302,7 +302,13 @@ def payload_stream(request) -> BodyStream | None:
             return None
         stream = BodyStream.from_bytes(request.body)
     if aws_chunked.is_aws_chunked(headers):
-        stream = aws_chunked.AwsChunkedStream(stream, headers)
+        chain = request.chunk_signatures
+        if chain is None:
+            stream = aws_chunked.AwsChunkedStream(stream, headers)
+        else:
+            stream = aws_chunked.AwsChunkedStream(
+                stream, headers, verify_chunk=lambda signature, digest: chain.verify_chunk_hash(digest, signature),
+                verify_trailer=lambda signature, trailer: chain.verify_trailer(trailer, signature))
     return stream
 
 

@@ -53,10 +53,20 @@ def headers_for(bucket: dict, request) -> dict | None:
     return response_headers(rule, origin, False) if rule else None
 
 
+def request_id_headers() -> list[tuple[str, str]]:
+    """x-amz-request-id and x-amz-id-2, as every S3 answer carries (websites included)."""
+    from ...gateway.ids import new_request_id
+    from ...protocol.serializers.rest_xml import host_id
+
+    request_id = new_request_id()
+    return [("x-amz-request-id", request_id), ("x-amz-id-2", host_id(request_id))]
+
+
 def _error(status: int, code: str, message: str) -> HttpResponse:
+    headers = request_id_headers()
     body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message>'
-            "</Error>").encode()
-    return HttpResponse(status, [("Content-Type", "application/xml")], body)
+            f"<RequestId>{headers[0][1]}</RequestId><HostId>{headers[1][1]}</HostId></Error>").encode()
+    return HttpResponse(status, [("Content-Type", "application/xml"), *headers], body)
 
 
 def bucket_of(request) -> str | None:
@@ -74,7 +84,8 @@ async def handle(gateway, request, receive) -> HttpResponse:
     origin = request.headers.get("origin")
     method = request.headers.get("access-control-request-method")
     if not origin or not method:
-        return _error(400, "BadRequest", "Insufficient information. Origin request header needed.")
+        return _error(400, "BadRequest", "Insufficient information. Origin request header needed."
+                      if not origin else "Invalid Access-Control-Request-Method header.")
     provider = gateway.providers.provider("s3")
     bucket = provider.buckets.get(bucket_of(request) or "")
     if bucket is None:
@@ -87,4 +98,4 @@ async def handle(gateway, request, receive) -> HttpResponse:
                       "because the evalution of Origin, request method / Access-Control-Request-Method or "
                       "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
     headers = list(response_headers(rule, origin, True, wanted).items())
-    return HttpResponse(200, headers, b"")
+    return HttpResponse(200, headers + request_id_headers(), b"")

@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote
 from ...protocol.errors import ServiceError
 from ...protocol.http import HttpResponse
 from . import objectmeta as om
+from .cors import request_id_headers
 
 PATH_PREFIX = "/_aws/s3-website/"
 
@@ -27,11 +28,11 @@ def _page(status: int, code: str, message: str, extra: dict | None = None) -> Ht
                     {"Code": code, "Message": message, **(extra or {})}.items())
     title = {403: "403 Forbidden", 404: "404 Not Found", 405: "405 Method Not Allowed"}.get(status, str(status))
     body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><ul>{items}</ul></body></html>"
-    return HttpResponse(status, [("Content-Type", "text/html; charset=utf-8")], body.encode())
+    return HttpResponse(status, [("Content-Type", "text/html; charset=utf-8"), *request_id_headers()], body.encode())
 
 
 def _redirect(status: int, location: str) -> HttpResponse:
-    return HttpResponse(status, [("Location", location), ("Content-Length", "0")], b"")
+    return HttpResponse(status, [("Location", location), ("Content-Length", "0"), *request_id_headers()], b"")
 
 
 def _target(request) -> tuple[str, str, str]:
@@ -109,7 +110,8 @@ def _routing_redirect(config: dict, key: str, error_code: int | None, request) -
 async def _object_response(provider, bucket: dict, key: str, meta: dict, status: int = 200) -> HttpResponse:
     data_key = await provider.sse.data_key(meta["enc"], {})
     headers = [("Content-Type", meta.get("content_type") or "binary/octet-stream"), ("ETag", meta["etag"]),
-               ("Last-Modified", om.http_date(meta["modified"])), ("Content-Length", str(meta["size"]))]
+               ("Last-Modified", om.http_date(meta["modified"])), ("Content-Length", str(meta["size"])),
+               *request_id_headers()]
     for name, header in (("CacheControl", "Cache-Control"), ("ContentEncoding", "Content-Encoding"),
                          ("ContentDisposition", "Content-Disposition"), ("ContentLanguage", "Content-Language")):
         value = (meta.get("headers") or {}).get(name)
