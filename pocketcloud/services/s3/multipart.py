@@ -22,6 +22,7 @@ from .objects import _iterate, as_source
 MIN_PART_BYTES = 5 * 1024 * 1024
 MAX_PART_BYTES = 5 * 1024 ** 3
 MAX_PARTS = 10000
+MAX_OBJECT_BYTES = 5 * 1024 ** 4  # 5 TiB
 
 
 def _when(epoch: float) -> datetime:
@@ -167,6 +168,10 @@ class MultipartOps:
                 raise ServiceError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
                                    400, ProposedSize=part["size"], MinSizeAllowed=MIN_PART_BYTES,
                                    PartNumber=part["number"], ETag=part["etag"])
+        total = sum(p["size"] for p in chosen)
+        if total > MAX_OBJECT_BYTES:
+            raise ServiceError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
+                               ProposedSize=total, MaxSizeAllowed=MAX_OBJECT_BYTES)
         self.check_write_conditions(bucket, upload["key"], params)
         etag = f'"{hashlib.md5(b"".join(p["md5"] for p in chosen)).hexdigest()}-{len(chosen)}"'
         size = sum(p["size"] for p in chosen)

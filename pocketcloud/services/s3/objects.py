@@ -129,6 +129,8 @@ class ObjectOps:
         if declared is not None and declared > MAX_PUT_BYTES:
             raise _too_large(declared)()
         self.check_write_conditions(bucket, key, params)
+        if params.get("ACL"):
+            self.check_acl_allowed(bucket, params)
         storage_class = om.check_storage_class(params.get("StorageClass"))
         metadata = om.check_metadata(params.get("Metadata"))
         tags = om.parse_tagging_header(params.get("Tagging"))

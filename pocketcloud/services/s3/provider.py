@@ -31,5 +31,5 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
         self.index.clear()
         self._rendered.clear()
         self.buckets.forget()
-        self.sse.master.forget()
+        self.sse.forget()
         self.blobs.clear()

@@ -22,6 +22,8 @@ class Encryption:
     def __init__(self, runtime):
         self.runtime = runtime
         self.master = crypto.MasterKey(runtime.store)
+        self._bucket_keys: dict = {}  # (bucket, KMS key, account, region) -> GenerateDataKey answer
+        self._unwrapped: dict = {}  # bucket-key ciphertext blob -> its plaintext (Decrypt once)
 
     async def for_new_object(self, account: str, region: str, bucket: dict, key: str, params: dict):
         """(data key, enc document, response fields) for an object being written."""
@@ -52,13 +54,20 @@ class Encryption:
         if mode == "AES256":
             return self.master.key(), _SSE_S3, _SSE_S3_FIELDS
         context_arn = f"arn:aws:s3:::{bucket['name']}" + ("" if bucket_key else f"/{key}")
-        try:
-            answer = await self.runtime.providers.call(
-                "kms", "GenerateDataKey",
-                {"KeyId": kms_key or _KMS_DEFAULT, "KeySpec": "AES_256",
-                 "EncryptionContext": {"aws:s3:arn": context_arn}}, account, region)
-        except LookupError as exc:
-            raise _kms_unavailable(str(exc)) from None
+        cache_key = (bucket["name"], kms_key or _KMS_DEFAULT, account, region)
+        answer = self._bucket_keys.get(cache_key) if bucket_key else None
+        if answer is None:
+            try:
+                answer = await self.runtime.providers.call(
+                    "kms", "GenerateDataKey",
+                    {"KeyId": kms_key or _KMS_DEFAULT, "KeySpec": "AES_256",
+                     "EncryptionContext": {"aws:s3:arn": context_arn}}, account, region)
+            except LookupError as exc:
+                raise _kms_unavailable(str(exc)) from None
+            if bucket_key:
+                # An S3 Bucket Key: one KMS data key serves the bucket's new objects, so KMS is
+                # asked once rather than for every PUT.
+                self._bucket_keys[cache_key] = answer
         enc = {"mode": mode, "blob": answer["CiphertextBlob"], "key_id": answer["KeyId"],
                "context": context_arn, "bucket_key": bool(bucket_key), "account": account, "region": region}
         return answer["Plaintext"], enc, self.response_fields(enc)
@@ -88,6 +97,10 @@ class Encryption:
                 raise ServiceError("AccessDenied", "Requests specifying Server Side Encryption with Customer "
                                    "provided keys must provide the correct secret key.", 403)
             return customer[0]
+        if enc.get("bucket_key"):
+            known = self._unwrapped.get(enc["blob"])
+            if known is not None:
+                return known
         try:
             answer = await self.runtime.providers.call(
                 "kms", "Decrypt", {"CiphertextBlob": enc["blob"], "KeyId": enc["key_id"],
@@ -95,4 +108,11 @@ class Encryption:
                 enc["account"], enc["region"])
         except LookupError as exc:
             raise _kms_unavailable(str(exc)) from None
+        if enc.get("bucket_key"):
+            self._unwrapped[enc["blob"]] = answer["Plaintext"]
         return answer["Plaintext"]
+
+    def forget(self) -> None:
+        self.master.forget()
+        self._bucket_keys.clear()
+        self._unwrapped.clear()
