@@ -27,6 +27,10 @@ async def _iterate(chunks):
     if isinstance(chunks, bytes):
         yield chunks
         return
+    if hasattr(chunks, "__aiter__"):
+        async for chunk in chunks:
+            yield chunk
+        return
     for chunk in chunks:
         yield chunk
 
