@@ -1,12 +1,12 @@
-"""Encryption at rest: every body is AES-256-CTR encrypted on disk under a per-object data key.
+"""Encryption at rest: every body is AES-256 encrypted before it is stored.
 
-CTR keeps bodies streamable and range-readable (a range starts at its 16-byte block). The data
-key is, by mode:
-  AES256   (SSE-S3)  random, stored wrapped (AES-GCM) under the server's master key
-  aws:kms  (SSE-KMS) from KMS GenerateDataKey, stored as KMS's ciphertext blob, unwrapped by KMS
+Large bodies are AES-256-CTR on disk (streamable, and range-readable: a range starts at its
+16-byte block), each segment (a whole object, or one part of a multipart upload) with its own
+random nonce; small bodies are sealed whole with AES-256-GCM. The key is, by mode:
+  AES256   (SSE-S3)  the server's master key (MasterKey), kept in the store's metadata
+  aws:kms  (SSE-KMS) a KMS GenerateDataKey data key, stored only as KMS's ciphertext blob
   SSE-C              the customer's own key, sent with every request and never stored (only its
                      MD5, to tell a wrong key from a right one)
-Each stored segment (a whole object, or one part of a multipart upload) has its own nonce.
 """
 
 from __future__ import annotations
@@ -79,13 +79,6 @@ class MasterKey:
         """An AES-GCM sealer for `key`: the cached one for the master key."""
         aead = self._get()
         return aead if key == self.raw else _AESGCM()(key)
-
-    def wrap(self, data_key: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._get().encrypt(nonce, data_key, b"s3-data-key")
-
-    def unwrap(self, wrapped: bytes) -> bytes:
-        return self._get().decrypt(wrapped[:12], wrapped[12:], b"s3-data-key")
 
 
 def _AESGCM():

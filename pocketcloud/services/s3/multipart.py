@@ -52,7 +52,7 @@ class MultipartOps:
         elif kind is not None:
             raise errors.invalid_request("The x-amz-checksum-type header can only be used with the "
                                          "x-amz-checksum-algorithm header.")
-        # The upload's key is kept as enc says (wrapped, a KMS blob, or for SSE-C only its MD5:
+        # The upload's key is kept as enc says (the master key, a KMS blob, or for SSE-C only its MD5:
         # every part brings the customer key again).
         _, enc, enc_fields = await self.sse.for_new_object(ctx.account, ctx.region, bucket, key, params)
         now = ctx.runtime.clock.time()

@@ -50,7 +50,7 @@ class ObjectOps:
     def versioned(self, bucket: dict) -> bool:
         return bucket.get("versioning") == "Enabled"
 
-    def find(self, bucket: dict, key: str, version_id: str | None, for_write: bool = False):
+    def find(self, bucket: dict, key: str, version_id: str | None):
         """The version a request names: NoSuchKey / NoSuchVersion, and delete markers as S3
         answers them (404 with x-amz-delete-marker, or 405 when named by version id)."""
         if version_id is None:

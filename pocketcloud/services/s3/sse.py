@@ -1,7 +1,7 @@
 """Which encryption a new object gets, and the data key of a stored one.
 
-An object's "enc" document: {"mode": "AES256", "wrapped"} | {"mode": "aws:kms", "blob", "key_id",
-"bucket_key"} | {"mode": "SSE-C", "key_md5"}.
+An object's "enc" document: {"mode": "AES256"} (the master key) | {"mode": "aws:kms", "blob",
+"key_id", "context", "bucket_key", "account", "region"} | {"mode": "SSE-C", "key_md5"}.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Encryption:
         """The key a stored body was encrypted with; SSE-C needs the same customer key again."""
         mode = enc["mode"]
         if mode == "AES256":
-            return self.master.unwrap(enc["wrapped"]) if "wrapped" in enc else self.master.key()
+            return self.master.key()
         if mode == "SSE-C":
             customer = crypto.customer_key(params, prefix)
             if customer is None:
