@@ -174,11 +174,21 @@ def test_cors_configuration(server, unique):
 
 
 def test_accelerate_configuration(server, unique):
+    import requests
+
     s3 = server.client("s3")
     s3.create_bucket(Bucket=unique)
     assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=unique)
     s3.put_bucket_accelerate_configuration(Bucket=unique, AccelerateConfiguration={"Status": "Enabled"})
     assert s3.get_bucket_accelerate_configuration(Bucket=unique)["Status"] == "Enabled"
+    s3.put_object(Bucket=unique, Key="fast", Body=b"accelerated")
+    host = {"Host": f"{unique}.s3-accelerate.amazonaws.com"}
+    got = requests.get(f"{server.endpoint}/fast", headers=host)
+    assert got.status_code == 200 and got.content == b"accelerated"
+    assert requests.put(f"{server.endpoint}/up", data=b"x", headers=host).status_code == 200
+    s3.put_bucket_accelerate_configuration(Bucket=unique, AccelerateConfiguration={"Status": "Suspended"})
+    refused = requests.get(f"{server.endpoint}/fast", headers=host)
+    assert refused.status_code == 400 and "<Code>InvalidRequest</Code>" in refused.text
     s3.create_bucket(Bucket=unique + ".dotted")
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_accelerate_configuration(Bucket=unique + ".dotted", AccelerateConfiguration={"Status": "Enabled"})

@@ -75,6 +75,13 @@ class ObjectOps:
         return found
 
     @staticmethod
+    def check_accelerate(bucket: dict, request) -> None:
+        """Requests through the accelerate endpoint (<bucket>.s3-accelerate[.dualstack].<domain>)
+        need Transfer Acceleration enabled on the bucket."""
+        if ".s3-accelerate" in request.headers.get("host", "") and bucket.get("accelerate") != "Enabled":
+            raise errors.invalid_request("S3 Transfer Acceleration is not configured on this bucket")
+
+    @staticmethod
     def check_version_id(version_id: str) -> None:
         if version_id != "null" and len(version_id) != 32:
             raise errors.invalid_argument("Invalid version id specified", "versionId", version_id)
@@ -129,6 +136,7 @@ class ObjectOps:
         bucket = self.buckets.require(params["Bucket"])
         key = params["Key"]
         om.check_key(key)
+        self.check_accelerate(bucket, ctx.request)
         declared = params.get("ContentLength")
         if declared is not None and declared > MAX_PUT_BYTES:
             raise _too_large(declared)()
@@ -193,6 +201,7 @@ class ObjectOps:
     async def _read(self, ctx, params, with_body: bool):
         bucket = self.buckets.require(params["Bucket"])
         key = params["Key"]
+        self.check_accelerate(bucket, ctx.request)
         found = self.find(bucket, key, params.get("VersionId"))
         meta = found.meta
         now = ctx.runtime.clock.time()
