@@ -31,13 +31,14 @@ def test_no_plaintext_in_the_data_directory(tmp_path, unique):
                                      MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
         assert s3.get_object(Bucket=unique, Key="large")["Body"].read() == large
         assert s3.head_object(Bucket=unique, Key="small")["ServerSideEncryption"] == "AES256"
+        srv.kill()  # SIGKILL: what was acknowledged must survive
     finally:
         srv.stop()
     files = [p for p in data.rglob("*") if p.is_file()]
     assert any("blobs" in str(p) for p in files)
     for path in files:
         assert b"PLAINTEXT-MARKER" not in path.read_bytes(), path
-    # Restarted on the same directory: everything is still readable.
+    # Restarted on the same directory after the kill: everything is still readable.
     srv = Server(data_dir=data).start()
     try:
         s3 = srv.client("s3")
