@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -190,8 +189,8 @@ UNIMPLEMENTED = [
 
 
 @pytest.mark.parametrize("case,operation,protocol", UNIMPLEMENTED, ids=[c for c, _, _ in UNIMPLEMENTED])
-def test_unimplemented_operation_parses_as_not_implemented(server, node, unique, case, operation, protocol):
-    err = failed(node(server.endpoint, case, unique))
+def test_unimplemented_operation_parses_as_not_implemented(bare_server, node, unique, case, operation, protocol):
+    err = failed(node(bare_server.endpoint, case, unique))
     assert err["isServiceException"], err
     assert err["name"] == "NotImplemented"
     assert err.get("Code") in (None, "NotImplemented")  # set where the protocol carries a Code
@@ -201,15 +200,15 @@ def test_unimplemented_operation_parses_as_not_implemented(server, node, unique,
     assert operation in err["message"]
 
 
-def test_query_compatible_json_errors_keep_the_query_code(server, node):
+def test_query_compatible_json_errors_keep_the_query_code(bare_server, node):
     # awsQueryCompatible services send x-amzn-query-error; the SDK copies it to Code and Type.
-    err = failed(node(server.endpoint, "sqs-list-queues"))
+    err = failed(node(bare_server.endpoint, "sqs-list-queues"))
     assert err["Code"] == "NotImplemented"
     assert err["Type"] == "Receiver"
 
 
-def test_s3_put_object_stream_is_sent_aws_chunked_with_a_trailing_checksum(server, node, unique):
-    out = node(server.endpoint, "s3-put-object-stream", unique)
+def test_s3_put_object_stream_is_sent_aws_chunked_with_a_trailing_checksum(bare_server, node, unique):
+    out = node(bare_server.endpoint, "s3-put-object-stream", unique)
     sent = out["sent"]
     assert (sent["method"], sent["path"]) == ("PUT", f"/{unique}/dir/hello%20world.txt")
     headers = sent["headers"]
@@ -224,8 +223,8 @@ def test_s3_put_object_stream_is_sent_aws_chunked_with_a_trailing_checksum(serve
 
 @pytest.mark.parametrize("case", ["sts-caller-identity", "ec2-regions-filtered", "kms-list-keys",
                                   "lambda-list-functions", "s3-put-object-stream"])
-def test_js_sdk_signatures_verify(strict_server, node, unique, case):
-    out = node(strict_server.endpoint, case, unique)
+def test_js_sdk_signatures_verify(bare_strict_server, node, unique, case):
+    out = node(bare_strict_server.endpoint, case, unique)
     if "error" in out:  # reaching "not implemented" means the signature was accepted
         assert out["error"]["name"] == "NotImplemented", out["error"]
 

@@ -24,8 +24,8 @@ UNIMPLEMENTED = [
 
 
 @pytest.mark.parametrize("service,method,kwargs,protocol,operation", UNIMPLEMENTED)
-def test_unimplemented_operation_is_501_naming_it(server, service, method, kwargs, protocol, operation):
-    client = server.client(service)
+def test_unimplemented_operation_is_501_naming_it(bare_server, service, method, kwargs, protocol, operation):
+    client = bare_server.client(service)
     with pytest.raises(ClientError) as exc:
         getattr(client, method)(**kwargs)
     err = exc.value.response
