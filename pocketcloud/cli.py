@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .config import Settings
+from .config import Settings, parse_services
 
 
 def _settings(args) -> Settings:
@@ -28,6 +28,8 @@ def _settings(args) -> Settings:
         s.log_level = args.log_level
     if getattr(args, "enforce_signatures", False):
         s.enforce_signatures = True
+    if getattr(args, "services", None) is not None:
+        s.services = parse_services(args.services)
     return s
 
 
@@ -75,7 +77,7 @@ def _banner(settings: Settings) -> str:
         f"  endpoint   {settings.endpoint}",
         f"  data       {where}",
         f"  signatures {'enforced' if settings.enforce_signatures else 'parsed, not enforced'}",
-        f"  services   {', '.join(SERVICES)}",
+        f"  services   {', '.join(s for s in SERVICES if settings.services is None or s in settings.services)}",
     ]
     return "\n".join(lines)
 
@@ -112,6 +114,8 @@ def _start_detached(args, settings: Settings) -> int:
         argv.append("--ephemeral")
     if settings.enforce_signatures:
         argv.append("--enforce-signatures")
+    if settings.services is not None:
+        argv += ["--services", ",".join(sorted(settings.services)) or "none"]
     import subprocess
 
     with open(log_path, "ab") as log:
@@ -221,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--log-level", help="debug, info, warning, error (POCKETCLOUD_LOG_LEVEL)")
             p.add_argument("--enforce-signatures", action="store_true",
                            help="verify every SigV4 signature (POCKETCLOUD_ENFORCE_SIGNATURES)")
+            p.add_argument("--services", help="comma-separated services to answer, the others answer "
+                           "NotImplemented (POCKETCLOUD_SERVICES, default all)")
 
     p = sub.add_parser("start", help="start the server (foreground unless --detach)")
     common(p, server=True)

@@ -18,6 +18,12 @@ def default_data_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "pocketcloud"
 
 
+def parse_services(value: str | None) -> frozenset[str] | None:
+    if value is None or not value.strip() or value.strip() == "all":
+        return None
+    return frozenset(name.strip() for name in value.split(",") if name.strip() and name.strip() != "none")
+
+
 class Settings:
     """Read from POCKETCLOUD_* environment variables when made; the CLI then applies flags."""
 
@@ -30,6 +36,9 @@ class Settings:
         self.ephemeral: bool = _env_bool("POCKETCLOUD_EPHEMERAL")
         self.log_level: str = env.get("POCKETCLOUD_LOG_LEVEL", "info")
         self.enforce_signatures: bool = _env_bool("POCKETCLOUD_ENFORCE_SIGNATURES")
+        # The services this server answers (botocore names); None = all of them. The others
+        # answer NotImplemented, so a test or a CI job can keep the surface it relies on small.
+        self.services: frozenset[str] | None = parse_services(env.get("POCKETCLOUD_SERVICES"))
         # Largest non-streaming request body accepted (streaming uploads such as S3 PutObject
         # are not held in memory and are bounded by their service's own limits instead).
         # 80 MiB fits Lambda's 50 MB zip upload once base64-encoded in JSON.

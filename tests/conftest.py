@@ -115,6 +115,24 @@ def strict_server():
     srv.stop()
 
 
+@pytest.fixture(scope="session")
+def bare_server():
+    """A server answering only STS and EC2 (--services): every other operation is NotImplemented,
+    which names the operation a request reached; the foundation's routing, codec and signature
+    tests read that answer."""
+    srv = Server("--services", "sts,ec2").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def bare_strict_server():
+    """bare_server, verifying every signature."""
+    srv = Server("--services", "sts,ec2", "--enforce-signatures").start()
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
 def unique():
     return "t" + uuid.uuid4().hex[:12]

@@ -21,7 +21,10 @@ def test_foreground_banner_names_endpoint_data_version_and_services(tmp_path):
                              "--data-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     try:
-        lines = [proc.stdout.readline() for _ in range(5)]
+        lines = []
+        while not lines or not lines[-1].startswith("  services"):  # the banner's last line
+            lines.append(proc.stdout.readline())
+            assert lines[-1] and len(lines) < 20, lines
         text = "".join(lines)
         assert f"http://127.0.0.1:{port}" in text
         assert str(tmp_path) in text

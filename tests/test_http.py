@@ -61,10 +61,10 @@ def test_chunked_request_body(server):
         conn.close()
 
 
-def test_aws_cli_against_the_endpoint(server):
+def test_aws_cli_against_the_endpoint(bare_server):
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
            "AWS_DEFAULT_REGION": "ap-northeast-2"}
-    cmd = [sys.executable, "-m", "awscli", "--endpoint-url", server.endpoint, "--output", "json"]
+    cmd = [sys.executable, "-m", "awscli", "--endpoint-url", bare_server.endpoint, "--output", "json"]
     ident = subprocess.run(cmd + ["sts", "get-caller-identity"], capture_output=True, text=True, env=env, timeout=60)
     assert ident.returncode == 0, ident.stderr
     assert json.loads(ident.stdout)["Account"] == "000000000000"

@@ -247,10 +247,10 @@ TEMPLATES = {
 def test_random_and_truncated_bodies(server, name):
     t = TEMPLATES[name]
     rnd = random.Random(f"bodies-{name}")
-    # the well-formed request itself is fine (answered, or not implemented yet)
+    # the well-formed request itself is fine: answered, or refused in the service's terms
+    # (the resources it names do not exist), or not implemented yet
     baseline = exchange(server.port, t.raw())
-    assert_aws_error(baseline, t.protocol, {NOT_IMPLEMENTED, "InvalidKeyPair.NotFound", "NoSuchBucket"},
-                     success_ok=True)
+    assert_aws_error(baseline, t.protocol, success_ok=True)
     for _ in range(12):
         noise = rnd.randbytes(rnd.randint(1, 400))
         if noise.isspace():
@@ -273,7 +273,7 @@ def _q(path: str) -> Template:  # the query template with another target
 
 ENCODING_CASES = [
     # (name, template, body (None: the template's), path (None: the template's), codes, success_ok)
-    ("s3 key with bad escapes", TEMPLATES["s3"], b"", "/abuse-bucket/%ff%fe%/%zz%/%00", {"NoSuchBucket"}, False),
+    ("s3 key with bad escapes", TEMPLATES["s3"], b"", "/abuse-bucket/%ff%fe%/%zz%/%00", {NOT_IMPLEMENTED, "NoSuchBucket"}, False),
     ("s3 bucket of invalid UTF-8", TEMPLATES["s3"], b"", "/%ff%fe?tagging", None, False),
     ("lambda name with bad escapes", TEMPLATES["lambda"], b"", "/2015-03-31/functions/%ff%zz%25%/configuration",
      None, False),
@@ -965,6 +965,7 @@ def throwaway_server():
 @pytest.mark.parametrize("host", ["b.s3" + "-a" * 40 + "!", "a" + ".s3" * 2000 + ":x"], ids=["exponential", "cubic"])
 def test_host_header_regex_backtracking(throwaway_server, host):
     raw = request("GET", "/", [], host=host)
+    # answered at once: refused, or read as a path-style ListBuckets
     assert_aws_error(exchange(throwaway_server.port, raw, timeout=3), "rest-xml", success_ok=True)
 
 

@@ -56,7 +56,8 @@ def health(gateway) -> dict:
         ops = info["operations"]
         services[name] = {
             "operations": len(ops),
-            "implemented": gateway.providers.implemented(name, ops),
+            "implemented": gateway.providers.implemented(name, ops)
+            if gateway.settings.services is None or name in gateway.settings.services else 0,
             "protocols": info["protocols"],
         }
     return {

@@ -92,7 +92,7 @@ class Gateway:
             response = await admin.handle(self, request, receive)
             await send_response(send, response, scope["method"])
             return
-        door = frontdoors.find(request)
+        door = frontdoors.find(request, self.settings.services)
         if door is not None:
             # Not an AWS API call: a website, an invoke URL, a runtime API... served by its service.
             response = await door(self, request, receive)
@@ -141,7 +141,9 @@ class Gateway:
         request.uri_params = route.uri_params
         params = codec.parse_request(operation_model, route.protocol, request)
 
-        handler, is_async = self.providers.handler(route.service, route.operation)
+        enabled = self.settings.services
+        handler, is_async = self.providers.handler(route.service, route.operation) \
+            if enabled is None or route.service in enabled else (None, False)
         if handler is None:
             raise not_implemented(service_model.metadata.get("serviceId", route.service), route.operation)
         ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,

@@ -41,18 +41,28 @@ def _handler(module: str):
     return found
 
 
-def find(request):
-    """The handler of the door this request comes through, or None for an API call."""
+def _serves(module: str, enabled) -> bool:
+    """Whether the service owning a door's module (pocketcloud.services.<package>...) is one
+    this server answers (--services)."""
+    if enabled is None:
+        return True
+    parts = module.split(".")
+    return len(parts) < 3 or parts[2].replace("_", "-") in enabled
+
+
+def find(request, enabled=None):
+    """The handler of the door this request comes through, or None for an API call. `enabled`:
+    the services this server answers (None: all); other services' doors stay shut."""
     if PATH_DOORS and request.path.startswith("/_aws/"):
         for prefix, module in PATH_DOORS.items():
-            if request.path.startswith(prefix):
+            if request.path.startswith(prefix) and _serves(module, enabled):
                 return _handler(module)
     if HOST_DOORS:
         host = request.headers.get("host", "")
         for marker, module in HOST_DOORS.items():
-            if marker in host:
+            if marker in host and _serves(module, enabled):
                 return _handler(module)
     door = METHOD_DOORS.get(request.method)
-    if door is not None and door[0] in request.headers:
+    if door is not None and door[0] in request.headers and _serves(door[1], enabled):
         return _handler(door[1])
     return None

@@ -68,7 +68,10 @@ class RequestContext:
 # those with work that runs by itself (lifecycle rules, redelivery, trails, workers...). Each
 # provider named here may define `start()`, called once after loading, to register its
 # scheduler tasks and event subscriptions from the persisted state.
-BACKGROUND_SERVICES: list[str] = ["s3"]
+BACKGROUND_SERVICES: list[str] = [
+    # one per line, with why
+    "s3",  # lifecycle rules run daily on the virtual clock
+]
 
 
 def package_of(service: str) -> str:
@@ -118,7 +121,10 @@ class Providers:
         return (await handler(ctx, params)) if is_async else handler(ctx, params)
 
     def start_background(self) -> None:
+        enabled = self.runtime.settings.services
         for service in BACKGROUND_SERVICES:
+            if enabled is not None and service not in enabled:
+                continue
             try:
                 provider = self.provider(service)
                 start = getattr(provider, "start", None)
