@@ -62,6 +62,8 @@ class BlobFiles:
             self.durable = True
         self.tmp = self.root / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        for leftover in self.tmp.iterdir():  # uploads cut short by a crash: never acknowledged
+            leftover.unlink(missing_ok=True)
         self.aead_for = None  # key -> AES-GCM sealer, set by the provider (crypto.MasterKey.aead_for)
 
     def _path(self, file_id: str) -> Path:
