@@ -209,3 +209,15 @@ def test_virtual_hosted_style_addressing(server, unique):
     assert got.status_code == 200 and got.content == b"vhost"
     vhost = server.client("s3", s3={"addressing_style": "virtual"})
     assert vhost.get_object(Bucket=unique, Key="dir/file.txt")["Body"].read() == b"vhost"
+
+
+def test_list_buckets_pages_and_prefix(server, unique):
+    s3 = server.client("s3", key="444455556666")
+    names = [f"{unique}-{i}" for i in range(5)]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    first = s3.list_buckets(MaxBuckets=2, Prefix=unique)
+    assert [b["Name"] for b in first["Buckets"]] == names[:2] and first["ContinuationToken"]
+    rest = s3.list_buckets(MaxBuckets=10, Prefix=unique, ContinuationToken=first["ContinuationToken"])
+    assert [b["Name"] for b in rest["Buckets"]] == names[2:] and "ContinuationToken" not in rest
+    assert all(b["BucketRegion"] == "us-east-1" for b in rest["Buckets"])

@@ -292,3 +292,16 @@ def test_large_bodies_stream_with_flat_memory(server, bucket):
     conn.close()
     assert got == size and digest.digest() == expected.digest()
     assert peak - before < 64, f"RSS grew from {before:.0f} MB to {peak:.0f} MB"
+
+
+def test_object_attributes(server, bucket):
+    s3 = server.client("s3")
+    put = s3.put_object(Bucket=bucket, Key="attrs", Body=b"12345", ChecksumAlgorithm="SHA256",
+                        StorageClass="STANDARD_IA")
+    got = s3.get_object_attributes(Bucket=bucket, Key="attrs",
+                                   ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"])
+    assert got["ETag"] == put["ETag"].strip('"') and got["ObjectSize"] == 5
+    assert got["StorageClass"] == "STANDARD_IA" and got["Checksum"]["ChecksumSHA256"] == put["ChecksumSHA256"]
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_attributes(Bucket=bucket, Key="missing", ObjectAttributes=["ETag"])
+    assert _code(exc) == ("NoSuchKey", 404)
