@@ -1,0 +1,146 @@
+"""Message move tasks: StartMessageMoveTask moves messages out of a dead-letter queue, back to
+the queues they came from or to a named destination; List/Cancel follow them.
+
+Without MaxNumberOfMessagesPerSecond a task moves everything at once (AWS's system-optimised
+rate is far above what a local queue holds). With a rate, it moves that many messages per
+virtual second on the scheduler, so a test can watch it run and cancel it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+from pocketcloud.protocol.errors import ServiceError
+
+from .queue_ops import invalid_parameter, queue_of_arn
+
+
+class MoveTasks:
+    def __init__(self, sqs):
+        self.sqs = sqs
+        self._timers: dict[str, str] = {}  # task handle -> scheduler handle
+
+    def clear(self) -> None:
+        for timer in self._timers.values():
+            self.sqs.runtime.scheduler.cancel(timer)
+        self._timers.clear()
+
+    def _ns(self, account: str, region: str):
+        return self.sqs.registry.namespace(account, region)
+
+    def start(self, ctx, params: dict) -> dict:
+        sqs = self.sqs
+        source = queue_of_arn(sqs, params["SourceArn"], "SourceArn")
+        if not any(q.redrive is not None and q.redrive[0] == source.arn
+                   for q in sqs.registry.all_in(source.account, source.region)):
+            raise invalid_parameter("SourceArn", source.arn, "Source queue must be configured as a Dead Letter "
+                                    "Queue.")
+        destination = None
+        if params.get("DestinationArn"):
+            destination = queue_of_arn(sqs, params["DestinationArn"], "DestinationArn")
+            if destination.fifo != source.fifo or destination is source:
+                raise invalid_parameter("DestinationArn", destination.arn,
+                                        "Destination must be a different queue of the same type.")
+        rate = params.get("MaxNumberOfMessagesPerSecond")
+        if rate is not None and not 1 <= rate <= 500:
+            raise invalid_parameter("MaxNumberOfMessagesPerSecond", rate, "Must be between 1 and 500.")
+        ns = self._ns(source.account, source.region)
+        for _, task in ns.list("move-task", source.id + "/"):
+            if task["Status"] == "RUNNING":
+                raise ServiceError("UnsupportedOperation", "There is already a task running. Only one active task "
+                                   "is allowed for a source queue arn at a given time.")
+        now = sqs.clock.time()
+        task_id = uuid.uuid4().hex
+        handle = base64.urlsafe_b64encode(json.dumps(
+            {"taskId": task_id, "sourceArn": source.arn}).encode()).decode()
+        task = {"TaskHandle": handle, "Status": "RUNNING", "SourceArn": source.arn,
+                "ApproximateNumberOfMessagesMoved": 0,
+                "ApproximateNumberOfMessagesToMove": len(source.messages),
+                "StartedTimestamp": int(now * 1000), "key": f"{source.id}/{int(now * 1e6):020d}-{task_id}"}
+        if destination is not None:
+            task["DestinationArn"] = destination.arn
+        if rate is not None:
+            task["MaxNumberOfMessagesPerSecond"] = rate
+        ns.put("move-task", task["key"], task)
+        if rate is None:
+            self._step(source, task, None)
+        else:
+            self._timers[handle] = sqs.runtime.scheduler.every(1.0, lambda: self._tick(source, task["key"]),
+                                                               "sqs-move-task")
+        return {"TaskHandle": handle}
+
+    def _tick(self, source, key: str) -> None:
+        task = source.ns.get("move-task", key)
+        if task is None or task["Status"] != "RUNNING":
+            timer = self._timers.pop(task["TaskHandle"], None) if task else None
+            if timer:
+                self.sqs.runtime.scheduler.cancel(timer)
+            return
+        self._step(source, task, task.get("MaxNumberOfMessagesPerSecond"))
+
+    def _step(self, source, task: dict, limit: int | None) -> None:
+        """Move up to `limit` messages (all when None); the task completes when none are left."""
+        from .message_ops import move_message
+
+        sqs = self.sqs
+        now = sqs.clock.time()
+        moved = 0
+        with sqs.runtime.store.transaction():
+            for message in list(source.messages.values()):
+                if limit is not None and moved >= limit:
+                    break
+                if message.in_flight(now):
+                    continue
+                target_arn = task.get("DestinationArn") or message.dead_letter_source
+                target = sqs.registry.by_arn(target_arn) if target_arn else None
+                if target is None:
+                    continue  # its source queue is gone: the message stays in the dead-letter queue
+                move_message(sqs, message, source, target, now, dead_letter=False)
+                moved += 1
+            task["ApproximateNumberOfMessagesMoved"] += moved
+            if limit is None or moved < limit:
+                task["Status"] = "COMPLETED"
+                timer = self._timers.pop(task["TaskHandle"], None)
+                if timer:
+                    sqs.runtime.scheduler.cancel(timer)
+            source.ns.put("move-task", task["key"], task)
+
+    def list(self, ctx, params: dict) -> dict:
+        source = queue_of_arn(self.sqs, params["SourceArn"], "SourceArn")
+        limit = params.get("MaxResults")
+        limit = 1 if limit is None else limit
+        if not 1 <= limit <= 10:
+            raise invalid_parameter("MaxResults", limit, "Must be between 1 and 10.")
+        tasks = [task for _, task in source.ns.list("move-task", source.id + "/")]
+        tasks.reverse()  # most recent first
+        results = []
+        for task in tasks[:limit]:
+            item = {k: v for k, v in task.items() if k != "key"}
+            if task["Status"] != "RUNNING":
+                item.pop("TaskHandle", None)
+            results.append(item)
+        return {"Results": results}
+
+    def cancel(self, ctx, params: dict) -> dict:
+        handle = params["TaskHandle"]
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(handle.encode()))
+            source = self.sqs.registry.by_arn(decoded["sourceArn"])
+            task_id = decoded["taskId"]
+        except (ValueError, KeyError, TypeError):
+            source = task_id = None
+        task = None
+        if source is not None:
+            task = next((t for _, t in source.ns.list("move-task", source.id + "/") if t["key"].endswith(task_id)),
+                        None)
+        if task is None or task["Status"] != "RUNNING":
+            raise ServiceError("ResourceNotFoundException", "The task handle is not valid or the task is not running.",
+                               404)
+        task["Status"] = "CANCELLED"
+        source.ns.put("move-task", task["key"], task)
+        timer = self._timers.pop(handle, None)
+        if timer:
+            self.sqs.runtime.scheduler.cancel(timer)
+        return {"ApproximateNumberOfMessagesMoved": task["ApproximateNumberOfMessagesMoved"]}
