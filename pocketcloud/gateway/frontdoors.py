@@ -21,6 +21,7 @@ HOST_DOORS: dict[str, str] = {
 }
 # Path prefix -> module.
 PATH_DOORS: dict[str, str] = {
+    "/_aws/sns/": "pocketcloud.services.sns.frontdoor",  # signing certificate, subscribe/unsubscribe URLs
 }
 
 _loaded: dict[str, object] = {}
