@@ -7,6 +7,7 @@ POST /_pocketcloud/clock    {"advance": "30d"} or {"set": "2027-01-01T00:00:00Z"
 POST /_pocketcloud/shutdown stop the server (used by `pocketcloud stop`)
 GET  /_pocketcloud/sns/outbox   SNS deliveries to email, email-json, SMS and mobile-push endpoints
                             (filters: ?protocol=&endpoint=&topic=&subscription=); DELETE empties it
+GET  /_pocketcloud/sns/retries  HTTP/S deliveries waiting for their next retry (services/sns/admin_api.py)
 GET  /_localstack/health    LocalStack's health document shape
 POST /moto-api/reset        moto's reset
 """
@@ -98,12 +99,12 @@ async def handle(gateway, request: HttpRequest, receive) -> HttpResponse:
             else:
                 return _json(400, {"error": 'give {"advance": "30d"} or {"set": "<ISO-8601>"}'})
             return _json(200, {**clock_state(runtime), "tasks_run": ran})
-        if path == "/_pocketcloud/sns/outbox" and method in ("GET", "DELETE"):
-            from ..services.sns import outbox
+        if path.startswith("/_pocketcloud/sns/"):
+            from ..services.sns import admin_api
 
-            if method == "DELETE":
-                return _json(200, {"deleted": outbox.clear(runtime)})
-            return _json(200, {"messages": outbox.entries(runtime, request.query_string)})
+            found = admin_api.handle(runtime, path, method, request.query_string)
+            if found is not None:
+                return _json(200, found)
         if path == "/_pocketcloud/shutdown" and method == "POST":
             os.kill(os.getpid(), signal.SIGTERM)
             return _json(200, {"status": "stopping"})
