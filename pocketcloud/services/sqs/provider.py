@@ -5,9 +5,11 @@ from other services (SNS delivering with `runtime.providers.call("sqs", "SendMes
 
 from __future__ import annotations
 
+from pocketcloud.protocol.errors import ServiceError
+
 from . import message_ops, move_tasks, queue_ops
 from .registry import Registry
-from .urls import set_default_endpoint
+from .urls import endpoint_of, set_default_endpoint
 
 
 class Provider:
@@ -24,7 +26,14 @@ class Provider:
         self.move_tasks.clear()
 
     def queue(self, ctx, params: dict):
-        return self.registry.by_url(params["QueueUrl"], ctx.region)
+        url = params.get("QueueUrl")
+        if not url:
+            # An older client posting the query protocol to the queue URL names it by the path.
+            if ctx.protocol == "query" and ctx.request.path.count("/") == 2:
+                url = endpoint_of(ctx.request) + ctx.request.path
+            else:
+                raise ServiceError("MissingParameter", "The request must contain the parameter QueueUrl.")
+        return self.registry.by_url(url, ctx.region)
 
     # -- queues ------------------------------------------------------------------------------------
     def create_queue(self, ctx, params):
