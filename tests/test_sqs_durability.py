@@ -1,0 +1,72 @@
+"""SQS durability: with persistence on, an acknowledged SendMessage survives a SIGKILL and a
+restart, a deleted message does not come back, and queue state (attributes, FIFO
+deduplication) is kept."""
+
+import signal
+import threading
+import time
+
+from conftest import Server
+
+
+def test_acknowledged_messages_survive_sigkill_and_deleted_ones_stay_deleted(tmp_path):
+    srv = Server(data_dir=tmp_path / "data").start()
+    sqs = srv.client("sqs")
+    url = sqs.create_queue(QueueName="durable", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    fifo = sqs.create_queue(QueueName="durable.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    sqs.send_message(QueueUrl=fifo, MessageBody="once", MessageGroupId="g", MessageDeduplicationId="d")
+    deleted = set()
+    for i in range(20):
+        sqs.send_message(QueueUrl=url, MessageBody=f"gone-{i}")
+    while len(deleted) < 20:
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            deleted.add(message["Body"])
+
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def sender(worker: int):
+        client = srv.client("sqs")
+        n = 0
+        while not stop.is_set() and n < 2000:
+            body = f"kept-{worker}-{n}"
+            try:
+                client.send_message(QueueUrl=url, MessageBody=body)
+            except Exception:
+                return  # the server died mid-request: never acknowledged
+            with lock:
+                acknowledged.append(body)
+            n += 1
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 20
+    while len(acknowledged) < 200 and time.time() < deadline:
+        time.sleep(0.01)
+    srv.kill(signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert len(acknowledged) >= 200
+
+    again = Server(data_dir=tmp_path / "data").start()
+    try:
+        sqs = again.client("sqs")
+        url = sqs.get_queue_url(QueueName="durable")["QueueUrl"]
+        found = []
+        while True:
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600).get("Messages")
+            if not messages:
+                break
+            found += [m["Body"] for m in messages]
+        assert set(acknowledged) <= set(found)
+        assert not deleted & set(found)
+        assert len(found) == len(set(found))
+        fifo = sqs.get_queue_url(QueueName="durable.fifo")["QueueUrl"]
+        sqs.send_message(QueueUrl=fifo, MessageBody="once", MessageGroupId="g", MessageDeduplicationId="d")
+        assert len(sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]) == 1
+    finally:
+        again.stop()
