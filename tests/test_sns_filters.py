@@ -185,7 +185,7 @@ INVALID = [
 
 @pytest.mark.parametrize("policy,scope", INVALID)
 def test_invalid_policies_are_refused(server, unique, policy, scope):
-    sns, sqs = server.client("sns"), server.client("sqs")
+    sns = server.client("sns")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     queue_arn = f"arn:aws:sqs:us-east-1:000000000000:{unique}"
     attributes = {"FilterPolicy": policy}

@@ -14,8 +14,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import urllib.error
-import urllib.request
 import uuid
 
 from pocketcloud.protocol.errors import ServiceError
@@ -198,28 +196,27 @@ class Deliverer:
                 "Retry": policy["healthyRetryPolicy"]}
 
     async def post(self, request: dict, attempt: int) -> None:
-        """One attempt; on failure the next is scheduled, or the message dead-lettered."""
+        """One attempt; on failure the next is scheduled, or the message dead-lettered. The
+        persisted retry record of this attempt is removed only once its outcome is settled."""
         try:
             await asyncio.to_thread(http_post, request["Url"], request["Body"].encode(), request["Headers"])
-            return
+            failure = None
         except DeliveryFailed as exc:
             failure = exc
-        delays = retry_delays(request["Retry"])
-        if attempt < len(delays):
-            self.schedule_retry(request, attempt + 1, self.runtime.clock.time() + delays[attempt])
-            return
-        await self._dead_letter_http(request, failure)
+        if failure is not None:
+            delays = retry_delays(request["Retry"])
+            if attempt < len(delays):
+                self.schedule_retry(request, attempt + 1, self.runtime.clock.time() + delays[attempt])
+            else:
+                await self._dead_letter_http(request, failure)
+        if attempt:
+            global_ns(self.runtime).delete(RETRY, f"{request['Id']}.{attempt}")
 
     def schedule_retry(self, request: dict, attempt: int, due: float, persist: bool = True) -> None:
-        name = f"{request['Id']}"
+        name = f"{request['Id']}.{attempt}"
         if persist:
             global_ns(self.runtime).put(RETRY, name, {**request, "Attempt": attempt, "Due": due})
-
-        def fire():
-            global_ns(self.runtime).delete(RETRY, name)
-            self.spawn(self.post(request, attempt))
-
-        self.runtime.scheduler.at(due, fire, f"sns-retry-{name}")
+        self.runtime.scheduler.at(due, lambda: self.spawn(self.post(request, attempt)), f"sns-retry-{name}")
 
     def resume_retries(self) -> None:
         """Re-register the retries persisted before a restart."""
@@ -281,6 +278,9 @@ def _platform_of(endpoint_arn: str) -> str:
 
 def http_post(url: str, body: bytes, headers: dict) -> int:
     """POST in a worker thread; DeliveryFailed unless the endpoint answers 2xx."""
+    import urllib.error
+    import urllib.request  # here, not at import: the provider loads at start-up (retries)
+
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={**headers, "User-Agent": USER_AGENT})
     try:

@@ -11,7 +11,7 @@ import uuid
 
 from pocketcloud.protocol.errors import ServiceError
 
-from . import filters, outbox
+from . import filters, outbox, signing
 from .common import TOPIC, get_topic, invalid, invalid_value, iso_millis, parse_arn
 from .delivery import Publication
 
@@ -155,6 +155,7 @@ class FifoState:
 
 async def publish_to_topic(provider, topic_arn: str, entry: dict, messages: dict) -> dict:
     runtime = provider.runtime
+    await signing.ready(runtime)
     ns, topic = get_topic(runtime, topic_arn)
     dedup = FifoState.check(topic, entry)
     sequence = None

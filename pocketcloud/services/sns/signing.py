@@ -65,6 +65,14 @@ def material(runtime) -> dict:
     return found
 
 
+async def ready(runtime) -> None:
+    """Make the key (a few hundred milliseconds) in a worker thread, not on the event loop."""
+    if id(runtime.store) not in _cache:
+        import asyncio
+
+        await asyncio.to_thread(material, runtime)
+
+
 def forget(runtime) -> None:
     """After a reset the store's metadata is gone: make a new key on next use."""
     _cache.pop(id(runtime.store), None)

@@ -10,7 +10,7 @@ import uuid
 
 from pocketcloud.protocol.errors import ServiceError
 
-from . import envelope, filters, outbox
+from . import envelope, filters, outbox, signing
 from .common import (SUBSCRIPTION, get_topic, invalid, iso_millis, not_found, paginate, parse_arn,
                      subscription_ns)
 from .topics import check_delivery_policy, check_retry_policy
@@ -135,6 +135,7 @@ async def subscribe(provider, ctx, params: dict) -> dict:
         ns.put(SUBSCRIPTION, arn, sub)
     provider.cache.forget(topic["Arn"])
     if pending:
+        await signing.ready(runtime)
         send_confirmation(provider, topic, sub, "SubscriptionConfirmation")
     return {"SubscriptionArn": arn if (not pending or params.get("ReturnSubscriptionArn")) else "pending confirmation"}
 
