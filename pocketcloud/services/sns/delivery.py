@@ -20,7 +20,7 @@ from pocketcloud.protocol.errors import ServiceError
 
 from . import outbox
 from .common import global_ns, parse_arn
-from .envelope import Signed, to_json
+from .envelope import Signed
 
 log = logging.getLogger("pocketcloud.sns")
 
@@ -139,8 +139,8 @@ class Deliverer:
             elif protocol == "application":
                 self._record(sub, publication, publication.message_for(_platform_of(sub["Endpoint"])))
             elif protocol == "email-json":
-                self._record(sub, publication, to_json(
-                    publication.signed(self.runtime, "email-json").notification(sub["SubscriptionArn"])))
+                self._record(sub, publication,
+                             publication.signed(self.runtime, "email-json").notification_json(sub["SubscriptionArn"]))
             else:  # email, sms (firehose has no reachable stream here: recorded as well)
                 self._record(sub, publication, publication.message_for(protocol))
         except DeliveryFailed as exc:
@@ -152,8 +152,7 @@ class Deliverer:
     def _sqs_body(self, sub: dict, publication: Publication, raw: bool) -> tuple[str, dict | None]:
         if raw:
             return publication.message_for("sqs"), sqs_attributes(publication.attributes) or None
-        doc = publication.signed(self.runtime, "sqs").notification(sub["SubscriptionArn"])
-        return to_json(doc), None
+        return publication.signed(self.runtime, "sqs").notification_json(sub["SubscriptionArn"]), None
 
     def _record(self, sub: dict, publication: Publication, body: str) -> None:
         outbox.record(self.runtime, {
@@ -182,7 +181,7 @@ class Deliverer:
         if raw:
             body = publication.message_for(key)
         else:
-            body = to_json(publication.signed(self.runtime, key).notification(sub["SubscriptionArn"]))
+            body = publication.signed(self.runtime, key).notification_json(sub["SubscriptionArn"])
         headers = {
             "x-amz-sns-message-type": "Notification", "x-amz-sns-message-id": publication.message_id,
             "x-amz-sns-topic-arn": publication.topic["Arn"], "x-amz-sns-subscription-arn": sub["SubscriptionArn"],
@@ -242,7 +241,7 @@ class Deliverer:
         protocol = sub["Protocol"] if sub["Protocol"] in ("sqs", "lambda", "http", "https") else "default"
         raw = sub["Attributes"].get("RawMessageDelivery") == "true"
         body = (publication.message_for(protocol) if raw else
-                to_json(publication.signed(self.runtime, protocol).notification(sub["SubscriptionArn"])))
+                publication.signed(self.runtime, protocol).notification_json(sub["SubscriptionArn"]))
         await self._send_dead_letter(target, body, publication.message_id, failure, publication.group_id,
                                      publication.dedup_id)
 

@@ -15,9 +15,25 @@ UNSUBSCRIBE_TEXT = ("You have chosen to deactivate subscription {sub}.\n"
                     "To cancel this operation and restore the subscription, visit the SubscribeURL included in this message.")
 
 
-def to_json(document: dict) -> str:
-    """AWS's layout of an SNS JSON message: two-space indent, " : " between key and value."""
-    return json.dumps(document, indent=2, separators=(",", " : "), ensure_ascii=False)
+def to_json(document: dict, indent: str = "") -> str:
+    """AWS's layout of an SNS JSON message: two-space indent, " : " between key and value.
+    (The same text as json.dumps(indent=2, separators=(",", " : ")), which falls back to the
+    pure-Python encoder when indenting; this keeps the C string encoder for the values.)"""
+    if not document:
+        return "{}"
+    inner = indent + "  "
+    items = []
+    for key, value in document.items():
+        if isinstance(value, str):
+            text = _string(value)
+        else:
+            text = to_json(value, inner) if isinstance(value, dict) else json.dumps(value)
+        items.append(f"{inner}{_string(key)} : {text}")
+    return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+
+
+_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for a str
+_SUB_MARK = "POCKETCLOUDSUBSCRIPTIONARN"  # stands for the quoted subscription ARN in a template
 
 
 def base_url(runtime) -> str:
@@ -25,7 +41,8 @@ def base_url(runtime) -> str:
 
 
 def unsubscribe_url(runtime, sub_arn: str) -> str:
-    return f"{base_url(runtime)}?Action=Unsubscribe&SubscriptionArn={quote(sub_arn, safe='')}"
+    quoted = sub_arn if sub_arn == _SUB_MARK else quote(sub_arn, safe="")
+    return f"{base_url(runtime)}?Action=Unsubscribe&SubscriptionArn={quoted}"
 
 
 def subscribe_url(runtime, topic_arn: str, token: str) -> str:
@@ -58,6 +75,14 @@ class Signed:
         self.signature_version = version
         self.signature = signing.sign(runtime, fields, version)
         self.cert_url = signing.cert_url(runtime)
+        self._template: str | None = None
+
+    def notification_json(self, sub_arn: str) -> str:
+        """The JSON notification for one subscription: one template per publication, with the
+        subscription's ARN put into its UnsubscribeURL."""
+        if self._template is None:
+            self._template = to_json(self.notification(_SUB_MARK))
+        return self._template.replace(_SUB_MARK, quote(sub_arn, safe=""), 1)
 
     def notification(self, sub_arn: str) -> dict:
         p = self.publication

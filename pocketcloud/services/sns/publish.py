@@ -4,6 +4,7 @@ filter policy matches."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -167,10 +168,15 @@ async def publish_to_topic(provider, topic_arn: str, entry: dict, messages: dict
         message_id = str(uuid.uuid4())
     publication = Publication(topic, message_id, messages, entry.get("Subject"), entry.get("MessageAttributes"),
                               iso_millis(runtime.clock.now()), entry.get("MessageGroupId"), dedup, sequence)
-    for sub, policy, scope in provider.cache.subscriptions(ns, topic["Arn"]):
-        if policy is not None and not filters.matches(policy, scope, publication.attributes, messages["default"]):
-            continue
-        await provider.deliverer.deliver(sub, publication)
+    deliveries = [provider.deliverer.deliver(sub, publication)
+                  for sub, policy, scope in provider.cache.subscriptions(ns, topic["Arn"])
+                  if policy is None or filters.matches(policy, scope, publication.attributes, messages["default"])]
+    # Together, so that the queues' writes share one commit (SQS groups writes queued in the same
+    # loop turn); each queue still gets a FIFO topic's messages in order, one publish at a time.
+    if len(deliveries) == 1:
+        await deliveries[0]
+    elif deliveries:
+        await asyncio.gather(*deliveries)
     out = {"MessageId": message_id}
     if sequence:
         out["SequenceNumber"] = sequence
