@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import inproc, servers, sns, stack, startup  # noqa: E402
+from bench import inproc, servers, sns, sqs, stack, startup  # noqa: E402
 from bench.serve import SERVERS  # noqa: E402
 
 PARTS = {
@@ -33,6 +33,7 @@ PARTS = {
     "coldstart": lambda a: startup.cold_start(rounds=a.cold_rounds),
     "memory": lambda a: startup.idle_memory(),
     "profile": lambda a: inproc.run(),  # optional: not part of the default run
+    "sqs": lambda a: sqs.run(rounds=a.rounds, duration=a.duration),  # optional: SQS msgs/s
     "sns": lambda a: sns.run(rounds=a.rounds, duration=a.duration),  # optional: SNS fan-out to 10 queues
 }
 DEFAULT_PARTS = ["servers", "stack", "coldstart", "memory"]

@@ -57,7 +57,9 @@ def _fifo_fields(queue: Queue, entry: dict, body: str) -> tuple[str, str, str]:
     return group, dedup, (f"{group}/{dedup}" if queue.dedup_per_group else dedup)
 
 
-def send_one(sqs, ctx, queue: Queue, entry: dict, now: float) -> dict:
+def prepare_send(ctx, queue: Queue, entry: dict, now: float) -> tuple[Message | None, dict, str | None]:
+    """Check a send and build its message: (message, answer, FIFO deduplication key); the
+    message is None when a FIFO duplicate inside the 5-minute window is only acknowledged."""
     body = entry.get("MessageBody")
     check.check_body(body)
     attributes, attributes_size = check.check_attributes(entry.get("MessageAttributes"))
@@ -68,8 +70,7 @@ def send_one(sqs, ctx, queue: Queue, entry: dict, now: float) -> dict:
         group, dedup, dedup_key = _fifo_fields(queue, entry, body)
         seen = queue.dedup.get(dedup_key)
         if seen is not None and seen[0] > now:
-            # A duplicate inside the 5-minute window: acknowledged, not enqueued again.
-            return _send_answer(seen[1], md5_hex(body.encode()), attributes, system, seen[2])
+            return None, _send_answer(seen[1], md5_hex(body.encode()), attributes, system, seen[2]), None
         delay = queue.delay
     else:
         if entry.get("MessageDeduplicationId") is not None:
@@ -85,14 +86,20 @@ def send_one(sqs, ctx, queue: Queue, entry: dict, now: float) -> dict:
                       md5_hex(body.encode()), attributes_md5(attributes) if attributes else None,
                       attributes_md5(system) if system else None, now, now + delay, group, dedup,
                       ctx.account)
-    if dedup_key is not None:
+    answer = _send_answer(message.id, message.md5_body, attributes, system, message.seq if queue.fifo else None,
+                          message)
+    return message, answer, dedup_key
+
+
+def send_one(sqs, ctx, queue: Queue, entry: dict, now: float) -> dict:
+    """Send one message, committed before returning (batches: inside their transaction)."""
+    message, answer, dedup_key = prepare_send(ctx, queue, entry, now)
+    if message is not None:
         with sqs.runtime.store.transaction():
-            _remember_dedup(queue, dedup_key, now, message)
+            if dedup_key is not None:
+                _remember_dedup(queue, dedup_key, now, message)
             queue.add(message)
-    else:
-        queue.add(message)
-    return _send_answer(message.id, message.md5_body, attributes, system, message.seq if queue.fifo else None,
-                        message)
+    return answer
 
 
 def _remember_dedup(queue: Queue, key: str, now: float, message: Message) -> None:
@@ -117,9 +124,15 @@ def _send_answer(message_id: str, md5_body: str, attributes: dict, system: dict,
     return out
 
 
-def send_message(sqs, ctx, params: dict) -> dict:
+async def send_message(sqs, ctx, params: dict) -> dict:
     queue = sqs.queue(ctx, params)
-    return send_one(sqs, ctx, queue, params, sqs.clock.time())
+    now = sqs.clock.time()
+    if queue.fifo:  # deduplication must be decided and recorded in one step
+        return send_one(sqs, ctx, queue, params, now)
+    message, answer, _ = prepare_send(ctx, queue, params, now)
+    await sqs.writes.run(lambda: queue.save(message))
+    queue.mirror(message)  # receivers see it only once it is committed
+    return answer
 
 
 def _check_batch(entries: list, kind: str) -> None:
@@ -213,46 +226,45 @@ def _select_attributes(attributes: dict, names: list) -> dict:
 
 
 def _take(sqs, queue: Queue, limit: int, visibility: int) -> list[Message]:
-    """Mark up to `limit` visible messages received (moving those past maxReceiveCount to the
-    dead-letter queue instead), in one store transaction."""
+    """Mark up to `limit` visible messages received in memory (moving those past
+    maxReceiveCount to the dead-letter queue instead); the caller persists the marks."""
     now = sqs.clock.time()
     taken: list[Message] = []
-    with sqs.runtime.store.transaction():
-        while len(taken) < limit:
-            candidates = queue.candidates(now, limit - len(taken), queue.remove)
-            if not candidates:
-                break
-            moved = False
-            for message in candidates:
-                if queue.redrive is not None and message.receive_count >= queue.redrive[1]:
-                    dlq = sqs.registry.by_arn(queue.redrive[0])
-                    if dlq is not None:
-                        move_message(sqs, message, queue, dlq, now, dead_letter=True)
-                        moved = True
-                        continue
-                message.receive_count += 1
-                if message.first_receive is None:
-                    message.first_receive = now
-                message.token = secrets.token_hex(8)
-                message.received_at = now
-                message.visible_at = now + visibility
-                queue.received(message)
-                queue.save(message)
-                taken.append(message)
-            if not moved:
-                break
+    while len(taken) < limit:
+        candidates = queue.candidates(now, limit - len(taken), queue.remove)
+        if not candidates:
+            break
+        moved = False
+        for message in candidates:
+            if queue.redrive is not None and message.receive_count >= queue.redrive[1]:
+                dlq = sqs.registry.by_arn(queue.redrive[0])
+                if dlq is not None:
+                    move_message(sqs, message, queue, dlq, now, dead_letter=True)
+                    moved = True
+                    continue
+            message.receive_count += 1
+            if message.first_receive is None:
+                message.first_receive = now
+            message.token = secrets.token_hex(8)
+            message.received_at = now
+            message.visible_at = now + visibility
+            queue.received(message)
+            taken.append(message)
+        if not moved:
+            break
     return taken
 
 
 def move_message(sqs, message: Message, source: Queue, target: Queue, now: float, dead_letter: bool) -> None:
     """Move a message to another queue (dead-letter redrive, or a move task back to a source):
     same id, body and attributes, original send time (retention counts from it)."""
-    source.remove(message)
-    moved = Message(target.next_seq(now), message.id, message.body, message.attributes, message.system,
-                    message.md5_body, message.md5_attributes, message.md5_system, message.sent, now,
-                    message.group, message.dedup_id, message.sender,
-                    dead_letter_source=source.arn if dead_letter else None)
-    target.add(moved)
+    with sqs.runtime.store.transaction():
+        source.remove(message)
+        moved = Message(target.next_seq(now), message.id, message.body, message.attributes, message.system,
+                        message.md5_body, message.md5_attributes, message.md5_system, message.sent, now,
+                        message.group, message.dedup_id, message.sender,
+                        dead_letter_source=source.arn if dead_letter else None)
+        target.add(moved)
 
 
 def _receive_limits(queue: Queue, params: dict) -> tuple[int, int, int]:
@@ -279,6 +291,7 @@ async def receive_message(sqs, ctx, params: dict) -> dict:
         taken = await _long_poll(sqs, queue, limit, visibility, wait)
     if not taken:
         return {}
+    await sqs.writes.run(lambda: [queue.save(m) for m in taken])
     system_names = set(params.get("AttributeNames") or ()) | set(params.get("MessageSystemAttributeNames") or ())
     attribute_names = params.get("MessageAttributeNames") or []
     return {"Messages": [_render(queue, m, system_names, attribute_names) for m in taken]}
@@ -334,22 +347,33 @@ def _expired_handle(handle: str) -> ServiceError:
     return invalid_parameter("ReceiptHandle", handle, "The receipt handle has expired.")
 
 
-def delete_one(sqs, queue: Queue, handle: str) -> None:
+def _deletable(sqs, queue: Queue, handle: str) -> Message | None:
+    """The message a DeleteMessage removes (None: nothing to remove), or the error it gets."""
     message, token = _find_received(queue, handle)
     if message is None:
-        return  # already deleted: deleting again succeeds
+        return None  # already deleted: deleting again succeeds
     now = sqs.clock.time()
     if message.token != token:
         if queue.fifo:
             raise _expired_handle(handle)
-        return  # a handle from an earlier receive: accepted, but the message stays (as in AWS)
+        return None  # a handle from an earlier receive: accepted, but the message stays (as in AWS)
     if queue.fifo and not message.in_flight(now):
         raise _expired_handle(handle)
-    queue.remove(message)
+    return message
 
 
-def delete_message(sqs, ctx, params: dict) -> dict:
-    delete_one(sqs, sqs.queue(ctx, params), params["ReceiptHandle"])
+def delete_one(sqs, queue: Queue, handle: str) -> None:
+    message = _deletable(sqs, queue, handle)
+    if message is not None:
+        queue.remove(message)
+
+
+async def delete_message(sqs, ctx, params: dict) -> dict:
+    queue = sqs.queue(ctx, params)
+    message = _deletable(sqs, queue, params["ReceiptHandle"])
+    if message is not None:
+        queue.forget(message)
+        await sqs.writes.run(lambda: queue.unsave(message))
     return {}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pocketcloud.protocol.errors import ServiceError
 
 from . import message_ops, move_tasks, queue_ops
+from .group_commit import GroupCommit
 from .registry import Registry
 from .urls import endpoint_of, set_default_endpoint
 
@@ -18,6 +19,7 @@ class Provider:
         self.clock = runtime.clock
         self.registry = Registry(runtime)
         self.move_tasks = move_tasks.MoveTasks(self)
+        self.writes = GroupCommit(runtime.store)
         set_default_endpoint(runtime.settings.endpoint)
         runtime.events.subscribe("pocketcloud.reset", self._reset)
 
@@ -76,8 +78,8 @@ class Provider:
         return queue_ops.list_dead_letter_source_queues(self, ctx, params)
 
     # -- messages ----------------------------------------------------------------------------------
-    def send_message(self, ctx, params):
-        return message_ops.send_message(self, ctx, params)
+    async def send_message(self, ctx, params):
+        return await message_ops.send_message(self, ctx, params)
 
     def send_message_batch(self, ctx, params):
         return message_ops.send_message_batch(self, ctx, params)
@@ -85,8 +87,8 @@ class Provider:
     async def receive_message(self, ctx, params):
         return await message_ops.receive_message(self, ctx, params)
 
-    def delete_message(self, ctx, params):
-        return message_ops.delete_message(self, ctx, params)
+    async def delete_message(self, ctx, params):
+        return await message_ops.delete_message(self, ctx, params)
 
     def delete_message_batch(self, ctx, params):
         return message_ops.delete_message_batch(self, ctx, params)

@@ -85,12 +85,19 @@ class Queue:
     def add(self, message: Message) -> None:
         """Store then mirror a new message, and wake receivers waiting for one."""
         self.save(message)
+        self.mirror(message)
+
+    def mirror(self, message: Message) -> None:
+        """Show a stored message to receivers (waking those waiting for one)."""
         self._add(message)
         self.wake()
 
     def remove(self, message: Message) -> None:
-        self.ns.delete("message", message_key(self.id, message.seq))
+        self.unsave(message)
         self.forget(message)
+
+    def unsave(self, message: Message) -> None:
+        self.ns.delete("message", message_key(self.id, message.seq))
 
     def forget(self, message: Message) -> None:
         self.messages.pop(message.seq, None)
