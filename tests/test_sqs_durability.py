@@ -6,6 +6,8 @@ import signal
 import threading
 import time
 
+import pytest
+from botocore.exceptions import ClientError
 from conftest import Server
 
 
@@ -68,5 +70,32 @@ def test_acknowledged_messages_survive_sigkill_and_deleted_ones_stay_deleted(tmp
         fifo = sqs.get_queue_url(QueueName="durable.fifo")["QueueUrl"]
         sqs.send_message(QueueUrl=fifo, MessageBody="once", MessageGroupId="g", MessageDeduplicationId="d")
         assert len(sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]) == 1
+    finally:
+        again.stop()
+
+
+def test_restart_keeps_in_flight_state_and_reset_forgets_everything(tmp_path):
+    srv = Server(data_dir=tmp_path / "d").start()
+    try:
+        sqs = srv.client("sqs")
+        url = sqs.create_queue(QueueName="kept", Attributes={"VisibilityTimeout": "600"})["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="in flight")
+        handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+    finally:
+        srv.stop()
+    again = Server(data_dir=tmp_path / "d").start()
+    try:
+        sqs = again.client("sqs")
+        # Still in flight after the restart (its visibility timeout is persisted), and its
+        # receipt handle still deletes it.
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+        sqs.send_message(QueueUrl=url, MessageBody="to be forgotten")
+        again.admin("/_pocketcloud/reset", {})
+        with pytest.raises(ClientError) as exc:
+            sqs.get_queue_url(QueueName="kept")
+        assert exc.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+        url = sqs.create_queue(QueueName="kept")["QueueUrl"]
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)
     finally:
         again.stop()

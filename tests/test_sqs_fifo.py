@@ -113,3 +113,14 @@ def test_fifo_batch_send_keeps_order(sqs, unique):
     assert len(out["Successful"]) == 5 and all("SequenceNumber" in e for e in out["Successful"])
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in got] == [f"m{i}" for i in range(5)]
+
+
+def test_receive_request_attempt_id_returns_the_same_messages(server, sqs, unique):
+    url = fifo(sqs, unique, ContentBasedDeduplication="true")
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId=f"g{i}")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")["Messages"]
+    retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")["Messages"]
+    assert [(m["Body"], m["ReceiptHandle"]) for m in retry] == [(m["Body"], m["ReceiptHandle"]) for m in first]
+    other = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-2")["Messages"]
+    assert [m["Body"] for m in other] == ["m2"]

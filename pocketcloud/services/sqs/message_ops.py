@@ -283,15 +283,41 @@ def _receive_limits(queue: Queue, params: dict) -> tuple[int, int, int]:
     return limit, visibility, wait
 
 
+def _retried_attempt(queue: Queue, attempt_id: str | None, now: float) -> list[Message] | None:
+    """FIFO: a ReceiveMessage retried with the same ReceiveRequestAttemptId within 5 minutes
+    gets the same messages and receipt handles, while they are still in flight."""
+    if not attempt_id or not queue.fifo:
+        return None
+    found = queue.attempts.get(attempt_id)
+    if found is None or found[0] <= now:
+        return None
+    messages = [queue.messages.get(seq) for seq, _ in found[1]]
+    if all(m is not None and m.token == token and m.in_flight(now) for m, (_, token) in zip(messages, found[1])):
+        return messages
+    return None
+
+
+def _remember_attempt(queue: Queue, attempt_id: str | None, now: float, taken: list[Message]) -> None:
+    if not attempt_id or not queue.fifo:
+        return
+    if len(queue.attempts) > 1000:
+        queue.attempts = {k: v for k, v in queue.attempts.items() if v[0] > now}
+    queue.attempts[attempt_id] = (now + FIFO_DEDUP_WINDOW, [(m.seq, m.token) for m in taken])
+
+
 async def receive_message(sqs, ctx, params: dict) -> dict:
     queue = sqs.queue(ctx, params)
     limit, visibility, wait = _receive_limits(queue, params)
-    taken = _take(sqs, queue, limit, visibility)
-    if not taken and wait > 0:
-        taken = await _long_poll(sqs, queue, limit, visibility, wait)
-    if not taken:
-        return {}
-    await sqs.writes.run(lambda: [queue.save(m) for m in taken])
+    attempt_id = params.get("ReceiveRequestAttemptId")
+    taken = _retried_attempt(queue, attempt_id, sqs.clock.time())
+    if taken is None:
+        taken = _take(sqs, queue, limit, visibility)
+        if not taken and wait > 0:
+            taken = await _long_poll(sqs, queue, limit, visibility, wait)
+        if not taken:
+            return {}
+        _remember_attempt(queue, attempt_id, sqs.clock.time(), taken)
+        await sqs.writes.run(lambda: [queue.save(m) for m in taken])
     system_names = set(params.get("AttributeNames") or ()) | set(params.get("MessageSystemAttributeNames") or ())
     attribute_names = params.get("MessageAttributeNames") or []
     return {"Messages": [_render(queue, m, system_names, attribute_names) for m in taken]}

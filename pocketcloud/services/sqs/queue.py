@@ -28,6 +28,8 @@ class Queue:
         self.messages: OrderedDict[int, Message] = OrderedDict()
         self.groups: dict[str, deque[Message]] = {}
         self.dedup: dict[str, tuple[float, str, int]] = {}  # FIFO: key -> (expires, message id, seq)
+        # FIFO ReceiveRequestAttemptId -> (expires, [(seq, receive token)]); kept in memory only
+        self.attempts: dict[str, tuple[float, list[tuple[int, str]]]] = {}
         self.last_seq = 0
         self.deleted = False
         self._event: asyncio.Event | None = None
