@@ -161,10 +161,12 @@ def test_dead_letter_queue_when_the_queue_is_gone(server, unique):
     assert (doc["MessageId"], doc["Message"]) == (message_id, "lost?")
     assert dead["MessageAttributes"]["RequestID"]["StringValue"] == message_id
     assert dead["MessageAttributes"]["ErrorCode"]["StringValue"]
-    with pytest.raises(ClientError) as exc:
-        sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
-                                        AttributeValue=json.dumps({"deadLetterTargetArn": "not-an-arn"}))
-    assert exc.value.response["Error"]["Code"] == "InvalidParameter"
+    for target in ("not-an-arn", dlq_arn.replace("us-east-1", "eu-west-1"), dlq_arn.replace("000000000000", "1" * 12),
+                   dlq_arn + ".fifo"):
+        with pytest.raises(ClientError) as exc:  # an ARN, same account and region, same kind as the topic
+            sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy",
+                                            AttributeValue=json.dumps({"deadLetterTargetArn": target}))
+        assert exc.value.response["Error"]["Code"] == "InvalidParameter", target
 
 
 def test_message_structure_per_protocol(server, unique):

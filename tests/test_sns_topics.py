@@ -105,6 +105,8 @@ def test_set_topic_attributes(server, unique):
     assert effective["numRetries"] == 5 and effective["backoffFunction"] == "exponential"
     for name, value in (("SignatureVersion", "3"), ("Nope", "x"), ("Policy", "{not json"),
                         ("DeliveryPolicy", json.dumps({"http": {"defaultHealthyRetryPolicy": {"numRetries": 101}}})),
+                        ("DeliveryPolicy", json.dumps({"http": {"defaultHealthyRetryPolicy": {  # over an hour
+                            "numRetries": 40, "minDelayTarget": 100, "maxDelayTarget": 100}}})),
                         ("TracingConfig", "Sometimes")):
         with pytest.raises(ClientError) as exc:
             sns.set_topic_attributes(TopicArn=arn, AttributeName=name, AttributeValue=value)

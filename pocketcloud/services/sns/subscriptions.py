@@ -54,7 +54,7 @@ def check_endpoint(protocol: str, endpoint: str | None, topic: dict) -> None:
         raise invalid(f"Invalid parameter: {what}")
 
 
-def check_attribute(protocol: str, name: str, value: str, attributes: dict) -> None:
+def check_attribute(protocol: str, name: str, value: str, attributes: dict, topic_arn: str = "") -> None:
     """One subscription attribute, as SetSubscriptionAttributes and Subscribe check it."""
     if name not in SETTABLE:
         raise invalid("Invalid parameter: AttributeName")
@@ -80,6 +80,13 @@ def check_attribute(protocol: str, name: str, value: str, attributes: dict) -> N
             parts = parse_arn(target) if isinstance(target, str) else None
             if not parts or parts[0] != "sqs":
                 raise invalid("Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn")
+            topic = parse_arn(topic_arn)
+            if topic and (parts[1], parts[2]) != (topic[1], topic[2]):
+                raise invalid("Invalid parameter: RedrivePolicy: the dead-letter queue must be in the account and "
+                              "region of the subscription")
+            if topic and parts[3].endswith(".fifo") != topic[3].endswith(".fifo"):
+                raise invalid("Invalid parameter: RedrivePolicy: a FIFO topic's subscription needs a FIFO "
+                              "dead-letter queue, a standard topic's a standard one")
     elif name == "DeliveryPolicy":
         if value:
             try:
@@ -94,11 +101,9 @@ def check_attribute(protocol: str, name: str, value: str, attributes: dict) -> N
                 check_delivery_policy(value)
 
 
-def _check_attributes(protocol: str, attributes: dict) -> dict:
-    if "FilterPolicyScope" in attributes:
-        check_attribute(protocol, "FilterPolicyScope", attributes["FilterPolicyScope"], attributes)
+def _check_attributes(protocol: str, attributes: dict, topic_arn: str) -> dict:
     for name, value in attributes.items():
-        check_attribute(protocol, name, value, attributes)
+        check_attribute(protocol, name, value, attributes, topic_arn)
     if attributes.get("RawMessageDelivery"):
         attributes["RawMessageDelivery"] = attributes["RawMessageDelivery"].lower()
     return attributes
@@ -112,7 +117,7 @@ async def subscribe(provider, ctx, params: dict) -> dict:
     check_endpoint(protocol, endpoint, topic)
     if protocol == "sms":
         endpoint = endpoint.replace("-", "").replace(" ", "")
-    attributes = _check_attributes(protocol, dict(params.get("Attributes") or {}))
+    attributes = _check_attributes(protocol, dict(params.get("Attributes") or {}), topic["Arn"])
     with runtime.store.transaction():
         for arn, existing in ns.list(SUBSCRIPTION, topic["Arn"] + ":"):
             if existing["Protocol"] == protocol and existing["Endpoint"] == endpoint:
@@ -246,7 +251,7 @@ def set_subscription_attributes(provider, ctx, params: dict) -> dict:
             raise not_found("Subscription does not exist")
         name, value = params["AttributeName"], params.get("AttributeValue") or ""
         merged = {**sub["Attributes"], name: value}
-        check_attribute(sub["Protocol"], name, value, merged)
+        check_attribute(sub["Protocol"], name, value, merged, sub["TopicArn"])
         if name == "FilterPolicyScope" and sub["Attributes"].get("FilterPolicy"):
             filters.parse_policy(sub["Attributes"]["FilterPolicy"], value)
         if value == "":

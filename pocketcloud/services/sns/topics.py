@@ -16,6 +16,7 @@ SETTABLE = {"DeliveryPolicy", "DisplayName", "Policy", "TracingConfig", "KmsMast
             "ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope", "DataProtectionPolicy"} | _FEEDBACK
 CREATE_ONLY = {"FifoTopic"}
 MAX_TAGS = 50
+MAX_RETRY_SECONDS = 3600  # AWS: an HTTP/S retry policy may span at most an hour
 
 DEFAULT_HTTP_POLICY = {
     "minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0,
@@ -89,6 +90,10 @@ def check_retry_policy(retry) -> None:
         raise invalid("Invalid parameter: DeliveryPolicy: the retry phases exceed numRetries")
     if retry.get("backoffFunction", "linear") not in ("linear", "arithmetic", "geometric", "exponential"):
         raise invalid("Invalid parameter: DeliveryPolicy: backoffFunction")
+    from .delivery import retry_delays
+
+    if sum(retry_delays({**DEFAULT_HTTP_POLICY, **retry})) > MAX_RETRY_SECONDS:
+        raise invalid(f"Invalid parameter: DeliveryPolicy: the total retry time exceeds {MAX_RETRY_SECONDS} seconds")
 
 
 def check_attribute(topic: dict, name: str, value: str, creating: bool) -> None:
