@@ -33,6 +33,8 @@ class MoveTasks:
     def start(self, ctx, params: dict) -> dict:
         sqs = self.sqs
         source = queue_of_arn(sqs, params["SourceArn"], "SourceArn")
+        if source.fifo:
+            raise invalid_parameter("SourceArn", source.arn, "Only standard queues support message move tasks.")
         if not any(q.redrive is not None and q.redrive[0] == source.arn
                    for q in sqs.registry.all_in(source.account, source.region)):
             raise invalid_parameter("SourceArn", source.arn, "Source queue must be configured as a Dead Letter "
