@@ -10,6 +10,7 @@ import json
 import queue
 import threading
 from datetime import datetime
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -238,6 +239,41 @@ def test_unsubscribe_sends_unsubscribe_confirmation(sns_server, unique, receiver
         sns.get_subscription_attributes(SubscriptionArn=sub)
     assert exc.value.response["Error"]["Code"] == "NotFound"
     sns.publish(TopicArn=topic, Message="two")
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+
+def test_subscribing_again_resends_the_confirmation(sns_server, unique, receiver):
+    sns = sns_server.client("sns")
+    topic = sns.create_topic(Name=unique)["TopicArn"]
+    first = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url, ReturnSubscriptionArn=True)
+    token = json.loads(receiver.next()[2])["Token"]
+    again = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url, ReturnSubscriptionArn=True)
+    assert again["SubscriptionArn"] == first["SubscriptionArn"]
+    resent = json.loads(receiver.next()[2])
+    assert resent["Token"] == token
+    # Confirmed by fetching the SubscribeURL: not an authenticated confirmation.
+    with urllib.request.urlopen(resent["SubscribeURL"], timeout=10) as resp:
+        assert resp.status == 200
+    attrs = sns.get_subscription_attributes(SubscriptionArn=first["SubscriptionArn"])["Attributes"]
+    assert attrs["PendingConfirmation"] == "false" and attrs["ConfirmationWasAuthenticated"] == "false"
+    assert sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)["SubscriptionArn"] == \
+        first["SubscriptionArn"]
+    assert receiver.received.empty()
+
+
+def test_authenticate_on_unsubscribe(sns_server, unique, receiver):
+    sns = sns_server.client("sns")
+    topic = sns.create_topic(Name=unique)["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
+    token = json.loads(receiver.next()[2])["Token"]
+    sub = sns.confirm_subscription(TopicArn=topic, Token=token, AuthenticateOnUnsubscribe="true")["SubscriptionArn"]
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["ConfirmationWasAuthenticated"] == "true"
+    sns.publish(TopicArn=topic, Message="m")
+    note = json.loads(receiver.next()[2])
+    with pytest.raises(urllib.error.HTTPError) as exc:  # the unauthenticated UnsubscribeURL is refused
+        urllib.request.urlopen(note["UnsubscribeURL"], timeout=10)
+    assert exc.value.code == 403 and b"<Code>AuthorizationError</Code>" in exc.value.read()
+    sns.unsubscribe(SubscriptionArn=sub)  # the owner, authenticated, may
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
 
 

@@ -70,6 +70,16 @@ def test_custom_attribute_types_are_accepted(server, topic):
     })["MessageId"]
 
 
+def test_sms_and_push_settings_are_not_reserved_names(server, topic):
+    assert server.client("sns").publish(PhoneNumber="+15550002222", Message="code 1", MessageAttributes={
+        "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": "Pocket"},
+        "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+        "AWS.MM.SMS.OriginationNumber": {"DataType": "String", "StringValue": "+15550000000"},
+    })["MessageId"]
+    sent = server.admin("/_pocketcloud/sns/outbox?endpoint=%2B15550002222")["messages"][-1]
+    assert sent["MessageAttributes"]["AWS.SNS.SMS.SenderID"] == "Pocket"
+
+
 def test_publish_targets(server, topic):
     sns = server.client("sns")
     with pytest.raises(ClientError) as exc:

@@ -46,14 +46,15 @@ async def handle(gateway, request, receive) -> HttpResponse:
         if query.get("Action") == "ConfirmSubscription" and query.get("TopicArn") and query.get("Token"):
             from .subscriptions import confirm_subscription
 
-            arn = confirm_subscription(provider, runtime, {"TopicArn": query["TopicArn"], "Token": query["Token"]})
+            arn = confirm_subscription(provider, runtime, {"TopicArn": query["TopicArn"], "Token": query["Token"]},
+                                       authenticated=False)
             return _xml(200, f'<ConfirmSubscriptionResponse xmlns="{_NS}"><ConfirmSubscriptionResult>'
                              f"<SubscriptionArn>{escape(arn['SubscriptionArn'])}</SubscriptionArn>"
                              "</ConfirmSubscriptionResult></ConfirmSubscriptionResponse>")
         if query.get("Action") == "Unsubscribe" and query.get("SubscriptionArn"):
             from .subscriptions import unsubscribe
 
-            unsubscribe(provider, runtime, {"SubscriptionArn": query["SubscriptionArn"]})
+            unsubscribe(provider, runtime, {"SubscriptionArn": query["SubscriptionArn"]}, authenticated=False)
             return _xml(200, f'<UnsubscribeResponse xmlns="{_NS}"><ResponseMetadata><RequestId>'
                              "0</RequestId></ResponseMetadata></UnsubscribeResponse>")
     except ServiceError as exc:

@@ -22,6 +22,7 @@ DEDUP = "dedup"
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_SETTINGS_PREFIXES = ("AWS.SNS.SMS.", "AWS.SNS.MOBILE.", "AWS.MM.SMS.")
 _GROUP_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
@@ -38,10 +39,12 @@ def attributes_size(attributes: dict) -> int:
 
 def check_attributes(attributes: dict) -> None:
     for name, attr in (attributes or {}).items():
-        if (not _ATTRIBUTE_NAME.match(name) or ".." in name or name.startswith(".") or name.endswith(".")
-                or name.lower().startswith(("aws.", "amazon."))):
-            raise invalid_value(f"Invalid attribute name: {name}" if not name.lower().startswith(("aws.", "amazon."))
-                                else f"Attribute name starting with 'AWS.' or 'Amazon.' is reserved: {name}")
+        if not _ATTRIBUTE_NAME.match(name) or ".." in name or name.startswith(".") or name.endswith("."):
+            raise invalid_value(f"Invalid attribute name: {name}")
+        # AWS. and Amazon. are reserved, except the settings AWS documents for SMS and mobile push
+        # (AWS.SNS.SMS.SenderID, AWS.SNS.MOBILE.APNS.PUSH_TYPE, AWS.MM.SMS.OriginationNumber...).
+        if name.lower().startswith(("aws.", "amazon.")) and not name.startswith(_SETTINGS_PREFIXES):
+            raise invalid_value(f"Attribute name starting with 'AWS.' or 'Amazon.' is reserved: {name}")
         kind = attr.get("DataType") or ""
         base = kind.split(".", 1)[0]
         if base not in ("String", "Number", "Binary") or (kind.startswith("String.") and kind != "String.Array"

@@ -109,6 +109,17 @@ def _check_attributes(protocol: str, attributes: dict, topic_arn: str) -> dict:
     return attributes
 
 
+def _existing(ns, topic: dict, protocol: str, endpoint: str, attributes: dict) -> dict | None:
+    """The topic's subscription of this endpoint, if any (Subscribe is idempotent)."""
+    for _, existing in ns.list(SUBSCRIPTION, topic["Arn"] + ":"):
+        if existing["Protocol"] == protocol and existing["Endpoint"] == endpoint:
+            if any(existing["Attributes"].get(k) != v for k, v in attributes.items()):
+                raise invalid("Invalid parameter: Attributes Reason: Subscription already exists with different "
+                              "attributes")
+            return existing
+    return None
+
+
 async def subscribe(provider, ctx, params: dict) -> dict:
     runtime = ctx.runtime
     ns, topic = get_topic(runtime, params["TopicArn"])
@@ -119,30 +130,26 @@ async def subscribe(provider, ctx, params: dict) -> dict:
         endpoint = endpoint.replace("-", "").replace(" ", "")
     attributes = _check_attributes(protocol, dict(params.get("Attributes") or {}), topic["Arn"])
     with runtime.store.transaction():
-        for arn, existing in ns.list(SUBSCRIPTION, topic["Arn"] + ":"):
-            if existing["Protocol"] == protocol and existing["Endpoint"] == endpoint:
-                if any(existing["Attributes"].get(k) != v for k, v in attributes.items()):
-                    raise invalid("Invalid parameter: Attributes Reason: Subscription already exists with different "
-                                  "attributes")
-                shown = arn if (not existing.get("PendingConfirmation") or params.get("ReturnSubscriptionArn")) \
-                    else "pending confirmation"
-                return {"SubscriptionArn": shown}
-        arn = f"{topic['Arn']}:{uuid.uuid4()}"
-        pending = protocol in NEEDS_CONFIRMATION
-        sub = {
-            "SubscriptionArn": arn, "TopicArn": topic["Arn"], "Protocol": protocol, "Endpoint": endpoint,
-            "Owner": ctx.account, "Attributes": attributes, "PendingConfirmation": pending,
-            "ConfirmationWasAuthenticated": not pending,
-        }
-        if pending:
-            sub["Token"] = secrets.token_hex(94)
-            sub["TokenExpires"] = runtime.clock.time() + TOKEN_LIFETIME
-        ns.put(SUBSCRIPTION, arn, sub)
-    provider.cache.forget(topic["Arn"])
-    if pending:
-        await signing.ready(runtime)
-        send_confirmation(provider, topic, sub, "SubscriptionConfirmation")
-    return {"SubscriptionArn": arn if (not pending or params.get("ReturnSubscriptionArn")) else "pending confirmation"}
+        sub = _existing(ns, topic, protocol, endpoint, attributes)
+        if sub is None:
+            pending = protocol in NEEDS_CONFIRMATION
+            sub = {
+                "SubscriptionArn": f"{topic['Arn']}:{uuid.uuid4()}", "TopicArn": topic["Arn"], "Protocol": protocol,
+                "Endpoint": endpoint, "Owner": ctx.account, "Attributes": attributes, "PendingConfirmation": pending,
+                "ConfirmationWasAuthenticated": not pending,
+            }
+            if pending:
+                sub["Token"] = secrets.token_hex(94)
+                sub["TokenExpires"] = runtime.clock.time() + TOKEN_LIFETIME
+            ns.put(SUBSCRIPTION, sub["SubscriptionArn"], sub)
+            provider.cache.forget(topic["Arn"])
+    arn = sub["SubscriptionArn"]
+    if not sub.get("PendingConfirmation"):
+        return {"SubscriptionArn": arn}
+    # A new subscription, or a pending one subscribed again: AWS sends the confirmation (again).
+    await signing.ready(runtime)
+    send_confirmation(provider, topic, sub, "SubscriptionConfirmation")
+    return {"SubscriptionArn": arn if params.get("ReturnSubscriptionArn") else "pending confirmation"}
 
 
 def send_confirmation(provider, topic: dict, sub: dict, kind: str) -> None:
@@ -169,7 +176,8 @@ def send_confirmation(provider, topic: dict, sub: dict, kind: str) -> None:
         })
 
 
-def confirm_subscription(provider, runtime, params: dict) -> dict:
+def confirm_subscription(provider, runtime, params: dict, authenticated: bool = True) -> dict:
+    """Confirm by token: through the API (authenticated) or by fetching the SubscribeURL."""
     ns, topic = get_topic(runtime, params["TopicArn"])
     token = params["Token"]
     with runtime.store.transaction():
@@ -180,17 +188,22 @@ def confirm_subscription(provider, runtime, params: dict) -> dict:
                 if runtime.clock.time() > sub.get("TokenExpires", 0):
                     raise invalid("Invalid token")
                 sub["PendingConfirmation"] = False
-                sub["ConfirmationWasAuthenticated"] = str(params.get("AuthenticateOnUnsubscribe", "")).lower() == "true"
+                sub["ConfirmationWasAuthenticated"] = authenticated
+                sub["AuthenticateOnUnsubscribe"] = (
+                    authenticated and str(params.get("AuthenticateOnUnsubscribe", "")).lower() == "true")
                 ns.put(SUBSCRIPTION, arn, sub)
             provider.cache.forget(topic["Arn"])
             return {"SubscriptionArn": arn}
     raise invalid("Invalid token")
 
 
-def unsubscribe(provider, runtime, params: dict) -> dict:
+def unsubscribe(provider, runtime, params: dict, authenticated: bool = True) -> dict:
     ns, sub = subscription_ns(runtime, params["SubscriptionArn"])
     if sub is None:
         raise not_found("Subscription does not exist")
+    if sub.get("AuthenticateOnUnsubscribe") and not authenticated:
+        raise ServiceError("AuthorizationError", "Unsubscribe requires an authenticated request for this subscription",
+                           403)
     ns.delete(SUBSCRIPTION, sub["SubscriptionArn"])
     provider.cache.forget(sub["TopicArn"])
     try:
