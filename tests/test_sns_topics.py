@@ -227,3 +227,19 @@ def test_sms_publish_and_settings(server, unique):
         sns.set_sms_attributes(attributes={"DefaultSMSType": "Loud"})
     assert error_of(exc) == ("InvalidParameter", 400)
     assert sns.check_if_phone_number_is_opted_out(phoneNumber=number)["isOptedOut"] is False
+
+
+def test_other_accounts_need_the_topic_policy(server, unique):
+    owner, other = server.client("sns"), server.client("sns", key="333333333333")
+    arn = owner.create_topic(Name=unique)["TopicArn"]
+    with pytest.raises(ClientError) as exc:
+        other.publish(TopicArn=arn, Message="not yet")
+    assert error_of(exc) == ("AuthorizationError", 403)
+    with pytest.raises(ClientError) as exc:
+        other.subscribe(TopicArn=arn, Protocol="sms", Endpoint="+15550003333")
+    assert error_of(exc) == ("AuthorizationError", 403)
+    owner.add_permission(TopicArn=arn, Label="let-publish", AWSAccountId=["333333333333"], ActionName=["Publish"])
+    assert other.publish(TopicArn=arn, Message="allowed")["MessageId"]
+    with pytest.raises(ClientError) as exc:  # only Publish was granted
+        other.subscribe(TopicArn=arn, Protocol="sms", Endpoint="+15550003333")
+    assert error_of(exc) == ("AuthorizationError", 403)

@@ -12,7 +12,7 @@ import uuid
 
 from pocketcloud.protocol.errors import ServiceError
 
-from . import filters, outbox, signing
+from . import access, filters, outbox, signing
 from .common import TOPIC, get_topic, invalid, invalid_value, iso_millis, parse_arn
 from .delivery import Publication
 
@@ -157,10 +157,11 @@ class FifoState:
         return None, message_id, sequence
 
 
-async def publish_to_topic(provider, topic_arn: str, entry: dict, messages: dict) -> dict:
+async def publish_to_topic(provider, topic_arn: str, entry: dict, messages: dict, account: str | None) -> dict:
     runtime = provider.runtime
     await signing.ready(runtime)
     ns, topic = get_topic(runtime, topic_arn)
+    access.check(topic, account, "SNS:Publish")
     dedup = FifoState.check(topic, entry)
     sequence = None
     if dedup is not None:
@@ -203,7 +204,7 @@ async def publish(provider, ctx, params: dict) -> dict:
         from .platform import publish_to_endpoint
 
         return publish_to_endpoint(provider.runtime, arn, params, messages)
-    return await publish_to_topic(provider, arn, params, messages)
+    return await publish_to_topic(provider, arn, params, messages, access.caller(ctx))
 
 
 def publish_sms(runtime, ctx, number: str, message: str, attributes) -> dict:
@@ -246,9 +247,9 @@ async def publish_batch(provider, ctx, params: dict) -> dict:
     for entry in entries:
         try:
             messages = check_message(entry)
-            result = await publish_to_topic(provider, params["TopicArn"], entry, messages)
+            result = await publish_to_topic(provider, params["TopicArn"], entry, messages, access.caller(ctx))
         except ServiceError as exc:
-            if exc.code == "NotFound":
+            if exc.code in ("NotFound", "AuthorizationError"):
                 raise
             failed.append(_batch_error(entry["Id"], exc))
             continue

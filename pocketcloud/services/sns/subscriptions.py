@@ -10,7 +10,7 @@ import uuid
 
 from pocketcloud.protocol.errors import ServiceError
 
-from . import envelope, filters, outbox, signing
+from . import access, envelope, filters, outbox, signing
 from .common import (SUBSCRIPTION, get_topic, invalid, iso_millis, not_found, paginate, parse_arn,
                      subscription_ns)
 from .topics import check_delivery_policy, check_retry_policy
@@ -123,6 +123,7 @@ def _existing(ns, topic: dict, protocol: str, endpoint: str, attributes: dict) -
 async def subscribe(provider, ctx, params: dict) -> dict:
     runtime = ctx.runtime
     ns, topic = get_topic(runtime, params["TopicArn"])
+    access.check(topic, access.caller(ctx), "SNS:Subscribe")
     protocol = params["Protocol"]
     endpoint = params.get("Endpoint") or ""
     check_endpoint(protocol, endpoint, topic)
