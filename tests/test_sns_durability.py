@@ -47,3 +47,27 @@ def test_topics_subscriptions_and_retries_survive_sigkill(tmp_path):
         if again is not None:
             again.stop()
         receiver.close()
+
+
+def test_a_delivery_in_flight_at_sigkill_is_made_after_restart(tmp_path):
+    receiver = Receiver()
+    srv = Server(data_dir=tmp_path / "data").start()
+    again = None
+    try:
+        sns = srv.client("sns")
+        topic = sns.create_topic(Name="inflight")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
+        sns.confirm_subscription(TopicArn=topic, Token=json.loads(receiver.next()[2])["Token"])
+        receiver.hold = threading.Event()
+        message_id = sns.publish(TopicArn=topic, Message="in flight")["MessageId"]
+        assert json.loads(receiver.next()[2])["MessageId"] == message_id  # received, not yet answered
+        srv.kill(signal.SIGKILL)
+        receiver.hold.set()
+        receiver.hold = None
+        again = Server(data_dir=tmp_path / "data").start()
+        assert json.loads(receiver.next()[2])["MessageId"] == message_id  # tried again, as AWS would
+    finally:
+        srv.stop()
+        if again is not None:
+            again.stop()
+        receiver.close()

@@ -31,12 +31,15 @@ class Receiver:
     def __init__(self):
         self.received: queue.Queue = queue.Queue()
         self.fail = 0
+        self.hold: threading.Event | None = None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.put((self.path, {k.lower(): v for k, v in self.headers.items()}, body.decode()))
+                if receiver.hold is not None:  # keep the sender waiting (a delivery in flight)
+                    receiver.hold.wait(WAIT)
                 status = 200
                 if receiver.fail > 0:
                     receiver.fail -= 1
@@ -56,6 +59,8 @@ class Receiver:
         return self.received.get(timeout=WAIT)
 
     def close(self):
+        if self.hold is not None:
+            self.hold.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -26,6 +26,7 @@ def handle(runtime, path: str, method: str, query_string: str) -> dict | None:
         wanted = dict(parse_qsl(query_string)).get("subscription")
         retries = [{"SubscriptionArn": r["SubscriptionArn"], "MessageId": r["MessageId"], "Url": r["Url"],
                     "Attempt": r["Attempt"], "Due": r["Due"]}
-                   for _, r in global_ns(runtime).list(RETRY) if not wanted or r["SubscriptionArn"] == wanted]
+                   for _, r in global_ns(runtime).list(RETRY)
+                   if r["Attempt"] > 0 and (not wanted or r["SubscriptionArn"] == wanted)]
         return {"retries": sorted(retries, key=lambda r: r["Due"])}
     return None

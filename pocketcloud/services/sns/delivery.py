@@ -133,7 +133,7 @@ class Deliverer:
                                     publication.group_id, publication.dedup_id)
             elif protocol in ("http", "https"):
                 request = self._http_request(sub, publication, raw)
-                self.spawn(self.post(request, attempt=0))
+                self.start_post(request)
             elif protocol == "lambda":
                 self.spawn(self._invoke(sub, publication))
             elif protocol == "application":
@@ -194,6 +194,13 @@ class Deliverer:
                 "SubscriptionArn": sub["SubscriptionArn"], "MessageId": publication.message_id,
                 "Retry": policy["healthyRetryPolicy"]}
 
+    def start_post(self, request: dict) -> None:
+        """The first attempt, recorded first: a delivery acknowledged by Publish is made even if
+        the server stops before it is tried (start() finds it again)."""
+        global_ns(self.runtime).put(RETRY, f"{request['Id']}.0", {**request, "Attempt": 0,
+                                                                   "Due": self.runtime.clock.time()})
+        self.spawn(self.post(request, attempt=0))
+
     async def post(self, request: dict, attempt: int) -> None:
         """One attempt; on failure the next is scheduled, or the message dead-lettered. The
         persisted retry record of this attempt is removed only once its outcome is settled."""
@@ -208,8 +215,7 @@ class Deliverer:
                 self.schedule_retry(request, attempt + 1, self.runtime.clock.time() + delays[attempt])
             else:
                 await self._dead_letter_http(request, failure)
-        if attempt:
-            global_ns(self.runtime).delete(RETRY, f"{request['Id']}.{attempt}")
+        global_ns(self.runtime).delete(RETRY, f"{request['Id']}.{attempt}")
 
     def schedule_retry(self, request: dict, attempt: int, due: float, persist: bool = True) -> None:
         name = f"{request['Id']}.{attempt}"

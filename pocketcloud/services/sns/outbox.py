@@ -20,9 +20,10 @@ MAX_ENTRIES = 10_000  # the oldest are dropped beyond this: the outbox is for in
 def record(runtime, entry: dict) -> None:
     ns = global_ns(runtime)
     now = runtime.clock.time()
-    name = f"{now:017.6f}-{next(_counter):09d}"
+    count = next(_counter)
+    name = f"{now:017.6f}-{count:09d}"
     ns.put(KIND, name, {**entry, "Timestamp": iso_millis(runtime.clock.now())})
-    if next(_counter) % 500 == 0:
+    if count % 500 == 499:
         names = [n for n, _ in ns.list(KIND)]
         for old in names[:-MAX_ENTRIES]:
             ns.delete(KIND, old)

@@ -147,7 +147,7 @@ def list_endpoints_by_platform_application(ctx, params: dict) -> dict:
     return {"Endpoints": page, **({"NextToken": token} if token else {})}
 
 
-def publish_to_endpoint(runtime, arn: str, params: dict, messages: dict, topic_arn=None, sub_arn=None) -> dict:
+def publish_to_endpoint(runtime, arn: str, params: dict, messages: dict) -> dict:
     """A direct publish to one device: recorded in the outbox with the platform's payload."""
     _, endpoint = _endpoint(runtime, arn)
     if endpoint["Attributes"].get("Enabled", "true") != "true":

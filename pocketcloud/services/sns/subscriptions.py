@@ -164,7 +164,7 @@ def send_confirmation(provider, topic: dict, sub: dict, kind: str) -> None:
                                "x-amz-sns-topic-arn": topic["Arn"], "Content-Type": "text/plain; charset=UTF-8"},
                    "SubscriptionArn": sub["SubscriptionArn"], "MessageId": message_id, "Confirmation": True,
                    "Retry": {"numRetries": 3, "minDelayTarget": 20, "maxDelayTarget": 20}}
-        provider.deliverer.spawn(provider.deliverer.post(request, attempt=0))
+        provider.deliverer.start_post(request)
     elif kind == "SubscriptionConfirmation":  # email and email-json: the confirmation mail, in the outbox
         body = envelope.to_json(doc) if sub["Protocol"] == "email-json" else (
             f"You have chosen to subscribe to the topic: \n{topic['Arn']}\n\n"
