@@ -243,3 +243,22 @@ def test_other_accounts_need_the_topic_policy(server, unique):
     with pytest.raises(ClientError) as exc:  # only Publish was granted
         other.subscribe(TopicArn=arn, Protocol="sms", Endpoint="+15550003333")
     assert error_of(exc) == ("AuthorizationError", 403)
+
+
+def test_sms_sandbox_numbers_are_verified_with_the_code_sent(server, unique):
+    sns = server.client("sns")
+    number = "+1666" + str(int(unique[1:9], 16) % 10_000_000).zfill(7)
+    sns.create_sms_sandbox_phone_number(PhoneNumber=number, LanguageCode="en-US")
+    listed = sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"]
+    assert {"PhoneNumber": number, "Status": "Pending"} in listed
+    [sent] = server.admin(f"/_pocketcloud/sns/outbox?endpoint=%2B{number[1:]}")["messages"]
+    with pytest.raises(ClientError) as exc:
+        sns.verify_sms_sandbox_phone_number(PhoneNumber=number, OneTimePassword="not-it")
+    assert error_of(exc) == ("VerificationException", 400)
+    sns.verify_sms_sandbox_phone_number(PhoneNumber=number, OneTimePassword=sent["OneTimePassword"])
+    assert {"PhoneNumber": number, "Status": "Verified"} in sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"]
+    sns.delete_sms_sandbox_phone_number(PhoneNumber=number)
+    with pytest.raises(ClientError) as exc:
+        sns.delete_sms_sandbox_phone_number(PhoneNumber=number)
+    assert error_of(exc) == ("ResourceNotFound", 404)
+    assert sns.get_sms_sandbox_account_status()["IsInSandbox"] is False

@@ -11,6 +11,7 @@ from pocketcloud.protocol.errors import ServiceError
 SERVICE = "sns"
 TOPIC = "topic"
 SUBSCRIPTION = "subscription"
+DEDUP = "dedup"  # FIFO topics' deduplication ids, "<topic name>|<id>"
 # Records that are not owned by one account's namespace (the outbox an operator reads through
 # the admin API, retries that must be found again after a restart) live in this namespace.
 GLOBAL_ACCOUNT = "_global"

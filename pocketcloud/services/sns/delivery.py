@@ -27,6 +27,7 @@ log = logging.getLogger("pocketcloud.sns")
 RETRY = "retry"
 HTTP_TIMEOUT = 15
 USER_AGENT = "Amazon Simple Notification Service Agent"
+DEFAULT_EMAIL_SUBJECT = "AWS Notification Message"  # the mail's subject when Publish gives none
 # What a subscription's protocol reads from a MessageStructure=json message.
 PLATFORM_KEYS = {"APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "MACOS", "MACOS_SANDBOX", "GCM",
                  "ADM", "BAIDU", "MPNS", "WNS"}
@@ -155,10 +156,13 @@ class Deliverer:
         return publication.signed(self.runtime, "sqs").notification_json(sub["SubscriptionArn"]), None
 
     def _record(self, sub: dict, publication: Publication, body: str) -> None:
+        subject = publication.subject
+        if subject is None and sub["Protocol"] in ("email", "email-json"):
+            subject = DEFAULT_EMAIL_SUBJECT
         outbox.record(self.runtime, {
             "Protocol": sub["Protocol"], "Endpoint": sub["Endpoint"], "TopicArn": publication.topic["Arn"],
             "SubscriptionArn": sub["SubscriptionArn"], "MessageId": publication.message_id,
-            "Subject": publication.subject, "Message": body,
+            "Subject": subject, "Message": body,
             "MessageAttributes": {k: v.get("StringValue") for k, v in publication.attributes.items()},
         })
 

@@ -4,6 +4,7 @@ machine: deliveries to endpoints and phone numbers are recorded in the outbox.""
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 
 from pocketcloud.core.store import Namespace
@@ -16,6 +17,8 @@ APP = "platform-application"
 ENDPOINT = "platform-endpoint"
 SMS = "sms-settings"
 OPTED_OUT = "opted-out"
+SANDBOX = "sms-sandbox-number"
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PLATFORMS = ("ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "MACOS", "MACOS_SANDBOX", "GCM",
              "BAIDU", "MPNS", "WNS")
 _APP_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
@@ -202,3 +205,52 @@ def list_phone_numbers_opted_out(ctx, params: dict) -> dict:
 
 def get_sms_sandbox_account_status(ctx, params: dict) -> dict:
     return {"IsInSandbox": False}
+
+
+# -- the SMS sandbox: a number is verified with the one-time password "sent" to it (outbox) -------
+def _sandbox_number(params: dict) -> str:
+    number = params["PhoneNumber"]
+    if not _E164.match(number):
+        raise invalid("Invalid parameter: PhoneNumber Reason: input incorrectly formatted")
+    return number
+
+
+def create_sms_sandbox_phone_number(ctx, params: dict) -> dict:
+    number = _sandbox_number(params)
+    if opted_out(ctx, number):
+        raise ServiceError("OptedOut", "Phone number is opted out", 400)
+    password = f"{secrets.randbelow(10 ** 6):06d}"
+    ctx.namespace().put(SANDBOX, number, {"PhoneNumber": number, "Status": "Pending", "Password": password})
+    outbox.record(ctx.runtime, {"Protocol": "sms", "Endpoint": number, "MessageId": str(uuid.uuid4()),
+                                "Message": f"Your verification code is {password}", "OneTimePassword": password})
+    return {}
+
+
+def verify_sms_sandbox_phone_number(ctx, params: dict) -> dict:
+    number = _sandbox_number(params)
+    ns = ctx.namespace()
+    record = ns.get(SANDBOX, number)
+    if record is None:
+        raise ServiceError("ResourceNotFound", "No such phone number in the SMS sandbox", 404)
+    if record["Status"] != "Verified":
+        if params["OneTimePassword"] != record["Password"]:
+            raise ServiceError("VerificationException", "Invalid one-time password", 400, Status="Failed")
+        record["Status"] = "Verified"
+        ns.put(SANDBOX, number, record)
+    return {}
+
+
+def list_sms_sandbox_phone_numbers(ctx, params: dict) -> dict:
+    numbers = [{"PhoneNumber": r["PhoneNumber"], "Status": r["Status"]} for _, r in ctx.namespace().list(SANDBOX)]
+    page, token = paginate(numbers, params.get("NextToken"), params.get("MaxResults") or 100)
+    return {"PhoneNumbers": page, **({"NextToken": token} if token else {})}
+
+
+def delete_sms_sandbox_phone_number(ctx, params: dict) -> dict:
+    if not ctx.namespace().delete(SANDBOX, _sandbox_number(params)):
+        raise ServiceError("ResourceNotFound", "No such phone number in the SMS sandbox", 404)
+    return {}
+
+
+def list_origination_numbers(ctx, params: dict) -> dict:
+    return {"PhoneNumbers": []}  # no numbers are leased on this machine

@@ -111,3 +111,8 @@ class Provider:
     opt_in_phone_number = staticmethod(platform.opt_in_phone_number)
     list_phone_numbers_opted_out = staticmethod(platform.list_phone_numbers_opted_out)
     get_sms_sandbox_account_status = staticmethod(platform.get_sms_sandbox_account_status)
+    create_sms_sandbox_phone_number = staticmethod(platform.create_sms_sandbox_phone_number)
+    verify_sms_sandbox_phone_number = staticmethod(platform.verify_sms_sandbox_phone_number)
+    list_sms_sandbox_phone_numbers = staticmethod(platform.list_sms_sandbox_phone_numbers)
+    delete_sms_sandbox_phone_number = staticmethod(platform.delete_sms_sandbox_phone_number)
+    list_origination_numbers = staticmethod(platform.list_origination_numbers)

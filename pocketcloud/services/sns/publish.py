@@ -13,12 +13,11 @@ import uuid
 from pocketcloud.protocol.errors import ServiceError
 
 from . import access, filters, outbox, signing
-from .common import TOPIC, get_topic, invalid, invalid_value, iso_millis, parse_arn
+from .common import DEDUP, TOPIC, get_topic, invalid, invalid_value, iso_millis, parse_arn
 from .delivery import Publication
 
 MAX_MESSAGE_BYTES = 256 * 1024
 DEDUP_WINDOW = 5 * 60
-DEDUP = "dedup"
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _PHONE = re.compile(r"^\+[1-9]\d{6,14}$")

@@ -6,15 +6,15 @@ import json
 
 from pocketcloud.protocol.errors import ServiceError
 
-from .common import (SUBSCRIPTION, TOPIC, _TOPIC_NAME, check_tags, get_topic, invalid, paginate, parse_arn,
+from .common import (DEDUP, SUBSCRIPTION, TOPIC, _TOPIC_NAME, check_tags, get_topic, invalid, paginate, parse_arn,
                      topic_arn)
 from pocketcloud.core.store import Namespace
 
 _FEEDBACK = {f"{proto}{kind}" for proto in ("Application", "HTTP", "Lambda", "SQS", "Firehose")
              for kind in ("SuccessFeedbackRoleArn", "FailureFeedbackRoleArn", "SuccessFeedbackSampleRate")}
 SETTABLE = {"DeliveryPolicy", "DisplayName", "Policy", "TracingConfig", "KmsMasterKeyId", "SignatureVersion",
-            "ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope", "DataProtectionPolicy"} | _FEEDBACK
-CREATE_ONLY = {"FifoTopic"}
+            "ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope"} | _FEEDBACK
+CREATE_ONLY = {"FifoTopic", "DataProtectionPolicy"}  # the policy comes as CreateTopic's own parameter
 MAX_TAGS = 50
 MAX_RETRY_SECONDS = 3600  # AWS: an HTTP/S retry policy may span at most an hour
 
@@ -175,6 +175,8 @@ def delete_topic(ctx, params: dict) -> dict:
     with runtime.store.transaction():
         for sub_arn, _ in ns.list(SUBSCRIPTION, topic["Arn"] + ":"):
             ns.delete(SUBSCRIPTION, sub_arn)
+        for key, _ in ns.list(DEDUP, topic["Name"] + "|"):  # a new topic of that name starts afresh
+            ns.delete(DEDUP, key)
         ns.delete(TOPIC, topic["Name"])
     return {}
 
