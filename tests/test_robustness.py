@@ -247,9 +247,11 @@ TEMPLATES = {
 def test_random_and_truncated_bodies(server, name):
     t = TEMPLATES[name]
     rnd = random.Random(f"bodies-{name}")
-    # the well-formed request itself is fine (answered, or not implemented yet)
+    # the well-formed request itself is fine (answered, or not implemented yet; SQS names a
+    # queue URL that is not one)
     baseline = exchange(server.port, t.raw())
-    assert_aws_error(baseline, t.protocol, {NOT_IMPLEMENTED, "InvalidKeyPair.NotFound"}, success_ok=True)
+    assert_aws_error(baseline, t.protocol, {NOT_IMPLEMENTED, "InvalidKeyPair.NotFound", "InvalidAddress"},
+                     success_ok=True)
     for _ in range(12):
         noise = rnd.randbytes(rnd.randint(1, 400))
         if noise.isspace():
