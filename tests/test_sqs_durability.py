@@ -2,6 +2,7 @@
 restart, a deleted message does not come back, and queue state (attributes, FIFO
 deduplication) is kept."""
 
+import json
 import signal
 import threading
 import time
@@ -97,5 +98,35 @@ def test_restart_keeps_in_flight_state_and_reset_forgets_everything(tmp_path):
         assert exc.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
         url = sqs.create_queue(QueueName="kept")["QueueUrl"]
         assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    finally:
+        again.stop()
+
+
+def test_running_move_task_resumes_after_restart(tmp_path):
+    srv = Server(data_dir=tmp_path / "m").start()
+    try:
+        sqs = srv.client("sqs")
+        dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        source = sqs.create_queue(QueueName="src", Attributes={
+            "VisibilityTimeout": "0", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
+                                                                    "maxReceiveCount": 1})})["QueueUrl"]
+        for i in range(4):
+            sqs.send_message(QueueUrl=source, MessageBody=str(i))
+        sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)
+        assert "Messages" not in sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)  # all moved
+        sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)
+        srv.admin("/_pocketcloud/clock", {"advance": "1s"})
+    finally:
+        srv.stop()
+    again = Server(data_dir=tmp_path / "m").start()
+    try:
+        sqs = again.client("sqs")
+        assert sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["Status"] == "RUNNING"
+        again.admin("/_pocketcloud/clock", {"advance": "10s"})
+        task = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
+        assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 4)
+        got = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
+        assert sorted(m["Body"] for m in got) == ["0", "1", "2", "3"]
     finally:
         again.stop()

@@ -17,10 +17,46 @@ from pocketcloud.protocol.errors import ServiceError
 from .queue_ops import invalid_parameter, queue_of_arn
 
 
+_RUNNING = "sqs.move-tasks"  # store meta: [account, region, queue name, task key] of rate-limited tasks
+
+
 class MoveTasks:
     def __init__(self, sqs):
         self.sqs = sqs
         self._timers: dict[str, str] = {}  # task handle -> scheduler handle
+        self.resume()
+
+    def resume(self) -> None:
+        """Start again the rate-limited tasks that were running when the server stopped (the
+        scheduler's tasks live in memory; the task records are in the store)."""
+        for account, region, name, key in self.sqs.runtime.store.meta_get(_RUNNING, []):
+            source = self.sqs.registry.find(account, region, name)
+            task = source.ns.get("move-task", key) if source is not None else None
+            if task is not None and task["Status"] == "RUNNING":
+                self._schedule(source, task)
+            else:
+                self._forget_running(key)
+
+    def _schedule(self, source, task: dict) -> None:
+        key = task["key"]
+        self._timers[task["TaskHandle"]] = self.sqs.runtime.scheduler.every(
+            1.0, lambda: self._tick(source, key), "sqs-move-task")
+
+    def _remember_running(self, source, key: str) -> None:
+        store = self.sqs.runtime.store
+        store.meta_set(_RUNNING, store.meta_get(_RUNNING, []) + [[source.account, source.region, source.name, key]])
+
+    def _forget_running(self, key: str) -> None:
+        store = self.sqs.runtime.store
+        running = store.meta_get(_RUNNING, [])
+        if any(entry[3] == key for entry in running):
+            store.meta_set(_RUNNING, [entry for entry in running if entry[3] != key])
+
+    def _stop(self, task: dict) -> None:
+        timer = self._timers.pop(task["TaskHandle"], None)
+        if timer:
+            self.sqs.runtime.scheduler.cancel(timer)
+        self._forget_running(task["key"])
 
     def clear(self) -> None:
         for timer in self._timers.values():
@@ -69,16 +105,15 @@ class MoveTasks:
         if rate is None:
             self._step(source, task, None)
         else:
-            self._timers[handle] = sqs.runtime.scheduler.every(1.0, lambda: self._tick(source, task["key"]),
-                                                               "sqs-move-task")
+            self._remember_running(source, task["key"])
+            self._schedule(source, task)
         return {"TaskHandle": handle}
 
     def _tick(self, source, key: str) -> None:
         task = source.ns.get("move-task", key)
-        if task is None or task["Status"] != "RUNNING":
-            timer = self._timers.pop(task["TaskHandle"], None) if task else None
-            if timer:
-                self.sqs.runtime.scheduler.cancel(timer)
+        if task is None or task["Status"] != "RUNNING" or source.deleted:
+            if task is not None:
+                self._stop(task)
             return
         self._step(source, task, task.get("MaxNumberOfMessagesPerSecond"))
 
@@ -104,9 +139,7 @@ class MoveTasks:
             task["ApproximateNumberOfMessagesMoved"] += moved
             if limit is None or moved < limit:
                 task["Status"] = "COMPLETED"
-                timer = self._timers.pop(task["TaskHandle"], None)
-                if timer:
-                    sqs.runtime.scheduler.cancel(timer)
+                self._stop(task)
             source.ns.put("move-task", task["key"], task)
 
     def list(self, ctx, params: dict) -> dict:
@@ -142,7 +175,5 @@ class MoveTasks:
                                404)
         task["Status"] = "CANCELLED"
         source.ns.put("move-task", task["key"], task)
-        timer = self._timers.pop(handle, None)
-        if timer:
-            self.sqs.runtime.scheduler.cancel(timer)
+        self._stop(task)
         return {"ApproximateNumberOfMessagesMoved": task["ApproximateNumberOfMessagesMoved"]}
