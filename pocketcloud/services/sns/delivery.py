@@ -26,6 +26,7 @@ log = logging.getLogger("pocketcloud.sns")
 
 RETRY = "retry"
 HTTP_TIMEOUT = 15
+HTTP_THREADS = 16
 USER_AGENT = "Amazon Simple Notification Service Agent"
 DEFAULT_EMAIL_SUBJECT = "AWS Notification Message"  # the mail's subject when Publish gives none
 # What a subscription's protocol reads from a MessageStructure=json message.
@@ -106,6 +107,16 @@ class Deliverer:
         self.runtime = runtime
         self.tasks: set[asyncio.Task] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._pool = None
+
+    def _http_pool(self):
+        """Threads of SNS's own for HTTP POSTs: endpoints that hang (up to the timeout) must not
+        starve the default executor other services use."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(HTTP_THREADS, thread_name_prefix="sns-http")
+        return self._pool
 
     # -- background work ------------------------------------------------------------------------
     def spawn(self, coro) -> None:
@@ -209,7 +220,8 @@ class Deliverer:
         """One attempt; on failure the next is scheduled, or the message dead-lettered. The
         persisted retry record of this attempt is removed only once its outcome is settled."""
         try:
-            await asyncio.to_thread(http_post, request["Url"], request["Body"].encode(), request["Headers"])
+            await asyncio.get_running_loop().run_in_executor(
+                self._http_pool(), http_post, request["Url"], request["Body"].encode(), request["Headers"])
             failure = None
         except DeliveryFailed as exc:
             failure = exc
