@@ -86,9 +86,10 @@ def test_fifo_names_and_attributes(sqs, unique):
     with pytest.raises(ClientError) as exc:
         sqs.create_queue(QueueName=unique, Attributes={"FifoQueue": "true"})
     assert error_of(exc) == ("InvalidParameterValue", 400)
-    with pytest.raises(ClientError) as exc:
-        sqs.create_queue(QueueName=unique, Attributes={"ContentBasedDeduplication": "true"})
-    assert error_of(exc) == ("InvalidAttributeValue", 400)
+    for attributes in ({"ContentBasedDeduplication": "true"}, {"FifoQueue": "false"}):
+        with pytest.raises(ClientError) as exc:  # FIFO attributes are unknown to standard queues
+            sqs.create_queue(QueueName=unique, Attributes=attributes)
+        assert error_of(exc) == ("InvalidAttributeName", 400)
     with pytest.raises(ClientError) as exc:
         sqs.create_queue(QueueName=unique + ".fifo", Attributes={"FifoQueue": "true",
                                                                  "FifoThroughputLimit": "perMessageGroupId"})
@@ -103,6 +104,9 @@ def test_fifo_names_and_attributes(sqs, unique):
     with pytest.raises(ClientError) as exc:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "false"})
     assert error_of(exc) == ("InvalidAttributeValue", 400)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"ContentBasedDeduplication": "true"})
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ContentBasedDeduplication"])["Attributes"] \
+        == {"ContentBasedDeduplication": "true"}
 
 
 def test_set_attributes_and_sse(sqs, unique):

@@ -75,10 +75,8 @@ def check(attributes: dict, fifo: bool, creating: bool) -> dict:
             except ValueError:
                 raise invalid_value(name) from None
         if name in FIFO_ONLY and not fifo:
-            if name == "FifoQueue" and value == "false" and creating:
-                continue  # FifoQueue=false on a standard queue is allowed and means nothing
-            raise invalid_value(name, "Only FIFO queues support this attribute.") if name != "FifoQueue" \
-                else invalid_value(name)
+            # AWS does not know FIFO attributes on a standard queue, even FifoQueue=false.
+            raise ServiceError("InvalidAttributeName", f"Unknown Attribute {name}.")
         if name == "FifoQueue" and not creating:
             raise invalid_value(name, "Cannot change a queue's type.")
         out[name] = value

@@ -50,8 +50,8 @@ def _check_value(kind: str, name: str, value: dict) -> int:
     else:
         text = value.get("StringValue")
         if text is None or text == "" or value.get("BinaryValue") is not None:
-            raise ServiceError("InvalidParameterValue", f"The message {kind} attribute '{name}' must contain a "
-                               f"non-empty message attribute value for message attribute type '{base}'.")
+            raise ServiceError("InvalidParameterValue", f"Message {kind} attribute '{name}' must contain a non-empty "
+                               f"value of type '{base}'.")
         if _BAD_CHAR.search(text):
             raise ServiceError("InvalidParameterValue", f"The message {kind} attribute '{name}' contains characters "
                                "outside the allowed set.")
