@@ -228,3 +228,15 @@ def test_queue_url_works_when_fetched(server, sqs, unique):
         assert b"<MD5OfMessageBody>" in resp.read()
     got = sqs.receive_message(QueueUrl=url)["Messages"]
     assert got[0]["Body"] == "fetched"
+
+
+def test_queue_url_naming_its_region_in_the_host(server, unique):
+    """AWS-style URLs (sqs.<region>.<domain>) find the queue of that region, whatever region
+    the request is signed for; the path names account and queue."""
+    west = server.client("sqs", region="eu-west-1")
+    west.create_queue(QueueName=unique)
+    url = f"http://sqs.eu-west-1.localhost:{server.port}/000000000000/{unique}"
+    east = server.client("sqs", region="us-east-1")
+    east.send_message(QueueUrl=url, MessageBody="to the west")
+    west_url = west.get_queue_url(QueueName=unique)["QueueUrl"]
+    assert west.receive_message(QueueUrl=west_url)["Messages"][0]["Body"] == "to the west"
