@@ -130,7 +130,8 @@ async def send_message(sqs, ctx, params: dict) -> dict:
     if queue.fifo:  # deduplication must be decided and recorded in one step
         return send_one(sqs, ctx, queue, params, now)
     message, answer, _ = prepare_send(ctx, queue, params, now)
-    await sqs.writes.run(lambda: queue.save(message))
+    # (a queue deleted meanwhile keeps no rows: its records were removed with it)
+    await sqs.writes.run(lambda: queue.deleted or queue.save(message))
     queue.mirror(message)  # receivers see it only once it is committed
     return answer
 
@@ -317,7 +318,7 @@ async def receive_message(sqs, ctx, params: dict) -> dict:
         if not taken:
             return {}
         _remember_attempt(queue, attempt_id, sqs.clock.time(), taken)
-        await sqs.writes.run(lambda: [queue.save(m) for m in taken])
+        await sqs.writes.run(lambda: queue.deleted or [queue.save(m) for m in taken])
     system_names = set(params.get("AttributeNames") or ()) | set(params.get("MessageSystemAttributeNames") or ())
     attribute_names = params.get("MessageAttributeNames") or []
     return {"Messages": [_render(queue, m, system_names, attribute_names) for m in taken]}
