@@ -318,7 +318,7 @@ async def receive_message(sqs, ctx, params: dict) -> dict:
         if not taken:
             return {}
         _remember_attempt(queue, attempt_id, sqs.clock.time(), taken)
-        await sqs.writes.run(lambda: queue.deleted or [queue.save(m) for m in taken])
+        await sqs.writes.run(lambda: queue.deleted or [queue.save_state(m) for m in taken])
     system_names = set(params.get("AttributeNames") or ()) | set(params.get("MessageSystemAttributeNames") or ())
     attribute_names = params.get("MessageAttributeNames") or []
     return {"Messages": [_render(queue, m, system_names, attribute_names) for m in taken]}
@@ -426,7 +426,7 @@ def change_visibility_one(sqs, queue: Queue, handle: str, timeout: int) -> None:
         raise invalid_parameter("VisibilityTimeout", timeout, "Total VisibilityTimeout for the message is beyond "
                                 f"the limit [{MAX_VISIBILITY} seconds]")
     message.visible_at = now + timeout
-    queue.save(message)
+    queue.save_state(message)
     if timeout == 0:
         queue.wake()
 

@@ -2,7 +2,8 @@
 
 A message is visible when `now >= visible_at` (lazy: nothing runs when a visibility timeout or a
 delay ends; the next receive sees it). `token` names its latest receive, so a receipt handle
-from an earlier receive is recognised as stale.
+from an earlier receive is recognised as stale. In the store, a message is one record written
+by its send; what receives change (visibility, count, token) goes to a small second record.
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ class Message:
 
     def in_flight(self, now: float) -> bool:
         return self.token is not None and now < self.visible_at
+
+    def state(self) -> list:
+        """What a receive or a visibility change alters, stored apart from the (up to 1 MiB)
+        body so that those writes stay small."""
+        return [self.visible_at, self.receive_count, self.first_receive, self.token, self.received_at]
+
+    def restore_state(self, state: list) -> None:
+        self.visible_at, self.receive_count, self.first_receive, self.token, self.received_at = state
 
     def record(self) -> dict:
         return {"seq": self.seq, "id": self.id, "body": self.body, "attrs": self.attributes, "sys": self.system,

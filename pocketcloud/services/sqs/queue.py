@@ -58,8 +58,12 @@ class Queue:
 
     # -- persistence -----------------------------------------------------------------------------
     def load(self) -> None:
-        for _, record in self.ns.list("message", self.id + "/"):
-            self._add(Message.from_record(record))
+        states = dict(self.ns.list("message-state", self.id + "/"))
+        for key, record in self.ns.list("message", self.id + "/"):
+            message = Message.from_record(record)
+            if key in states:
+                message.restore_state(states[key])
+            self._add(message)
         for key, (expires, message_id, seq) in self.ns.list("dedup", self.id + "/"):
             self.dedup[key.split("/", 1)[1]] = (expires, message_id, seq)
         self.last_seq = max(self.last_seq, self.record.get("last_seq", 0))
@@ -69,7 +73,12 @@ class Queue:
         self.ns.put("queue", self.name, self.record)
 
     def save(self, message: Message) -> None:
+        """Write a new message (its whole record: one write per send)."""
         self.ns.put("message", message_key(self.id, message.seq), message.record())
+
+    def save_state(self, message: Message) -> None:
+        """Write what a receive or a visibility change altered."""
+        self.ns.put("message-state", message_key(self.id, message.seq), message.state())
 
     def next_seq(self, now: float) -> int:
         # Time-based so sequence numbers keep growing across restarts without a write of their own.
@@ -99,7 +108,10 @@ class Queue:
         self.forget(message)
 
     def unsave(self, message: Message) -> None:
-        self.ns.delete("message", message_key(self.id, message.seq))
+        key = message_key(self.id, message.seq)
+        self.ns.delete("message", key)
+        if message.token is not None:  # received at least once: it has a state record
+            self.ns.delete("message-state", key)
 
     def forget(self, message: Message) -> None:
         self.messages.pop(message.seq, None)

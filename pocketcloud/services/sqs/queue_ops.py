@@ -172,8 +172,9 @@ def list_dead_letter_source_queues(sqs, ctx, params: dict) -> dict:
 def delete_queue(sqs, ctx, params: dict) -> dict:
     queue = sqs.queue(ctx, params)
     with sqs.runtime.store.transaction():
-        for key, _ in queue.ns.list("message", queue.id + "/"):
-            queue.ns.delete("message", key)
+        for kind in ("message", "message-state"):
+            for key, _ in queue.ns.list(kind, queue.id + "/"):
+                queue.ns.delete(kind, key)
         for key, _ in queue.ns.list("dedup", queue.id + "/"):
             queue.ns.delete("dedup", key)
         queue.ns.delete("queue", queue.name)
