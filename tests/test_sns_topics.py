@@ -197,7 +197,22 @@ def test_platform_applications_and_endpoints(server, unique):
     sent = server.admin(f"/_pocketcloud/sns/outbox?endpoint={endpoint}")["messages"]
     assert [(m["MessageId"], m["Platform"], json.loads(m["Message"])) for m in sent] == [
         (message_id, "GCM", {"notification": {"title": "hi"}})]
+    # Through a topic: the platform's payload too; a disabled endpoint's messages go to the DLQ.
+    sqs = server.client("sqs")
+    dlq = sqs.create_queue(QueueName=unique + "-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name=unique)["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint,
+                        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})["SubscriptionArn"]
+    fanned = sns.publish(TopicArn=topic, Message=payload, MessageStructure="json")["MessageId"]
+    sent = server.admin(f"/_pocketcloud/sns/outbox?subscription={sub}")["messages"]
+    assert [(m["MessageId"], m["Token"], json.loads(m["Message"])) for m in sent] == [
+        (fanned, "device-1", {"notification": {"title": "hi"}})]
     sns.set_endpoint_attributes(EndpointArn=endpoint, Attributes={"Enabled": "false"})
+    dead_id = sns.publish(TopicArn=topic, Message="to a disabled device")["MessageId"]
+    [dead] = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
+    assert dead["MessageAttributes"]["ErrorCode"]["StringValue"] == "EndpointDisabled"
+    assert json.loads(dead["Body"])["MessageId"] == dead_id
     with pytest.raises(ClientError) as exc:
         sns.publish(TargetArn=endpoint, Message="x")
     assert error_of(exc) == ("EndpointDisabled", 400)

@@ -149,7 +149,7 @@ class Deliverer:
             elif protocol == "lambda":
                 self.spawn(self._invoke(sub, publication))
             elif protocol == "application":
-                self._record(sub, publication, publication.message_for(_platform_of(sub["Endpoint"])))
+                self._push(sub, publication)
             elif protocol == "email-json":
                 self._record(sub, publication,
                              publication.signed(self.runtime, "email-json").notification_json(sub["SubscriptionArn"]))
@@ -176,6 +176,16 @@ class Deliverer:
             "Subject": subject, "Message": body,
             "MessageAttributes": {k: v.get("StringValue") for k, v in publication.attributes.items()},
         })
+
+    def _push(self, sub: dict, publication: Publication) -> None:
+        from .platform import record_push
+
+        try:
+            record_push(self.runtime, sub["Endpoint"], publication.messages, publication.subject,
+                        publication.attributes, publication.message_id, TopicArn=publication.topic["Arn"],
+                        SubscriptionArn=sub["SubscriptionArn"])
+        except ServiceError as exc:  # the endpoint was deleted or disabled: a client-side error
+            raise DeliveryFailed(exc.code, exc.message, False) from None
 
     async def _invoke(self, sub: dict, publication: Publication) -> None:
         event = publication.signed(self.runtime, "lambda").lambda_event(sub["SubscriptionArn"])
@@ -288,13 +298,6 @@ def _dlq_of(sub: dict) -> str | None:
         return json.loads(policy).get("deadLetterTargetArn")
     except ValueError:
         return None
-
-
-def _platform_of(endpoint_arn: str) -> str:
-    parts = parse_arn(endpoint_arn)
-    resource = parts[3] if parts else ""
-    bits = resource.split("/")
-    return bits[1] if len(bits) > 1 else "default"
 
 
 def http_post(url: str, body: bytes, headers: dict) -> int:

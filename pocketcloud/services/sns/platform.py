@@ -151,18 +151,24 @@ def list_endpoints_by_platform_application(ctx, params: dict) -> dict:
 
 
 def publish_to_endpoint(runtime, arn: str, params: dict, messages: dict) -> dict:
-    """A direct publish to one device: recorded in the outbox with the platform's payload."""
+    """A direct publish to one device."""
+    message_id = str(uuid.uuid4())
+    record_push(runtime, arn, messages, params.get("Subject"), params.get("MessageAttributes"), message_id)
+    return {"MessageId": message_id}
+
+
+def record_push(runtime, arn: str, messages: dict, subject, attributes, message_id: str, **origin) -> None:
+    """A push to a device, recorded in the outbox with its platform's payload; NotFound or
+    EndpointDisabled when it cannot be sent. `origin`: TopicArn and SubscriptionArn of a fan-out."""
     _, endpoint = _endpoint(runtime, arn)
     if endpoint["Attributes"].get("Enabled", "true") != "true":
         raise ServiceError("EndpointDisabled", "Endpoint is disabled", 400)
     platform = arn.split(":", 5)[5].split("/")[1]
-    message_id = str(uuid.uuid4())
     outbox.record(runtime, {
         "Protocol": "application", "Endpoint": arn, "Platform": platform, "Token": endpoint["Attributes"].get("Token"),
-        "MessageId": message_id, "Subject": params.get("Subject"), "Message": messages.get(platform, messages["default"]),
-        "MessageAttributes": {k: v.get("StringValue") for k, v in (params.get("MessageAttributes") or {}).items()},
+        **origin, "MessageId": message_id, "Subject": subject, "Message": messages.get(platform, messages["default"]),
+        "MessageAttributes": {k: v.get("StringValue") for k, v in (attributes or {}).items()},
     })
-    return {"MessageId": message_id}
 
 
 # -- SMS ------------------------------------------------------------------------------------------
