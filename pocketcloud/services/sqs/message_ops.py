@@ -12,13 +12,12 @@ import asyncio
 import hashlib
 import re
 import secrets
-import uuid
 
 from pocketcloud.protocol.errors import ServiceError
 
 from . import message_input as check
 from .digests import attributes_md5, md5_hex
-from .messages import Message, invalid_handle, parse_receipt_handle, receipt_handle
+from .messages import Message, invalid_handle, new_message_id, parse_receipt_handle, receipt_handle
 from .queue import Queue
 from .queue_ops import invalid_parameter
 from .attributes import FIFO_DEDUP_WINDOW
@@ -82,7 +81,7 @@ def prepare_send(ctx, queue: Queue, entry: dict, now: float) -> tuple[Message | 
         elif not 0 <= delay <= 900:
             raise invalid_parameter("DelaySeconds", delay, "DelaySeconds must be >= 0 and <= 900.")
         group = entry.get("MessageGroupId")  # fair queues: standard queues accept a group id
-    message = Message(queue.next_seq(now), str(uuid.uuid4()), body, attributes, system,
+    message = Message(queue.next_seq(now), new_message_id(), body, attributes, system,
                       md5_hex(body.encode()), attributes_md5(attributes) if attributes else None,
                       attributes_md5(system) if system else None, now, now + delay, group, dedup,
                       ctx.account)

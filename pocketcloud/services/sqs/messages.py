@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
+import secrets
 
 from pocketcloud.protocol.errors import ServiceError
 
@@ -66,6 +68,17 @@ class Message:
         return cls(r["seq"], r["id"], r["body"], r["attrs"], r["sys"], r["md5"], r["md5a"], r["md5s"], r["sent"],
                    r["vis"], r["grp"], r["dedup"], r["sender"], r["rc"], r["first"], r["tok"], r["dls"],
                    r.get("rat"))
+
+
+_ID_PREFIX = f"{secrets.token_hex(4)}-{secrets.token_hex(2)}-4{secrets.token_hex(2)[1:]}-{8 + secrets.randbelow(4):x}"
+_id_counter = itertools.count(secrets.randbelow(1 << 40))
+
+
+def new_message_id() -> str:
+    """A UUID-shaped message id, unique per process run (random prefix + counter): uuid4()
+    reads the OS's random source on every call, a visible part of a send's cost."""
+    counter = next(_id_counter)
+    return f"{_ID_PREFIX}{(counter >> 48) & 0xfff:03x}-{counter & 0xffffffffffff:012x}"
 
 
 def message_key(queue_id: str, seq: int) -> str:
