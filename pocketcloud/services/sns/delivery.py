@@ -247,7 +247,11 @@ class Deliverer:
         name = f"{request['Id']}.{attempt}"
         if persist:
             global_ns(self.runtime).put(RETRY, name, {**request, "Attempt": attempt, "Due": due})
-        self.runtime.scheduler.at(due, lambda: self.spawn(self.post(request, attempt)), f"sns-retry-{name}")
+        def fire():
+            if global_ns(self.runtime).get(RETRY, name) is not None:  # not forgotten by a reset
+                self.spawn(self.post(request, attempt))
+
+        self.runtime.scheduler.at(due, fire, f"sns-retry-{name}")
 
     def resume_retries(self) -> None:
         """Re-register the retries persisted before a restart."""
