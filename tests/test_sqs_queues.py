@@ -240,3 +240,26 @@ def test_queue_url_naming_its_region_in_the_host(server, unique):
     east.send_message(QueueUrl=url, MessageBody="to the west")
     west_url = west.get_queue_url(QueueName=unique)["QueueUrl"]
     assert west.receive_message(QueueUrl=west_url)["Messages"][0]["Body"] == "to the west"
+
+
+def test_odd_inputs_get_aws_errors_not_500s(sqs, unique):
+    import base64
+
+    url = sqs.create_queue(QueueName=unique, Attributes={"Policy": json.dumps(
+        {"Statement": {"Sid": "one", "Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"}})})["QueueUrl"]
+    sqs.add_permission(QueueUrl=url, Label="two", AWSAccountIds=["111111111111"], Actions=["ReceiveMessage"])
+    cases = [
+        (lambda: sqs.cancel_message_move_task(TaskHandle="not-a-handle"), ("ResourceNotFoundException", 404)),
+        (lambda: sqs.delete_message(QueueUrl=url, ReceiptHandle=base64.b64encode(b"a/b/c/d").decode()),
+         ("ReceiptHandleIsInvalid", 404)),
+        (lambda: sqs.list_queues(MaxResults=5, NextToken="%%%not base64"), ("InvalidParameterValue", 400)),
+        (lambda: sqs.create_queue(QueueName=unique + "-x", Attributes={
+            "RedrivePolicy": '{"deadLetterTargetArn": 5, "maxReceiveCount": "many"}'}), ("InvalidParameterValue", 400)),
+        (lambda: sqs.start_message_move_task(SourceArn="arn:aws:s3:::bucket"), ("InvalidParameterValue", 400)),
+        (lambda: sqs.list_message_move_tasks(SourceArn=f"arn:aws:sqs:us-east-1:000000000000:{unique}", MaxResults=11),
+         ("InvalidParameterValue", 400)),
+    ]
+    for call, expected in cases:
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_of(exc) == expected

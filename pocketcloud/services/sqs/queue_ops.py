@@ -276,7 +276,7 @@ def add_permission(sqs, ctx, params: dict) -> dict:
         raise ServiceError("MissingParameter",
                            f"The request must contain the parameter {'AWSAccountIds' if not accounts else 'Actions'}.")
     policy = json.loads(queue.attributes.get("Policy") or '{"Version": "2012-10-17", "Statement": []}')
-    statements = policy.setdefault("Statement", [])
+    statements = policy["Statement"] = _statements(policy)
     if any(s.get("Sid") == label for s in statements):
         raise invalid_parameter("Label", label, "Already exists.")
     statements.append({
@@ -293,13 +293,19 @@ def remove_permission(sqs, ctx, params: dict) -> dict:
     queue = sqs.queue(ctx, params)
     label = params["Label"]
     policy = json.loads(queue.attributes.get("Policy") or "{}")
-    statements = policy.get("Statement") or []
+    statements = _statements(policy)
     kept = [s for s in statements if s.get("Sid") != label]
     if len(kept) == len(statements):
         raise invalid_parameter("Label", label, "can't find label on existing policy.")
     policy["Statement"] = kept
     _save_policy(sqs, queue, policy if kept else None)
     return {}
+
+
+def _statements(policy: dict) -> list:
+    """A policy's statements as a list (a policy may hold a single statement object)."""
+    statements = policy.get("Statement") or []
+    return [statements] if isinstance(statements, dict) else [s for s in statements if isinstance(s, dict)]
 
 
 def _save_policy(sqs, queue: Queue, policy: dict | None) -> None:
