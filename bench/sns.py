@@ -13,20 +13,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 
 from bench import awsreq
 from bench import harness as h
+from bench.sqs import pocketcloud_persistent  # the same server, with a data directory
 
 REFERENCE_SERVER = "uvicorn-httptools"
 QUEUES = 10
 MESSAGE = "x" * 128
-
-
-def pocketcloud_with_data(port: int, data_dir: str) -> list[str]:
-    code = "import sys; from pocketcloud.cli import main; sys.argv[0] = 'pocketcloud'; sys.exit(main())"
-    return [sys.executable, "-c", code, "start", "--data-dir", data_dir, "--host", h.HOST, "--port", str(port)]
 
 
 class _Captured(Exception):
@@ -82,7 +77,7 @@ def run(rounds: int = 3, duration: float = 2.0) -> dict:
     acknowledged, errors = 0, 0
     script = None
     try:
-        with h.Server("pocketcloud", pocketcloud_with_data(pc_port, data_dir), pc_port) as pc, \
+        with h.Server("pocketcloud", pocketcloud_persistent(pc_port, data_dir), pc_port) as pc, \
                 h.Server("bare", h.bench_server(REFERENCE_SERVER, bare_port), bare_port) as bare:
             h.wait_until(bare, h.get_ok(bare_port))
             h.wait_until(pc, lambda: h.request(pc_port, path="/_pocketcloud/health", timeout=2)[0] == 200)
