@@ -13,6 +13,7 @@ from pocketcloud.protocol.errors import ServiceError
 
 MAX_MESSAGE_SIZE = 1_048_576  # AWS raised it from 262,144 in 2025
 FIFO_DEDUP_WINDOW = 300.0
+MAX_VISIBILITY = 43_200  # 12 hours: a queue's timeout, and a message's total since its receive
 
 DEFAULTS = {
     "DelaySeconds": "0",

@@ -16,7 +16,6 @@ from pocketcloud.protocol.errors import ServiceError
 
 from .queue_ops import invalid_parameter, queue_of_arn
 
-
 _RUNNING = "sqs.move-tasks"  # store meta: [account, region, queue name, task key] of rate-limited tasks
 
 
@@ -119,7 +118,7 @@ class MoveTasks:
 
     def _step(self, source, task: dict, limit: int | None) -> None:
         """Move up to `limit` messages (all when None); the task completes when none are left."""
-        from .message_ops import move_message
+        from .receive import move_message
 
         sqs = self.sqs
         now = sqs.clock.time()

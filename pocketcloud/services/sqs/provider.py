@@ -1,5 +1,5 @@
-"""Amazon SQS provider: one method per operation, delegating to queue_ops, message_ops and
-move_tasks. Works the same over the JSON protocol, the query protocol and in-process calls
+"""Amazon SQS provider: one method per operation, delegating to queue_ops, message_ops, receive
+and move_tasks. Works the same over the JSON protocol, the query protocol and in-process calls
 from other services (SNS delivering with `runtime.providers.call("sqs", "SendMessage", ...)`).
 """
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pocketcloud.protocol.errors import ServiceError
 
-from . import message_ops, move_tasks, queue_ops
+from . import message_ops, move_tasks, queue_ops, receive
 from .group_commit import GroupCommit
 from .registry import Registry
 from .urls import endpoint_of, set_default_endpoint
@@ -85,7 +85,7 @@ class Provider:
         return message_ops.send_message_batch(self, ctx, params)
 
     async def receive_message(self, ctx, params):
-        return await message_ops.receive_message(self, ctx, params)
+        return await receive.receive_message(self, ctx, params)
 
     async def delete_message(self, ctx, params):
         return await message_ops.delete_message(self, ctx, params)

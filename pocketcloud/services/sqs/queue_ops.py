@@ -40,7 +40,7 @@ def _check_tags(tags: dict) -> None:
             raise ServiceError("InvalidParameterValue", f"Tag value for key {key!r} is too long.")
 
 
-def check_redrive_target(sqs, queue_arn: str, fifo: bool, account: str, region: str, policy_text: str) -> None:
+def check_redrive_target(sqs, queue_arn: str, fifo: bool, policy_text: str) -> None:
     """A RedrivePolicy must name an existing queue of the same type that accepts this source."""
     target, _ = attrs.parse_redrive_policy(policy_text)
     dlq = sqs.registry.by_arn(target)
@@ -94,7 +94,7 @@ def create_queue(sqs, ctx, params: dict) -> dict:
             attrs.check_fifo_combination(merged)
         arn = f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
         if merged.get("RedrivePolicy"):
-            check_redrive_target(sqs, arn, fifo, ctx.account, ctx.region, merged["RedrivePolicy"])
+            check_redrive_target(sqs, arn, fifo, merged["RedrivePolicy"])
         record = {"id": uuid.uuid4().hex[:16], "created": int(now), "modified": int(now), "attributes": merged,
                   "tags": tags, "last_purge": None, "last_seq": 0}
         ns.put("queue", name, record)
@@ -219,7 +219,7 @@ def set_queue_attributes(sqs, ctx, params: dict) -> dict:
     if queue.fifo:
         attrs.check_fifo_combination(merged)
     if merged.get("RedrivePolicy") and "RedrivePolicy" in checked:
-        check_redrive_target(sqs, queue.arn, queue.fifo, queue.account, queue.region, merged["RedrivePolicy"])
+        check_redrive_target(sqs, queue.arn, queue.fifo, merged["RedrivePolicy"])
     queue.record["attributes"] = merged
     queue.record["modified"] = int(sqs.clock.time())
     queue.save_record()
