@@ -100,6 +100,7 @@ class MoveTasks:
             task["DestinationArn"] = destination.arn
         if rate is not None:
             task["MaxNumberOfMessagesPerSecond"] = rate
+            task["last_step"] = now
         ns.put("move-task", task["key"], task)
         if rate is None:
             self._step(source, task, None)
@@ -114,7 +115,13 @@ class MoveTasks:
             if task is not None:
                 self._stop(task)
             return
-        self._step(source, task, task.get("MaxNumberOfMessagesPerSecond"))
+        # As many messages as the rate allows for the virtual time since the last step: a clock
+        # jump may run this once for many seconds.
+        now = self.sqs.clock.time()
+        budget = int(task["MaxNumberOfMessagesPerSecond"] * (now - task["last_step"]) + 1e-6)
+        if budget > 0:
+            task["last_step"] = now
+            self._step(source, task, budget)
 
     def _step(self, source, task: dict, limit: int | None) -> None:
         """Move up to `limit` messages (all when None); the task completes when none are left."""
@@ -151,7 +158,7 @@ class MoveTasks:
         tasks.reverse()  # most recent first
         results = []
         for task in tasks[:limit]:
-            item = {k: v for k, v in task.items() if k != "key"}
+            item = {k: v for k, v in task.items() if k not in ("key", "last_step")}
             if task["Status"] != "RUNNING":
                 item.pop("TaskHandle", None)
             results.append(item)
