@@ -134,3 +134,23 @@ def test_move_task_source_must_be_a_dead_letter_queue(sqs, unique):
     with pytest.raises(ClientError) as exc:
         sqs.start_message_move_task(SourceArn=f"arn:aws:sqs:us-east-1:000000000000:{unique}-none")
     assert error_of(exc) == ("ResourceNotFoundException", 404)
+
+
+def test_fifo_redrive_moves_the_head_and_unblocks_its_group(server, sqs, unique):
+    dlq = sqs.create_queue(QueueName=unique + "-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    policy = json.dumps({"deadLetterTargetArn": arn_of(sqs, dlq), "maxReceiveCount": 1})
+    source = sqs.create_queue(QueueName=unique + ".fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "10",
+        "RedrivePolicy": policy})["QueueUrl"]
+    for body in ("first", "second"):
+        sqs.send_message(QueueUrl=source, MessageBody=body, MessageGroupId="g")
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=source)["Messages"]] == ["first"]
+    server.admin("/_pocketcloud/clock", {"advance": "11s"})
+    # "first" has been received maxReceiveCount times: it moves, and "second" is next in line.
+    again = sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in again] == ["second"]
+    moved = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"])["Messages"]
+    assert [m["Body"] for m in moved] == ["first"]
+    assert moved[0]["Attributes"]["MessageGroupId"] == "g"
+    sources = sqs.list_dead_letter_source_queues(QueueUrl=dlq, MaxResults=1)
+    assert sources["queueUrls"] == [source] and "NextToken" not in sources
