@@ -66,7 +66,7 @@ def test_send_receive_delete_with_attributes_and_digests(sqs, unique):
 def test_selected_message_attributes_have_their_own_digest(sqs, unique):
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
     attributes = {"a.one": {"DataType": "String", "StringValue": "1"}, "a.two": {"DataType": "String", "StringValue": "2"},
-                  "b": {"DataType": "String", "StringValue": "3"}}
+                  "b": {"DataType": "String", "StringValue": "3"}, "ab": {"DataType": "String", "StringValue": "4"}}
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=attributes)
     message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["a.*"])["Messages"][0]
     chosen = {k: v for k, v in attributes.items() if k.startswith("a.")}

@@ -54,7 +54,7 @@ def _render(queue: Queue, message: Message, system_names: set, attribute_names: 
 def _select_attributes(attributes: dict, names: list) -> dict:
     if "All" in names or ".*" in names:
         return dict(attributes)
-    prefixes = tuple(n[:-2] for n in names if n.endswith(".*"))
+    prefixes = tuple(n[:-1] for n in names if n.endswith(".*"))  # "bar.*": names starting "bar."
     exact = set(names)
     return {k: v for k, v in attributes.items() if k in exact or (prefixes and k.startswith(prefixes))}
 
