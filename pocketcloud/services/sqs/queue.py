@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, deque
 
+from .attributes import parse_redrive_policy
 from .messages import Message, message_key
 from .urls import queue_arn
 
@@ -46,11 +47,8 @@ class Queue:
         self.wait_time = int(a["ReceiveMessageWaitTimeSeconds"])
         self.content_dedup = a.get("ContentBasedDeduplication") == "true"
         self.dedup_per_group = a.get("DeduplicationScope") == "messageGroup"
-        self.redrive = None
-        if a.get("RedrivePolicy"):
-            from .attributes import parse_redrive_policy
-
-            self.redrive = parse_redrive_policy(a["RedrivePolicy"])
+        # (dead-letter queue ARN, maxReceiveCount) or None
+        self.redrive = parse_redrive_policy(a["RedrivePolicy"]) if a.get("RedrivePolicy") else None
 
     @property
     def attributes(self) -> dict:
