@@ -160,6 +160,16 @@ def test_signature_version_2_and_raw_delivery(sns_server, unique, receiver):
     assert body == "raw body" and headers["x-amz-sns-rawdelivery"] == "true"
 
 
+def test_request_policy_sets_the_content_type(sns_server, unique, receiver):
+    sns = sns_server.client("sns")
+    policy = {"http": {"defaultRequestPolicy": {"headerContentType": "application/json"}}}
+    topic = sns.create_topic(Name=unique, Attributes={"DeliveryPolicy": json.dumps(policy)})["TopicArn"]
+    confirmed_subscription(sns, topic, receiver)
+    sns.publish(TopicArn=topic, Message="typed")
+    _, headers, body = receiver.next()
+    assert headers["content-type"] == "application/json" and json.loads(body)["Message"] == "typed"
+
+
 def test_confirm_with_a_bad_or_expired_token(sns_server, unique, receiver):
     sns = sns_server.client("sns")
     topic = sns.create_topic(Name=unique)["TopicArn"]
