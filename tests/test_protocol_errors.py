@@ -10,7 +10,6 @@ from botocore.exceptions import ClientError
 UNIMPLEMENTED = [
     ("iam", "list_users", {}, "query", "ListUsers"),
     ("ec2", "describe_instances", {}, "ec2", "DescribeInstances"),
-    ("sqs", "list_queues", {}, "json", "ListQueues"),
     ("kms", "list_keys", {}, "json", "ListKeys"),
     ("lambda", "list_functions", {}, "rest-json", "ListFunctions"),
     ("s3", "list_buckets", {}, "rest-xml", "ListBuckets"),

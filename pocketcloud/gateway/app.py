@@ -123,7 +123,7 @@ class Gateway:
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
         creds = request.credentials
-        service_model = specs.service_model(route.service)
+        service_model = specs.model_for(route.service, route.protocol)
         operation_model = service_model.operation_model(route.operation)
         account, secret, principal = resolve_access_key(creds.access_key if creds else None)
         region = (creds.region if creds and creds.region else None) or DEFAULT_REGION
@@ -176,7 +176,7 @@ class Gateway:
         service = route.service if route else getattr(error, "service", None)
         protocol = route.protocol if route else getattr(error, "protocol", None)
         if service and protocol:
-            service_model = specs.service_model(service)
+            service_model = specs.model_for(service, protocol)
             op_model = None
             if route is not None:
                 try:

@@ -24,6 +24,7 @@ HOST_DOORS: dict[str, str] = {
 # Path prefix -> module.
 PATH_DOORS: dict[str, str] = {
     "/_aws/s3-website/": "pocketcloud.services.s3.website",  # /_aws/s3-website/<bucket>/<key>
+    "/_aws/sns/": "pocketcloud.services.sns.frontdoor",  # signing certificate, subscribe/unsubscribe URLs
 }
 # HTTP method -> (a header the request must carry, module), for requests no API operation
 # uses (checked after the others): a browser's CORS preflight to S3 (OPTIONS with an Origin).

@@ -71,6 +71,7 @@ class RequestContext:
 BACKGROUND_SERVICES: list[str] = [
     # one per line, with why
     "s3",  # lifecycle rules run daily on the virtual clock
+    "sns",  # HTTP retries persisted across restarts
 ]
 
 

@@ -18,7 +18,7 @@ import {
   DeleteKeyPairCommand,
 } from "@aws-sdk/client-ec2";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { SQSClient, ListQueuesCommand } from "@aws-sdk/client-sqs";
+import { SQSClient, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import { KMSClient, ListKeysCommand, DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { S3Client, ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -135,8 +135,8 @@ const cases = {
     await client(CloudWatchClient).send(new ListMetricsCommand({ Namespace: "AWS/EC2" }));
   },
 
-  async "sqs-list-queues"() {
-    await client(SQSClient).send(new ListQueuesCommand({}));
+  async "sqs-get-missing-queue-url"() {
+    await client(SQSClient).send(new GetQueueUrlCommand({ QueueName: "pocketcloud-no-such-queue" }));
   },
 
   async "kms-list-keys"() {
