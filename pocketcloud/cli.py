@@ -28,6 +28,8 @@ def _settings(args) -> Settings:
         s.log_level = args.log_level
     if getattr(args, "enforce_signatures", False):
         s.enforce_signatures = True
+    if getattr(args, "enforce_iam", False):
+        s.enforce_iam = True
     return s
 
 
@@ -75,6 +77,7 @@ def _banner(settings: Settings) -> str:
         f"  endpoint   {settings.endpoint}",
         f"  data       {where}",
         f"  signatures {'enforced' if settings.enforce_signatures else 'parsed, not enforced'}",
+        f"  iam        {'policies enforced' if settings.enforce_iam else 'policies stored, not enforced'}",
         f"  services   {', '.join(SERVICES)}",
     ]
     return "\n".join(lines)
@@ -112,6 +115,8 @@ def _start_detached(args, settings: Settings) -> int:
         argv.append("--ephemeral")
     if settings.enforce_signatures:
         argv.append("--enforce-signatures")
+    if settings.enforce_iam:
+        argv.append("--enforce-iam")
     import subprocess
 
     with open(log_path, "ab") as log:
@@ -221,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--log-level", help="debug, info, warning, error (POCKETCLOUD_LOG_LEVEL)")
             p.add_argument("--enforce-signatures", action="store_true",
                            help="verify every SigV4 signature (POCKETCLOUD_ENFORCE_SIGNATURES)")
+            p.add_argument("--enforce-iam", action="store_true",
+                           help="allow each request only as its caller's IAM policies do (POCKETCLOUD_ENFORCE_IAM)")
 
     p = sub.add_parser("start", help="start the server (foreground unless --detach)")
     common(p, server=True)

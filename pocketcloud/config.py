@@ -30,6 +30,8 @@ class Settings:
         self.ephemeral: bool = _env_bool("POCKETCLOUD_EPHEMERAL")
         self.log_level: str = env.get("POCKETCLOUD_LOG_LEVEL", "info")
         self.enforce_signatures: bool = _env_bool("POCKETCLOUD_ENFORCE_SIGNATURES")
+        # Decide every request by the caller's IAM policies (and resource policies), as AWS does.
+        self.enforce_iam: bool = _env_bool("POCKETCLOUD_ENFORCE_IAM")
         # Largest non-streaming request body accepted (streaming uploads such as S3 PutObject
         # are not held in memory and are bounded by their service's own limits instead).
         # 80 MiB fits Lambda's 50 MB zip upload once base64-encoded in JSON.

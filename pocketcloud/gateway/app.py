@@ -40,6 +40,10 @@ class Gateway:
         self.settings = runtime.settings
         self.providers = runtime.providers
         self.router = Router(self.settings.max_body_bytes)
+        # IAM users' access keys and STS temporary credentials sign requests too.
+        from ..services.iam.credentials import install as install_iam_keys
+
+        install_iam_keys(runtime)
         self._tick_task: asyncio.Task | None = None
 
     # -- ASGI entry ------------------------------------------------------------------------------
@@ -144,8 +148,17 @@ class Gateway:
             raise not_implemented(service_model.metadata.get("serviceId", route.service), route.operation)
         ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
                              creds.access_key if creds else None, principal, request, request_id)
+        await self.authorize(ctx, params, creds)
         result = (await handler(ctx, params)) if is_async else handler(ctx, params)
         return codec.serialize_response(operation_model, route.protocol, result or {}, request_id)
+
+    async def authorize(self, ctx: RequestContext, params: dict, creds) -> None:
+        """Temporary credentials must carry their session token and be unexpired; with
+        --enforce-iam the caller's policies must allow the operation (policy/enforcement.py)."""
+        if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
+            from ..policy.enforcement import authorize
+
+            await authorize(self.runtime, ctx, params, creds)
 
     def verify_signature(self, route: Route, request: HttpRequest, creds, secret, now) -> None:
         if secret is None:

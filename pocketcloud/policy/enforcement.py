@@ -1,0 +1,93 @@
+"""Enforcement: the gateway asks here, for each request, before the operation runs.
+
+Temporary credentials (ASIA keys) must present their session token and be unexpired, always.
+With --enforce-iam, every (action, resource) the operation maps to (actions.py) must be
+allowed for the caller by AWS's evaluation logic (evaluate.py), with the resource's own policy
+(resources.py) taking part.
+"""
+
+from __future__ import annotations
+
+from ..protocol.errors import ServiceError
+from .actions import RESOURCE_POLICY_PREFIXES, checks
+from .context import base_context
+from .denial import access_denied, message
+from .document import PolicyError, parse
+from .evaluate import Principal, Source, evaluate
+from .resources import resource_policy
+
+
+def check_session(runtime, ctx, creds) -> dict | None:
+    from ..services.iam.principals import session_of
+
+    if creds is None:
+        return None
+    session = session_of(runtime, creds.access_key)
+    if session is None:
+        return None
+    if creds.security_token != session["token"]:
+        code = "InvalidToken" if ctx.service == "s3" else (
+            "UnrecognizedClientException" if ctx.protocol == "json" else "InvalidClientTokenId")
+        raise ServiceError(code, "The security token included in the request is invalid.", 403)
+    if runtime.clock.time() >= session["expires"].timestamp():
+        if ctx.service == "s3":
+            raise ServiceError("ExpiredToken", "The provided token has expired.", 400)
+        code = "ExpiredTokenException" if ctx.protocol in ("json", "rest-json") else "ExpiredToken"
+        raise ServiceError(code, "The security token included in the request is expired", 403)
+    return session
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[4].isdigit() else None
+
+
+async def authorize(runtime, ctx, params: dict, creds) -> None:
+    check_session(runtime, ctx, creds)
+    if not runtime.settings.enforce_iam:
+        return
+    needed = checks(ctx.service, ctx.operation, params, ctx.account, ctx.region, ctx.request, runtime)
+    if not needed:
+        return
+    from ..services.iam.principals import identity_of
+
+    if creds is None:
+        who_principal, identity, boundary, session_policies, session = Principal("anonymous", None, None), [], None, None, None
+    else:
+        who = identity_of(runtime, ctx.account, ctx.principal_arn, ctx.access_key)
+        who_principal, identity, boundary = who.principal, who.identity, who.boundary
+        session_policies, session = who.session_policies, who.session
+    request = ctx.request
+    context = base_context(who_principal, ctx.now, ctx.region, source_ip=getattr(request, "client", None),
+                           secure=request.headers.get("x-forwarded-proto") == "https",
+                           user_agent=request.headers.get("user-agent"), session=session)
+    for check in needed:
+        prefix = check.action.split(":", 1)[0]
+        owner, source = _account_of(check.resource), None
+        if prefix in RESOURCE_POLICY_PREFIXES and check.resource != "*":
+            found = await resource_policy(runtime, prefix, check.resource, ctx.account, ctx.region)
+            if found is not None:
+                owner = found.owner or owner
+                if found.text:
+                    try:
+                        source = Source(parse(found.text, "trust" if prefix == "sts" else "resource"),
+                                        "resource", "resource")
+                    except PolicyError:
+                        source = None
+        request_context = {**context, **check.context, "aws:resourceaccount": owner or ctx.account}
+        decision = evaluate(who_principal, check.action, check.resource, request_context, identity=identity,
+                            resource_policy=source, resource_account=owner or ctx.account, boundary=boundary,
+                            session=session_policies)
+        if not decision.allowed:
+            arn = who_principal.arn or "anonymous"
+            reason = decision.reason if decision.decision == "explicitDeny" else "because " + decision.reason
+            text = message(arn, check.action, check.resource, reason)
+            details = {"allowed": False, "explicitDeny": decision.decision == "explicitDeny",
+                       "matchedStatements": {"items": [{"statementId": st.sid or "", "effect": st.effect}
+                                                       for _, st in decision.matched]},
+                       "failures": {"items": []},
+                       "context": {"principal": {"id": who_principal.user_id, "arn": arn},
+                                   "action": check.action, "resource": check.resource,
+                                   "conditions": {"items": [{"key": k, "values": {"items": [{"value": str(v)}]}}
+                                                            for k, v in sorted(request_context.items())]}}}
+            raise access_denied(ctx.service, ctx.protocol, text, details)
