@@ -79,7 +79,7 @@ class HttpRequest:
     made per request, and dataclass machinery costs start-up time."""
 
     __slots__ = ("method", "path", "query_string", "headers", "body", "stream", "uri_params",
-                 "credentials", "original_path", "body_read", "_form", "_query")
+                 "credentials", "original_path", "body_read", "_form", "_query", "client", "audit")
 
     def __init__(self, method: str, path: str, query_string: str = "", headers: dict[str, str] | None = None,
                  body: bytes = b"", stream: BodyStream | None = None):
@@ -93,6 +93,9 @@ class HttpRequest:
         self.credentials: Any = None  # the parsed SigV4/SigV2 credentials (gateway.sigv4), if signed
         self.original_path: str | None = None  # the path as received, when routing rewrote `path`
         self.body_read = False
+        self.client: str = "127.0.0.1"  # the client's address, as CloudTrail's sourceIPAddress
+        # [RequestContext, params, result] once the gateway has them, for CloudTrail's record.
+        self.audit: list | None = None
         self._form: list[tuple[str, str]] | None = None
         self._query: list[tuple[str, str]] | None = None
 
