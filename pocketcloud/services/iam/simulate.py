@@ -63,8 +63,11 @@ class SimulateOperations:
             source.type = "IAM Policy"
         boundaries = _sources(params.get("PermissionsBoundaryPolicyInputList"), "identity",
                               "PermissionsBoundaryPolicyInputList.", "IAM Policy")
-        principal = Principal("user", params.get("CallerArn") or f"arn:aws:iam::{ctx.account}:user/simulated",
-                              ctx.account, name="simulated")
+        caller = params.get("CallerArn") or f"arn:aws:iam::{ctx.account}:user/simulated"
+        parts = caller.split(":")
+        if len(parts) < 6 or not parts[4].isdigit():
+            raise invalid_input(f"Invalid CallerArn: {caller}")
+        principal = Principal("user", caller, parts[4], name=caller.rsplit("/", 1)[-1])
         params = {**params, "CallerArn": None}
         return _results(ctx, principal, params, identity, boundaries[0] if boundaries else None)
 
