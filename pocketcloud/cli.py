@@ -77,8 +77,8 @@ def _banner(settings: Settings) -> str:
         f"  endpoint   {settings.endpoint}",
         f"  data       {where}",
         f"  signatures {'enforced' if settings.enforce_signatures else 'parsed, not enforced'}",
-        f"  iam        {'policies enforced' if settings.enforce_iam else 'policies stored, not enforced'}",
         f"  services   {', '.join(SERVICES)}",
+        f"  iam        {'policies enforced' if settings.enforce_iam else 'policies stored, not enforced'}",
     ]
     return "\n".join(lines)
 
