@@ -176,3 +176,22 @@ def test_simulate_principal_policy_agrees_with_enforcement(strict, unique):
     assert [r["EvalDecision"] for r in results] == ["allowed", "implicitDeny", "explicitDeny"]
     assert results[0]["MatchedStatements"][0]["SourcePolicyId"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
     assert results[2]["MatchedStatements"][0]["SourcePolicyType"] == "user"
+
+
+def test_federation_token_is_the_callers_permissions_within_its_policy(strict, unique):
+    client = make_user(strict, unique, managed=["arn:aws:iam::aws:policy/IAMReadOnlyAccess"],
+                       inline=doc(allow("sts:GetFederationToken")))
+    out = client("sts").get_federation_token(Name="fed", Policy=doc(allow(["iam:ListUsers", "ec2:DescribeRegions"])))
+    assert out["FederatedUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:federated-user/fed"
+    creds = out["Credentials"]
+    session_client(strict, "iam", creds).list_users()
+    with pytest.raises(ClientError) as exc:  # allowed by the session policy, not by the user's policies
+        session_client(strict, "ec2", creds).describe_regions()
+    assert error(exc) == ("UnauthorizedOperation", 403)
+    with pytest.raises(ClientError) as exc:  # allowed by the user's policies, not by the session policy
+        session_client(strict, "iam", creds).list_roles()
+    assert error(exc) == ("AccessDenied", 403)
+    bare = client("sts").get_federation_token(Name="bare")["Credentials"]
+    with pytest.raises(ClientError) as exc:
+        session_client(strict, "iam", bare).list_users()
+    assert error(exc) == ("AccessDenied", 403)

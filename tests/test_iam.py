@@ -277,3 +277,39 @@ def test_pagination(iam, unique):
     assert first["IsTruncated"] is True and len(first["Users"]) == 2
     rest = iam.list_users(PathPrefix=f"/{unique}/", MaxItems=2, Marker=first["Marker"])
     assert rest["IsTruncated"] is False and len(rest["Users"]) == 1
+
+
+def test_oidc_providers(iam, unique):
+    url = f"https://oidc.{unique}.example.com/id"
+    arn = iam.create_open_id_connect_provider(Url=url, ClientIDList=["sts.amazonaws.com"],
+                                              ThumbprintList=["a" * 40])["OpenIDConnectProviderArn"]
+    assert arn == f"arn:aws:iam::000000000000:oidc-provider/oidc.{unique}.example.com/id"
+    with pytest.raises(ClientError) as exc:
+        iam.create_open_id_connect_provider(Url=url, ThumbprintList=["a" * 40])
+    assert error(exc) == ("EntityAlreadyExists", 409)
+    iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="app")
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ClientIDList"] == ["sts.amazonaws.com", "app"]
+    assert {"Arn": arn} in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    with pytest.raises(ClientError) as exc:
+        iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert error(exc) == ("NoSuchEntity", 404)
+
+
+def test_account_authorization_details_context_keys_and_credential_report(server, unique):
+    iam = server.client("iam", key="333333333333")
+    iam.create_user(UserName=unique)
+    iam.put_user_policy(UserName=unique, PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]}))
+    details = iam.get_account_authorization_details(Filter=["User"])
+    user = next(u for u in details["UserDetailList"] if u["UserName"] == unique)
+    assert user["UserPolicyList"][0]["PolicyDocument"]["Statement"][0]["Action"] == "s3:*"
+    keys = iam.get_context_keys_for_principal_policy(PolicySourceArn=f"arn:aws:iam::333333333333:user/{unique}")
+    assert keys["ContextKeyNames"] == ["aws:RequestedRegion"]
+    with pytest.raises(ClientError) as exc:
+        iam.get_credential_report()
+    assert error(exc) == ("ReportNotPresent", 410)
+    iam.generate_credential_report()
+    report = iam.get_credential_report()["Content"].decode()
+    assert f"arn:aws:iam::333333333333:user/{unique}" in report

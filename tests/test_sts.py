@@ -157,3 +157,25 @@ def test_decode_authorization_message_rejects_garbage(server):
     with pytest.raises(ClientError) as exc:
         server.client("sts").decode_authorization_message(EncodedMessage="garbage")
     assert error(exc) == ("InvalidAuthorizationMessageException", 400)
+
+
+def test_web_identity_through_an_account_oidc_provider(server, unique):
+    iam, sts = server.client("iam"), server.client("sts")
+    host = f"oidc.{unique}.example.com"
+    provider = iam.create_open_id_connect_provider(Url=f"https://{host}", ClientIDList=["sts.amazonaws.com"],
+                                                   ThumbprintList=["b" * 40])["OpenIDConnectProviderArn"]
+    iam.create_role(RoleName=unique, AssumeRolePolicyDocument=trust(
+        {"Federated": provider}, {"StringEquals": {f"{host}:sub": "system:serviceaccount:default:app"}},
+        action="sts:AssumeRoleWithWebIdentity"))
+    role_arn = f"arn:aws:iam::000000000000:role/{unique}"
+    token = _jwt({"iss": f"https://{host}", "sub": "system:serviceaccount:default:app", "aud": "sts.amazonaws.com"})
+    out = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="pod", WebIdentityToken=token)
+    assert out["Provider"] == host
+    wrong_aud = _jwt({"iss": f"https://{host}", "sub": "system:serviceaccount:default:app", "aud": "other"})
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="pod", WebIdentityToken=wrong_aud)
+    assert error(exc) == ("InvalidIdentityToken", 400)
+    unknown = _jwt({"iss": "https://unknown.example.com", "sub": "x", "aud": "sts.amazonaws.com"})
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="pod", WebIdentityToken=unknown)
+    assert error(exc) == ("InvalidIdentityToken", 400)

@@ -62,6 +62,10 @@ def _tags(record: dict) -> dict:
     return {t["Key"]: t["Value"] for t in record.get("Tags") or []}
 
 
+_ALLOW_ALL = Source(parse('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'),
+                    "root", "none")
+
+
 class Identity:
     """A resolved principal with its policies."""
 
@@ -80,7 +84,7 @@ def session_of(runtime, access_key: str | None) -> dict | None:
 def identity_of(runtime, account: str, principal_arn: str | None, access_key: str | None = None) -> Identity:
     session = session_of(runtime, access_key)
     session_policies = None
-    if session is not None and (session.get("policy") or session.get("policy_arns")):
+    if session is not None and (session.get("policy") or session.get("policy_arns") or session.get("federated")):
         session_policies = []
         if session.get("policy"):
             s = _source(session["policy"], "session", "none")
@@ -111,7 +115,10 @@ def identity_of(runtime, account: str, principal_arn: str | None, access_key: st
         return Identity(principal, entity_sources(runtime, account, ROLE, role), boundary_source(runtime, account, role),
                         session_policies, session)
     if resource.startswith("federated-user/"):
+        # GetFederationToken: the permissions of the user who asked for it, within the session policy.
         principal = Principal("federated-user", principal_arn, account, name=resource.split("/", 1)[1],
                               user_id=f"{account}:{resource.split('/', 1)[1]}")
-        return Identity(principal, [], None, session_policies, session)
+        parent = identity_of(runtime, account, (session or {}).get("federated_by"))
+        identity = parent.identity if parent.principal.kind != "root" else [_ALLOW_ALL]
+        return Identity(principal, identity, parent.boundary, session_policies, session)
     return Identity(Principal("user", principal_arn, account), [])

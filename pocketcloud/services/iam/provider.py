@@ -8,6 +8,7 @@ region a request is signed for.
 from __future__ import annotations
 
 from .account import AccountOperations
+from .federation import FederationOperations
 from .identities import GroupOperations, RoleOperations, UserOperations
 from .keys import KeyOperations
 from .policies import PolicyOperations
@@ -16,7 +17,7 @@ from .simulate import SimulateOperations
 
 
 class Provider(UserOperations, GroupOperations, RoleOperations, PolicyOperations, KeyOperations,
-               AccountOperations, ProfileOperations, SimulateOperations):
+               AccountOperations, ProfileOperations, SimulateOperations, FederationOperations):
     def __init__(self, runtime):
         self.runtime = runtime
         from .credentials import install

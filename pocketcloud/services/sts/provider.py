@@ -141,6 +141,15 @@ class Provider:
         known = {"accounts.google.com", "graph.facebook.com", "www.amazon.com", "cognito-identity.amazonaws.com"}
         federated = issuer if issuer in known else f"arn:aws:iam::{account}:oidc-provider/{issuer}"
         aud = token["aud"] if isinstance(token["aud"], str) else (token["aud"] or [""])[0]
+        if issuer not in known:
+            from ..iam.federation import find_oidc
+
+            provider = find_oidc(self.runtime, account, federated)
+            if provider is None:
+                raise ServiceError("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for "
+                                   f"{token['iss']}", 400)
+            if provider["ClientIDList"] and aud not in provider["ClientIDList"]:
+                raise ServiceError("InvalidIdentityToken", "Incorrect token audience", 400)
         principal = Principal("federated-user", None, None, federated=federated)
         extra = {f"{issuer}:sub": str(token["sub"]), f"{issuer}:aud": aud, f"{issuer}:oaud": aud,
                  "sts:rolesessionname": params["RoleSessionName"], "__action__": "sts:AssumeRoleWithWebIdentity"}
@@ -173,6 +182,31 @@ class Provider:
             mfa = True
         arn = ctx.principal_arn or f"arn:aws:iam::{ctx.account}:root"
         return {"Credentials": issue(self.runtime, ctx, ctx.account, arn, duration, mfa=mfa)}
+
+    def get_federation_token(self, ctx, params):
+        from .sessions import issue, packed_size
+
+        if ctx.access_key and ctx.access_key.startswith("ASIA"):
+            raise _access_denied("Cannot call GetFederationToken with session credentials")
+        name = params["Name"]
+        if not re.match(r"^[\w+=,.@-]{2,32}$", name):
+            raise _validation(f"1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: "
+                              "Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+        self._session_policy(params)
+        duration = params.get("DurationSeconds") or 43200
+        limit = 3600 if not ctx.principal_arn else 129600
+        if not 900 <= duration <= limit:
+            raise _validation(f"1 validation error detected: Value '{duration}' at 'durationSeconds' failed to "
+                              f"satisfy constraint: Member must have value less than or equal to {limit}")
+        arn = f"arn:aws:sts::{ctx.account}:federated-user/{name}"
+        # A federation token's permissions are the caller's, intersected with the session policy;
+        # no session policy at all means no permissions.
+        credentials = issue(self.runtime, ctx, ctx.account, arn, duration, mfa=False, federated=True,
+                            federated_by=ctx.principal_arn, policy=params.get("Policy"),
+                            policy_arns=[p["arn"] for p in params.get("PolicyArns") or []])
+        return {"Credentials": credentials,
+                "FederatedUser": {"FederatedUserId": f"{ctx.account}:{name}", "Arn": arn},
+                "PackedPolicySize": packed_size(params.get("Policy"), params.get("PolicyArns"), None)}
 
     def get_access_key_info(self, ctx, params):
         from ...core.accounts import resolve_access_key
