@@ -1,7 +1,8 @@
 """Where CloudTrail events live: one store kind per UTC day in the account and region they
-happened in (management events in "mgmt-YYYYMMDD", selected data events in "data-YYYYMMDD"),
-each named by its time in milliseconds and its event id, so a day lists in time order and a
-lookup over 90 days reads only those 90 days. A global index remembers which account/region
+happened in (management events in "mgmt-YYYYMMDD", selected data events in "data-YYYYMMDD").
+Each flush of the recorder writes one row per kind holding its batch of calls in a compact
+form (already scrubbed of secrets); the full records are built when read. An event is named
+by its time in milliseconds and its event id, so a lookup over 90 days reads only those days. A global index remembers which account/region
 pairs have events, for pruning past the 90 days event history keeps.
 """
 
@@ -39,17 +40,49 @@ def days_between(start: float, end: float) -> list[str]:
     return out
 
 
-def write(store, built: list[tuple[str, str, float, dict]], known: set) -> None:
-    """Write (account, region, epoch, entry) events in one transaction."""
+def write(store, calls: list, known: set) -> None:
+    """Write queued calls (recorder.Call), scrubbed of secrets, in one transaction."""
+    import os
+
+    from .records import data_resource_type, is_read_only, scrub
+
+    ids = os.urandom(16 * len(calls)).hex()
+    batches: dict[tuple, list] = {}
+    days: dict[int, str] = {}
+    kinds: dict[tuple, tuple] = {}  # (service, operation) -> (read only, category)
+    for i, call in enumerate(calls):
+        call.event_id = ids[32 * i:32 * i + 32]
+        op = (call.service, call.operation)
+        found = kinds.get(op)
+        if found is None:
+            found = kinds[op] = (is_read_only(call.operation),
+                                 "Data" if data_resource_type(*op) else "Management")
+        read_only, category = found
+        if call.params:
+            call.params = scrub(call.params)
+        # Reads never show their response; writes show it scrubbed.
+        call.result = None if read_only or call.error else scrub(call.result)
+        day_number = int(call.time // 86400)
+        day = days.get(day_number) or days.setdefault(day_number, day_of(call.time))
+        batches.setdefault((call.account, call.region, day, category), []).append(call.fields())
     index = Namespace(store, *INDEX_NS)
     with store.transaction():
-        for account, region, epoch, entry in built:
-            record = entry["record"]
-            Namespace(store, "cloudtrail", account, region).put(
-                kind(record["eventCategory"], day_of(epoch)), event_name(epoch, record["eventID"]), entry)
+        for (account, region, day, category), rows in batches.items():
+            name = f"{int(rows[0][0] * 1000):014d}-{os.urandom(8).hex()}"
+            Namespace(store, "cloudtrail", account, region).put(kind(category, day), name, rows)
             if (account, region) not in known:
                 known.add((account, region))
                 index.put(INDEX_KIND, f"{account}/{region}", {"account": account, "region": region})
+
+
+def _day_events(ns: Namespace, category: str, day: str) -> list[tuple[str, list]]:
+    """(event name, stored fields) of one day, in time order."""
+    out = []
+    for _, rows in ns.list(kind(category, day)):
+        for fields in rows:
+            out.append((event_name(fields[0], fields[-1]), fields))
+    out.sort(key=lambda item: item[0])
+    return out
 
 
 def namespaces(store) -> list[tuple[str, str]]:
@@ -57,15 +90,18 @@ def namespaces(store) -> list[tuple[str, str]]:
 
 
 def events_between(ns: Namespace, category: str, start: float, end: float, newest_first: bool = True):
-    """(name, entry) of events with start < time <= end (epoch seconds)."""
+    """(name, {"record", "lookup"}) of events with start < time <= end (epoch seconds)."""
+    from .records import build
+    from .recorder import Call
+
     low, high = event_name(start, "~"), event_name(end, "~")
     for day in (days_between(start, end) if newest_first else reversed(days_between(start, end))):
-        items = ns.list(kind(category, day))
+        items = _day_events(ns, category, day)
         if newest_first:
             items.reverse()
-        for name, entry in items:
+        for name, fields in items:
             if low < name <= high:
-                yield name, entry
+                yield name, build(Call(*fields))
 
 
 def prune(store, now: float) -> int:
@@ -77,7 +113,7 @@ def prune(store, now: float) -> int:
             day = day_of(now - age * 86400)
             for category in ("Management", "Data"):
                 with store.transaction():
-                    for name, _ in ns.list(kind(category, day)):
+                    for name, rows in ns.list(kind(category, day)):
                         ns.delete(kind(category, day), name)
-                        removed += 1
+                        removed += len(rows)
     return removed

@@ -22,16 +22,23 @@ _QUEUE_LIMIT = 200_000  # past this (a flush that keeps failing) new calls are n
 class Call:
     """What the gateway saw of one call; the record is built from it later."""
 
-    __slots__ = ("service", "operation", "time", "account", "region", "principal_arn", "access_key",
-                 "params", "result", "error", "request_id", "source_ip", "user_agent")
+    __slots__ = ("time", "service", "operation", "account", "region", "principal_arn", "access_key",
+                 "params", "result", "error", "request_id", "source_ip", "user_agent", "event_id")
 
-    def __init__(self, service, operation, time, account, region, principal_arn, access_key, params, result,
-                 error, request_id, source_ip, user_agent):
+    def __init__(self, time, service, operation, account, region, principal_arn, access_key, params, result,
+                 error, request_id, source_ip, user_agent, event_id=None):
         self.service, self.operation, self.time = service, operation, time
         self.account, self.region = account, region
         self.principal_arn, self.access_key = principal_arn, access_key
         self.params, self.result, self.error = params, result, error
         self.request_id, self.source_ip, self.user_agent = request_id, source_ip, user_agent
+        self.event_id = event_id
+
+    def fields(self) -> list:
+        """The stored form: a flat list in slot order (cheap to CBOR-encode in batches)."""
+        return [self.time, self.service, self.operation, self.account, self.region, self.principal_arn,
+                self.access_key, self.params, self.result, self.error, self.request_id, self.source_ip,
+                self.user_agent, self.event_id]
 
 
 class Recorder:
@@ -41,17 +48,25 @@ class Recorder:
         self.data_events_wanted = False  # set by trails.refresh_selector_cache
         self._flush_handle = None
         self._known_namespaces: set = set()
-        from .records import DATA_EVENTS
+        self._kinds: dict[tuple[str, str], tuple[bool, bool]] = {}  # -> (data event, read only)
 
-        self._data_ops = {(svc, op) for svc, (_, ops) in DATA_EVENTS.items() for op in ops}
+    @staticmethod
+    def _classify(service: str, operation: str) -> tuple[bool, bool]:
+        from .records import data_resource_type, is_read_only
+
+        return data_resource_type(service, operation) is not None, is_read_only(operation)
 
     def record(self, service: str, operation: str, account: str, region: str, principal_arn, access_key,
                params, result, error, request_id: str, source_ip: str, user_agent: str) -> None:
-        if not self.data_events_wanted and (service, operation) in self._data_ops:
+        kind = self._kinds.get((service, operation))
+        if kind is None:
+            kind = self._kinds[(service, operation)] = self._classify(service, operation)
+        is_data, read_only = kind
+        if (is_data and not self.data_events_wanted) or len(self.queue) >= _QUEUE_LIMIT:
             return
-        if len(self.queue) >= _QUEUE_LIMIT:
-            return
-        self.queue.append(Call(service, operation, self.runtime.clock.time(), account, region, principal_arn,
+        if read_only:
+            result = None  # never shown for reads: do not keep it alive until the flush
+        self.queue.append(Call(self.runtime.clock.time(), service, operation, account, region, principal_arn,
                                access_key, params, result, error, request_id, source_ip, user_agent))
         if len(self.queue) >= FLUSH_SIZE:
             self.flush()
@@ -68,21 +83,17 @@ class Recorder:
         self.flush()
 
     def flush(self) -> None:
+        """Scrub the queued calls of secrets and write them, one store row per account, region,
+        day and category. The full records are built only when something reads them."""
         if not self.queue:
             return
-        from . import eventstore, records
+        from . import eventstore
 
         calls, self.queue = self.queue, []
-        built = []
-        for call in calls:
-            try:
-                built.append((call.account, call.region, call.time, records.build(call)))
-            except Exception:  # one odd call must not lose the batch
-                log.exception("could not build the CloudTrail record of %s %s", call.service, call.operation)
         try:
-            eventstore.write(self.runtime.store, built, self._known_namespaces)
+            eventstore.write(self.runtime.store, calls, self._known_namespaces)
         except Exception:
-            log.exception("could not write %d CloudTrail events", len(built))
+            log.exception("could not write %d CloudTrail events", len(calls))
 
     def reset(self, *_):
         self.queue = []

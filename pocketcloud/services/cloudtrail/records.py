@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from datetime import datetime, timezone
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -66,6 +65,12 @@ _RESOURCE_MEMBERS = {
 }
 _SERVICE_NAME_MEMBER = {"cloudtrail": "AWS::CloudTrail::Trail", "secretsmanager": "AWS::SecretsManager::Secret"}
 GLOBAL_SERVICES = frozenset(("iam", "sts", "cloudfront", "route53", "organizations"))
+
+
+def event_id(hex_id: str | None) -> str:
+    import uuid  # loaded when records are read, not with the gateway
+
+    return str(uuid.UUID(hex_id)) if hex_id else str(uuid.uuid4())
 
 
 def is_read_only(operation: str) -> bool:
@@ -168,6 +173,32 @@ def clean(value, shape=None, depth: int = 0):
     return None  # bytes, streams, iterators: not shown
 
 
+def scrub(value, depth: int = 0):
+    """A storable copy of request or response data: secret members hidden, binary, streams and
+    other objects left out. Runs for every recorded call, so it is kept plain and cheap."""
+    if isinstance(value, dict):
+        if depth > 30:
+            return None
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str or key[:2] == "__":
+                continue
+            if key.lower() in SECRET_MEMBERS:
+                out[key] = HIDDEN
+            else:
+                item = scrub(item, depth + 1)
+                if item is not None:
+                    out[key] = item
+        return out
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    if isinstance(value, list):
+        return [c for c in (scrub(v, depth + 1) for v in value) if c is not None] if depth <= 30 else None
+    if isinstance(value, datetime):
+        return value
+    return None
+
+
 def bounded(value):
     if value is None:
         return None
@@ -246,7 +277,7 @@ def build(call) -> dict:
         "responseElements": None if read_only or call.error is not None or call.result is None
         else bounded(clean(call.result, getattr(op_model, "output_shape", None))) or None,
         "requestID": call.request_id,
-        "eventID": str(uuid.uuid4()),
+        "eventID": event_id(call.event_id),
         "readOnly": read_only,
         "eventType": "AwsApiCall",
         "managementEvent": data_type is None,
