@@ -4,6 +4,7 @@ import json
 import random
 from datetime import datetime, timedelta, timezone
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
@@ -264,3 +265,37 @@ def _spki(pkcs1: bytes) -> bytes:
         from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers  # noqa: F401
 
         raise
+
+
+def test_iam_users_and_assumed_roles_in_user_identity(server, account, unique):
+    iam = server.client("iam", key=account)
+    user = iam.create_user(UserName=unique)["User"]
+    creds = iam.create_access_key(UserName=unique)["AccessKey"]
+    kms = server.client("kms", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"])
+    kms.list_keys()
+    ct = server.client("cloudtrail", key=account)
+    (event,) = _events(ct, LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": unique}])
+    identity = json.loads(event["CloudTrailEvent"])["userIdentity"]
+    assert identity == {"type": "IAMUser", "principalId": user["UserId"], "arn": user["Arn"], "accountId": account,
+                        "userName": unique, "accessKeyId": creds["AccessKeyId"]}
+    # CreateAccessKey's response is shown, without the secret.
+    (made,) = _events(ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateAccessKey"}])
+    assert creds["SecretAccessKey"] not in made["CloudTrailEvent"]
+    record = json.loads(made["CloudTrailEvent"])
+    assert record["responseElements"]["accessKey"]["accessKeyId"] == creds["AccessKeyId"]
+    assert record["responseElements"]["accessKey"]["secretAccessKey"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert record["eventSource"] == "iam.amazonaws.com"
+
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}
+    role = iam.create_role(RoleName=f"{unique}-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    temp = server.client("sts", key=account).assume_role(RoleArn=role["Arn"], RoleSessionName="auditor")["Credentials"]
+    boto3.client("kms", endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id=temp["AccessKeyId"],
+                 aws_secret_access_key=temp["SecretAccessKey"], aws_session_token=temp["SessionToken"]).list_aliases()
+    (event,) = _events(ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "ListAliases"}])
+    identity = json.loads(event["CloudTrailEvent"])["userIdentity"]
+    assert identity["type"] == "AssumedRole" and event["Username"] == "auditor"
+    assert identity["arn"] == f"arn:aws:sts::{account}:assumed-role/{unique}-role/auditor"
+    assert identity["principalId"] == f"{role['RoleId']}:auditor"
+    assert identity["sessionContext"]["sessionIssuer"]["arn"] == role["Arn"]
+    assert identity["accessKeyId"] == temp["AccessKeyId"]

@@ -101,7 +101,7 @@ def events_between(ns: Namespace, category: str, start: float, end: float, newes
             items.reverse()
         for name, fields in items:
             if low < name <= high:
-                yield name, build(Call(*fields))
+                yield name, build(Call(*fields), ns.store)
 
 
 def prune(store, now: float) -> int:

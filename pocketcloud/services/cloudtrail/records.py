@@ -103,7 +103,19 @@ def _pseudo_id(prefix: str, text: str) -> str:
     return prefix + "".join(alphabet[int(digest[i:i + 2], 16) % 32] for i in range(0, 34, 2))
 
 
-def user_identity(account: str, principal_arn: str | None, access_key: str | None) -> tuple[dict, str]:
+def _iam_id(store, account: str, kind: str, name: str, id_key: str, prefix: str, arn: str) -> str:
+    """The unique id IAM gave a user or role (AIDA.../AROA...), when IAM knows it."""
+    if store is not None:
+        from pocketcloud.core.store import Namespace
+
+        record = Namespace(store, "iam", account, "global").get(kind, name.lower())
+        if record and record.get(id_key):
+            return record[id_key]
+    return _pseudo_id(prefix, arn)
+
+
+def user_identity(account: str, principal_arn: str | None, access_key: str | None,
+                  store=None) -> tuple[dict, str]:
     """(userIdentity, the Username event history shows)."""
     if not principal_arn or principal_arn.endswith(":root"):
         identity = {"type": "Root", "principalId": account, "arn": f"arn:aws:iam::{account}:root",
@@ -113,7 +125,7 @@ def user_identity(account: str, principal_arn: str | None, access_key: str | Non
         _, _, rest = principal_arn.partition(":assumed-role/")
         role, _, session = rest.partition("/")
         role_arn = f"arn:aws:iam::{account}:role/{role}"
-        role_id = _pseudo_id("AROA", role_arn)
+        role_id = _iam_id(store, account, "role", role.rsplit("/", 1)[-1], "RoleId", "AROA", role_arn)
         identity = {"type": "AssumedRole", "principalId": f"{role_id}:{session}", "arn": principal_arn,
                     "accountId": account,
                     "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": role_id, "arn": role_arn,
@@ -122,7 +134,8 @@ def user_identity(account: str, principal_arn: str | None, access_key: str | Non
         username = session
     elif ":user/" in principal_arn:
         name = principal_arn.rsplit("/", 1)[1]
-        identity = {"type": "IAMUser", "principalId": _pseudo_id("AIDA", principal_arn), "arn": principal_arn,
+        identity = {"type": "IAMUser", "principalId": _iam_id(store, account, "user", name, "UserId", "AIDA", principal_arn),
+                    "arn": principal_arn,
                     "accountId": account, "userName": name}
         username = name
     else:
@@ -251,7 +264,7 @@ def data_resource_arn(service: str, account: str, region: str, params: dict) -> 
     return ""
 
 
-def build(call) -> dict:
+def build(call, store=None) -> dict:
     """The CloudTrail record of one queued call (recorder.Call)."""
     from pocketcloud.protocol import specs
 
@@ -261,7 +274,7 @@ def build(call) -> dict:
     except Exception:
         pass
     read_only = is_read_only(call.operation)
-    identity, username = user_identity(call.account, call.principal_arn, call.access_key)
+    identity, username = user_identity(call.account, call.principal_arn, call.access_key, store)
     data_type = data_resource_type(call.service, call.operation)
     record = {
         "eventVersion": EVENT_VERSION,
