@@ -195,3 +195,33 @@ def test_federation_token_is_the_callers_permissions_within_its_policy(strict, u
     with pytest.raises(ClientError) as exc:
         session_client(strict, "iam", bare).list_users()
     assert error(exc) == ("AccessDenied", 403)
+
+
+def test_kms_key_policy_takes_part(strict, unique):
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/{unique}"
+    client = make_user(strict, unique)
+    root_kms = strict.client("kms")
+    policy = doc({"Sid": "Owner", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                  "Action": "kms:*", "Resource": "*"},
+                 {"Sid": "UserEncrypts", "Effect": "Allow", "Principal": {"AWS": user_arn},
+                  "Action": "kms:Encrypt", "Resource": "*"})
+    key = root_kms.create_key(Policy=policy)["KeyMetadata"]
+    root_kms.create_alias(AliasName=f"alias/{unique}", TargetKeyId=key["KeyId"])
+    # The key policy names the user: allowed without any identity policy, by id and by alias.
+    client("kms").encrypt(KeyId=key["KeyId"], Plaintext=b"x")
+    client("kms").encrypt(KeyId=f"alias/{unique}", Plaintext=b"x")
+    with pytest.raises(ClientError) as exc:  # the account-wide statement only delegates to IAM
+        client("kms").describe_key(KeyId=key["KeyId"])
+    assert error(exc) == ("AccessDeniedException", 400)
+    assert f"kms:DescribeKey on resource: {key['Arn']}" in exc.value.response["Error"]["Message"]
+    # An identity policy now allows everything, and the key policy denies decryption.
+    strict.client("iam").put_user_policy(UserName=unique, PolicyName="all", PolicyDocument=doc(allow("kms:*")))
+    root_kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Deny", "Principal": {"AWS": user_arn}, "Action": "kms:Decrypt", "Resource": "*"}))
+    blob = client("kms").encrypt(KeyId=key["KeyId"], Plaintext=b"secret")["CiphertextBlob"]
+    client("kms").describe_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as exc:
+        client("kms").decrypt(CiphertextBlob=blob)
+    assert error(exc) == ("AccessDeniedException", 400)
+    assert exc.value.response["Error"]["Message"].endswith("with an explicit deny in a resource-based policy")

@@ -132,17 +132,41 @@ def _sns(operation, params, account, region, request, runtime):
     return [Check(action, arn, _tag_keys(params))] if arn else None
 
 
+def _kms_arn(key: str, account: str, region: str) -> str:
+    if key.startswith("arn:"):
+        return key
+    if key.startswith("alias/"):
+        return f"arn:aws:kms:{region}:{account}:{key}"
+    return f"arn:aws:kms:{region}:{account}:key/{key}"
+
+
+def _ciphertext_key(blob) -> str | None:
+    """The key a symmetric ciphertext names (Decrypt and ReEncrypt may leave KeyId out)."""
+    if not isinstance(blob, (bytes, bytearray)):
+        return None
+    try:
+        from ..services.kms.crypto import blob_key
+    except ImportError:  # KMS not there: the action is checked on "*"
+        return None
+    try:
+        return blob_key(bytes(blob))[0]
+    except Exception:  # not a ciphertext of ours: KMS itself will refuse it
+        return None
+
+
 def _kms(operation, params, account, region, request, runtime):
-    key = params.get("KeyId") or params.get("TargetKeyId") or params.get("DestinationKeyId")
+    if operation == "ReEncrypt":
+        source = params.get("SourceKeyId") or _ciphertext_key(params.get("CiphertextBlob"))
+        checks_ = [Check("kms:ReEncryptTo", _kms_arn(params["DestinationKeyId"], account, region))]
+        if source:
+            checks_.insert(0, Check("kms:ReEncryptFrom", _kms_arn(source, account, region)))
+        return checks_
+    key = params.get("KeyId") or params.get("TargetKeyId")
+    if not key and operation == "Decrypt":
+        key = _ciphertext_key(params.get("CiphertextBlob"))
     if not key:
         return None
-    if key.startswith("arn:"):
-        arn = key
-    elif key.startswith("alias/"):
-        arn = f"arn:aws:kms:{region}:{account}:{key}"
-    else:
-        arn = f"arn:aws:kms:{region}:{account}:key/{key}"
-    return [Check(f"kms:{operation}", arn, _tag_keys(params))]
+    return [Check(f"kms:{operation}", _kms_arn(key, account, region), _tag_keys(params))]
 
 
 def _lambda(operation, params, account, region, request, runtime):

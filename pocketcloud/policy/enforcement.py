@@ -68,6 +68,8 @@ async def authorize(runtime, ctx, params: dict, creds) -> None:
             found = await resource_policy(runtime, prefix, check.resource, ctx.account, ctx.region)
             if found is not None:
                 owner = found.owner or owner
+                if found.arn:
+                    check.resource = found.arn
                 if found.text:
                     try:
                         source = Source(parse(found.text, "trust" if prefix == "sts" else "resource"),

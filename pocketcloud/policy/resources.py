@@ -11,12 +11,17 @@ from __future__ import annotations
 import json
 from typing import Awaitable, Callable
 
+from ..protocol.errors import ServiceError
+
 
 class ResourcePolicy:
-    __slots__ = ("owner", "text")
+    """owner: the resource's account; text: its policy (None: it has none); arn: the resource's
+    canonical ARN when the request named it another way (a KMS alias names a key)."""
 
-    def __init__(self, owner: str | None, text: str | None):
-        self.owner, self.text = owner, text
+    __slots__ = ("owner", "text", "arn")
+
+    def __init__(self, owner: str | None, text: str | None, arn: str | None = None):
+        self.owner, self.text, self.arn = owner, text, arn
 
 
 Provider = Callable[..., "Awaitable[ResourcePolicy | None] | ResourcePolicy | None"]
@@ -36,12 +41,9 @@ async def resource_policy(runtime, prefix: str, resource_arn: str, account: str,
         found = provider(runtime, resource_arn, account, region)
         if hasattr(found, "__await__"):
             found = await found
-    except (LookupError, KeyError, ValueError, TypeError):
+    except (LookupError, KeyError, ValueError, TypeError, ServiceError):
+        # Not implemented (yet), or the resource's own error (no such bucket...): no policy to add.
         return None
-    except Exception as exc:  # the resource's own errors (no such bucket...): no policy to add
-        if type(exc).__name__ == "ServiceError":
-            return None
-        raise
     return found
 
 
@@ -58,8 +60,8 @@ async def _s3(runtime, arn, account, region):
     owner = await _s3_owner(runtime, bucket, account, region)
     try:
         out = await _call(runtime, "s3", "GetBucketPolicy", {"Bucket": bucket}, owner or account, region)
-    except Exception as exc:
-        if type(exc).__name__ == "ServiceError" and getattr(exc, "code", "") == "NoSuchBucketPolicy":
+    except ServiceError as exc:
+        if exc.code == "NoSuchBucketPolicy":
             return ResourcePolicy(owner, None)
         raise
     return ResourcePolicy(owner, _text(out.get("Policy")))
@@ -95,8 +97,10 @@ async def _sns(runtime, arn, account, region):
 
 async def _kms(runtime, arn, account, region):
     parts = _arn_parts(arn)
-    out = await _call(runtime, "kms", "GetKeyPolicy", {"KeyId": arn, "PolicyName": "default"}, parts[4], parts[3])
-    return ResourcePolicy(parts[4], _text(out.get("Policy")))
+    key = await _call(runtime, "kms", "DescribeKey", {"KeyId": arn}, parts[4], parts[3])
+    key_arn = key["KeyMetadata"]["Arn"]
+    out = await _call(runtime, "kms", "GetKeyPolicy", {"KeyId": key_arn, "PolicyName": "default"}, parts[4], parts[3])
+    return ResourcePolicy(parts[4], _text(out.get("Policy")), key_arn)
 
 
 async def _lambda(runtime, arn, account, region):
@@ -104,8 +108,8 @@ async def _lambda(runtime, arn, account, region):
     name = parts[5].split(":")[1] if parts[5].startswith("function:") else parts[5]
     try:
         out = await _call(runtime, "lambda", "GetPolicy", {"FunctionName": name}, parts[4], parts[3])
-    except Exception as exc:
-        if type(exc).__name__ == "ServiceError" and getattr(exc, "code", "") == "ResourceNotFoundException":
+    except ServiceError as exc:
+        if exc.code == "ResourceNotFoundException":
             return ResourcePolicy(parts[4], None)
         raise
     return ResourcePolicy(parts[4], _text(out.get("Policy")))
