@@ -313,3 +313,22 @@ def test_account_authorization_details_context_keys_and_credential_report(server
     iam.generate_credential_report()
     report = iam.get_credential_report()["Content"].decode()
     assert f"arn:aws:iam::333333333333:user/{unique}" in report
+
+
+def test_tags_on_roles_policies_and_instance_profiles(iam, unique):
+    iam.create_role(RoleName=unique, AssumeRolePolicyDocument=TRUST_EC2)
+    iam.tag_role(RoleName=unique, Tags=[{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "a"}])
+    iam.untag_role(RoleName=unique, TagKeys=["team"])
+    assert iam.list_role_tags(RoleName=unique)["Tags"] == [{"Key": "env", "Value": "dev"}]
+    arn = iam.create_policy(PolicyName=unique, PolicyDocument=ALLOW_S3_READ)["Policy"]["Arn"]
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "k", "Value": "1"}])
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "K", "Value": "2"}])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "K", "Value": "2"}]
+    iam.untag_policy(PolicyArn=arn, TagKeys=["k"])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == []
+    iam.create_instance_profile(InstanceProfileName=unique)
+    iam.tag_instance_profile(InstanceProfileName=unique, Tags=[{"Key": "a", "Value": "b"}])
+    assert iam.list_instance_profile_tags(InstanceProfileName=unique)["Tags"] == [{"Key": "a", "Value": "b"}]
+    with pytest.raises(ClientError) as exc:
+        iam.tag_role(RoleName=unique, Tags=[{"Key": "x", "Value": "1"}, {"Key": "X", "Value": "2"}])
+    assert error(exc) == ("InvalidInput", 400)

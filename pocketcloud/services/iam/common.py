@@ -121,6 +121,22 @@ def remove_tags(existing: list, keys: list[str]) -> list:
     return [t for t in existing if t["Key"].lower() not in drop]
 
 
+def edit(runtime, load, save, change) -> dict:
+    """Load a record, change it, save it, atomically; the answer of an operation with no output."""
+    with runtime.store.transaction():
+        record = load()
+        change(record)
+        save(record)
+    return {}
+
+
+def tagging(params: dict):
+    """The change TagX/UntagX make to a record's Tags."""
+    if "TagKeys" in params:
+        return lambda record: record.update(Tags=remove_tags(record.get("Tags") or [], params["TagKeys"]))
+    return lambda record: record.update(Tags=merge_tags(record.get("Tags") or [], params["Tags"]))
+
+
 def page(items: list, params: dict, key: str, extra: dict | None = None) -> dict:
     """IAM's Marker/MaxItems pagination (the marker is an opaque position)."""
     start = 0

@@ -10,8 +10,8 @@ from urllib.parse import urlparse
 
 
 from . import entities as E
-from .common import (already_exists, check_document, check_tags, encoded, iam_ns, invalid_input, merge_tags,
-                     no_such, page, remove_tags)
+from .common import (already_exists, check_document, check_tags, edit, encoded, iam_ns, invalid_input, no_such,
+                     page, tagging)
 from .keys import key_index
 
 
@@ -60,13 +60,9 @@ class FederationOperations:
         iam_ns(self.runtime, ctx.account).delete("oidc", params["OpenIDConnectProviderArn"])
         return {}
 
-    def _edit_oidc(self, ctx, params, edit):
+    def _edit_oidc(self, ctx, params, change):
         arn = params["OpenIDConnectProviderArn"]
-        with self.runtime.store.transaction():
-            record = self._oidc(ctx, arn)
-            edit(record)
-            self._save_oidc(ctx, arn, record)
-        return {}
+        return edit(self.runtime, lambda: self._oidc(ctx, arn), lambda record: self._save_oidc(ctx, arn, record), change)
 
     def add_client_id_to_open_id_connect_provider(self, ctx, params):
         def edit(r):
@@ -82,10 +78,9 @@ class FederationOperations:
         return self._edit_oidc(ctx, params, lambda r: r.update(ThumbprintList=params["ThumbprintList"]))
 
     def tag_open_id_connect_provider(self, ctx, params):
-        return self._edit_oidc(ctx, params, lambda r: r.update(Tags=merge_tags(r.get("Tags") or [], params["Tags"])))
+        return self._edit_oidc(ctx, params, tagging(params))
 
-    def untag_open_id_connect_provider(self, ctx, params):
-        return self._edit_oidc(ctx, params, lambda r: r.update(Tags=remove_tags(r.get("Tags") or [], params["TagKeys"])))
+    untag_open_id_connect_provider = tag_open_id_connect_provider
 
     def list_open_id_connect_provider_tags(self, ctx, params):
         return page(self._oidc(ctx, params["OpenIDConnectProviderArn"]).get("Tags") or [], params, "Tags")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import entities as E
 from .common import (by_path, check_document, check_tags, delete_conflict, encoded, iam_ns, invalid_input,
-                     limit_exceeded, merge_tags, no_such, page, remove_tags, validation)
+                     edit, limit_exceeded, no_such, page, tagging, validation)
 from .entities import GROUP, ROLE, USER, public
 
 GROUPS_PER_USER = 10
@@ -23,19 +23,9 @@ def _boundary(runtime, ctx, arn: str | None):
 class _Shared:
     """Inline/attached/tag operations, the same for the three kinds."""
 
-    def _tag(self, ctx, kind, name, tags):
-        with self.runtime.store.transaction():
-            record = E.get(self.runtime, ctx.account, kind, name)
-            record["Tags"] = merge_tags(record.get("Tags") or [], tags)
-            E.put(self.runtime, ctx.account, kind, record)
-        return {}
-
-    def _untag(self, ctx, kind, name, keys):
-        with self.runtime.store.transaction():
-            record = E.get(self.runtime, ctx.account, kind, name)
-            record["Tags"] = remove_tags(record.get("Tags") or [], keys)
-            E.put(self.runtime, ctx.account, kind, record)
-        return {}
+    def _retag(self, ctx, kind, name, params):
+        return edit(self.runtime, lambda: E.get(self.runtime, ctx.account, kind, name),
+                    lambda record: E.put(self.runtime, ctx.account, kind, record), tagging(params))
 
     def _list_tags(self, ctx, kind, name, params):
         return page(E.get(self.runtime, ctx.account, kind, name).get("Tags") or [], params, "Tags")
@@ -148,10 +138,10 @@ class UserOperations(_Shared):
         return {}
 
     def tag_user(self, ctx, params):
-        return self._tag(ctx, USER, params["UserName"], params["Tags"])
+        return self._retag(ctx, USER, params["UserName"], params)
 
     def untag_user(self, ctx, params):
-        return self._untag(ctx, USER, params["UserName"], params["TagKeys"])
+        return self._retag(ctx, USER, params["UserName"], params)
 
     def list_user_tags(self, ctx, params):
         return self._list_tags(ctx, USER, params["UserName"], params)
@@ -318,10 +308,10 @@ class RoleOperations(_Shared):
         iam_ns(self.runtime, ctx.account).delete("role", record["RoleName"].lower())
 
     def tag_role(self, ctx, params):
-        return self._tag(ctx, ROLE, params["RoleName"], params["Tags"])
+        return self._retag(ctx, ROLE, params["RoleName"], params)
 
     def untag_role(self, ctx, params):
-        return self._untag(ctx, ROLE, params["RoleName"], params["TagKeys"])
+        return self._retag(ctx, ROLE, params["RoleName"], params)
 
     def list_role_tags(self, ctx, params):
         return self._list_tags(ctx, ROLE, params["RoleName"], params)

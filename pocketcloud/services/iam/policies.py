@@ -6,7 +6,7 @@ import re
 
 from . import managed
 from .common import (already_exists, check_document, check_name, check_path, delete_conflict, encoded,
-                     iam_ns, invalid_input, limit_exceeded, merge_tags, new_id, no_such, check_tags)
+                     iam_ns, invalid_input, limit_exceeded, new_id, no_such, check_tags, edit, tagging)
 from .entities import attachment_count, boundary_users
 
 MAX_VERSIONS = 5
@@ -176,20 +176,10 @@ class PolicyOperations:
         return {}
 
     def tag_policy(self, ctx, params):
-        with self.runtime.store.transaction():
-            record = self._customer(ctx, params["PolicyArn"])
-            record["Tags"] = merge_tags(record.get("Tags") or [], params["Tags"])
-            self._save(ctx, record)
-        return {}
+        return edit(self.runtime, lambda: self._customer(ctx, params["PolicyArn"]),
+                    lambda record: self._save(ctx, record), tagging(params))
 
-    def untag_policy(self, ctx, params):
-        from .common import remove_tags
-
-        with self.runtime.store.transaction():
-            record = self._customer(ctx, params["PolicyArn"])
-            record["Tags"] = remove_tags(record.get("Tags") or [], params["TagKeys"])
-            self._save(ctx, record)
-        return {}
+    untag_policy = tag_policy
 
     def list_policy_tags(self, ctx, params):
         from .common import page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import entities as E
 from .common import (already_exists, by_path, check_name, check_path, check_tags, delete_conflict, iam_ns,
-                     limit_exceeded, merge_tags, new_id, no_such, page, remove_tags)
+                     limit_exceeded, new_id, no_such, page, edit, tagging)
 from .entities import ROLE
 
 
@@ -83,18 +83,10 @@ class ProfileOperations:
         return page(found, params, "InstanceProfiles")
 
     def tag_instance_profile(self, ctx, params):
-        with self.runtime.store.transaction():
-            record = self._profile(ctx, params["InstanceProfileName"])
-            record["Tags"] = merge_tags(record.get("Tags") or [], params["Tags"])
-            self._save_profile(ctx, record)
-        return {}
+        return edit(self.runtime, lambda: self._profile(ctx, params["InstanceProfileName"]),
+                    lambda record: self._save_profile(ctx, record), tagging(params))
 
-    def untag_instance_profile(self, ctx, params):
-        with self.runtime.store.transaction():
-            record = self._profile(ctx, params["InstanceProfileName"])
-            record["Tags"] = remove_tags(record.get("Tags") or [], params["TagKeys"])
-            self._save_profile(ctx, record)
-        return {}
+    untag_instance_profile = tag_instance_profile
 
     def list_instance_profile_tags(self, ctx, params):
         return page(self._profile(ctx, params["InstanceProfileName"]).get("Tags") or [], params, "Tags")
