@@ -48,6 +48,11 @@ def checks(service: str, operation: str, params: dict, account: str, region: str
            runtime=None) -> list[Check]:
     if (service, operation) in UNCHECKED:
         return []
+    return _main_checks(service, operation, params, account, region, request, runtime) + \
+        pass_role(service, operation, params, account)
+
+
+def _main_checks(service, operation, params, account, region, request, runtime) -> list[Check]:
     builder = _BUILDERS.get(service)
     if builder is not None:
         found = builder(operation, params, account, region, request, runtime)
@@ -55,6 +60,34 @@ def checks(service: str, operation: str, params: dict, account: str, region: str
             return found
     action = ACTION_NAMES.get((service, operation), f"{prefix_of(service)}:{operation}")
     return [Check(action, "*", _tag_keys(params))]
+
+
+def pass_role(service: str, operation: str, params: dict, account: str) -> list[Check]:
+    """Handing a role to a service (a Lambda function's execution role, an instance profile...)
+    also needs iam:PassRole on that role."""
+    spec = PASSED_ROLES.get((service, operation))
+    if spec is None:
+        return []
+    param, principal = spec
+    value = params.get(param)
+    if isinstance(value, dict):  # EC2's IamInstanceProfile {Arn|Name}: the profile's role is IAM's business
+        return []
+    if not value:
+        return []
+    arn = value if value.startswith("arn:") else f"arn:aws:iam::{account}:role/{value}"
+    return [Check("iam:PassRole", arn, {"iam:passedtoservice": principal})]
+
+
+PASSED_ROLES = {
+    ("lambda", "CreateFunction"): ("Role", "lambda.amazonaws.com"),
+    ("lambda", "UpdateFunctionConfiguration"): ("Role", "lambda.amazonaws.com"),
+    ("events", "PutTargets"): ("RoleArn", "events.amazonaws.com"),
+    ("ecs", "RegisterTaskDefinition"): ("taskRoleArn", "ecs-tasks.amazonaws.com"),
+    ("cloudformation", "CreateStack"): ("RoleARN", "cloudformation.amazonaws.com"),
+    ("cloudformation", "UpdateStack"): ("RoleARN", "cloudformation.amazonaws.com"),
+    ("cloudtrail", "CreateTrail"): ("CloudWatchLogsRoleArn", "cloudtrail.amazonaws.com"),
+    ("cloudtrail", "UpdateTrail"): ("CloudWatchLogsRoleArn", "cloudtrail.amazonaws.com"),
+}
 
 
 # -- request tags: aws:RequestTag/<key> and aws:TagKeys ---------------------------------------------
