@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import inproc, servers, stack, startup  # noqa: E402
+from bench import iam, inproc, security, servers, stack, startup  # noqa: E402
 from bench.serve import SERVERS  # noqa: E402
 
 PARTS = {
@@ -33,6 +33,8 @@ PARTS = {
     "coldstart": lambda a: startup.cold_start(rounds=a.cold_rounds),
     "memory": lambda a: startup.idle_memory(),
     "profile": lambda a: inproc.run(),  # optional: not part of the default run
+    "security": lambda a: security.run(),  # optional: CloudTrail recording and KMS costs
+    "iam": lambda a: iam.run(),  # optional: the cost of --enforce-iam
 }
 DEFAULT_PARTS = ["servers", "stack", "coldstart", "memory"]
 ALIASES = {"1": "servers", "2": "stack", "3": "coldstart", "4": "memory", "rss": "memory", "cold": "coldstart"}
@@ -42,7 +44,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("parts", nargs="*", help="servers, stack, coldstart, memory (or 1-4), profile; "
+    parser.add_argument("parts", nargs="*", help="servers, stack, coldstart, memory (or 1-4), profile, security; "
                         "default: the first four")
     parser.add_argument("--rounds", type=int, default=4, help="interleaved load rounds (default 4)")
     parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (default 2)")
