@@ -335,3 +335,22 @@ def test_cli_encrypts_and_decrypts(server, tmp_path):
                          capture_output=True, env=env, check=True)
     blob = base64.b64decode(json.loads(out.stdout)["CiphertextBlob"])
     assert server.client("kms").decrypt(CiphertextBlob=blob)["Plaintext"] == b"from the cli"
+
+
+def test_dry_run_and_description(kms, unique):
+    key = kms.create_key(Description="old")["KeyMetadata"]["KeyId"]
+    with pytest.raises(ClientError) as exc:
+        kms.encrypt(KeyId=key, Plaintext=b"x", DryRun=True)
+    assert _code(exc) == "DryRunOperationException" and _status(exc) == 412
+    kms.update_key_description(KeyId=key, Description="new")
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["Description"] == "new"
+    for i in range(3):
+        kms.create_alias(AliasName=f"alias/{unique}-{i}", TargetKeyId=key)
+    page = kms.list_aliases(KeyId=key, Limit=2)
+    assert len(page["Aliases"]) == 2 and page["Truncated"] is True
+    rest = kms.list_aliases(KeyId=key, Limit=2, Marker=page["NextMarker"])
+    assert [a["AliasName"] for a in page["Aliases"] + rest["Aliases"]] == [f"alias/{unique}-{i}" for i in range(3)]
+    assert rest["Truncated"] is False
+    with pytest.raises(ClientError) as exc:
+        kms.list_keys(Marker="not-a-marker!")
+    assert _code(exc) == "InvalidMarkerException"

@@ -300,9 +300,17 @@ def build(call, store=None) -> dict:
     if call.error is not None:
         record["errorCode"] = call.error[0]
         record["errorMessage"] = call.error[1]
+    if call.service == "s3" and isinstance(record["requestParameters"], dict) \
+            and "bucket" in record["requestParameters"]:
+        # S3's events name the bucket "bucketName".
+        record["requestParameters"]["bucketName"] = record["requestParameters"].pop("bucket")
     if data_type:
         arn = data_resource_arn(call.service, call.account, call.region, call.params)
         record["resources"] = [{"type": data_type, "ARN": arn, "accountId": call.account}]
+        if call.service == "s3":
+            bucket = (call.params or {}).get("Bucket", "")
+            record["resources"].append({"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}",
+                                        "accountId": call.account})
     lookup = {"Username": username, "Resources": resources_of(call.service, call.account, call.region,
                                                                  call.params, call.result)}
     return {"record": record, "lookup": lookup}
