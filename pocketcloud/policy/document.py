@@ -29,7 +29,7 @@ class PolicyError(ValueError):
 
 class Statement:
     __slots__ = ("index", "sid", "effect", "actions", "not_actions", "resources", "not_resources",
-                 "principals", "not_principals", "conditions")
+                 "principals", "not_principals", "conditions", "action_pattern")
 
     def __init__(self, index: int, raw: dict):
         self.index = index
@@ -42,6 +42,10 @@ class Statement:
         self.principals = _principal(raw.get("Principal"))
         self.not_principals = _principal(raw.get("NotPrincipal"))
         # [(operator, key, [values])], every entry must hold (AND across operators and keys).
+        # Every Action (or NotAction) pattern as one regex: a statement is matched once per request.
+        from .matching import any_of
+
+        self.action_pattern = any_of(self.actions if self.actions is not None else self.not_actions)
         self.conditions = [(op, key, [_scalar_text(v) for v in (vals if isinstance(vals, list) else [vals])])
                            for op, block in (raw.get("Condition") or {}).items()
                            for key, vals in block.items()]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .conditions import all_hold
 from .document import Policy, Statement
-from .matching import Unresolved, action_matches, arn_matches, substitute
+from .matching import Unresolved, arn_matches, substitute
 
 ALLOWED = "allowed"
 EXPLICIT_DENY = "explicitDeny"
@@ -70,9 +70,8 @@ class Decision:
 
 # -- statement matching ----------------------------------------------------------------------------
 def _action_in(statement: Statement, action: str) -> bool:
-    if statement.actions is not None:
-        return any(action_matches(p, action) for p in statement.actions)
-    return not any(action_matches(p, action) for p in statement.not_actions)
+    matched = statement.action_pattern.match(action) is not None
+    return matched if statement.actions is not None else not matched
 
 
 def _resource_pattern_matches(pattern: str, resource: str, context: dict, version: str) -> bool:

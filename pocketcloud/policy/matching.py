@@ -10,6 +10,10 @@ _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 @lru_cache(maxsize=8192)
 def _pattern(glob: str, ignore_case: bool) -> re.Pattern:
+    return re.compile(_glob_regex(glob) + r"\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def _glob_regex(glob: str) -> str:
     parts = []
     for ch in glob:
         if ch == "*":
@@ -20,7 +24,12 @@ def _pattern(glob: str, ignore_case: bool) -> re.Pattern:
             parts.append(re.escape(_PLACEHOLDERS[ch]))
         else:
             parts.append(re.escape(ch))
-    return re.compile("".join(parts) + r"\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    return "".join(parts)
+
+
+def any_of(globs: list[str]) -> re.Pattern:
+    """One case-insensitive regex matching any of the globs (for Action/NotAction lists)."""
+    return re.compile("(?:" + "|".join(_glob_regex(g) for g in globs) + r")\Z", re.DOTALL | re.IGNORECASE)
 
 
 def glob_match(glob: str, value: str, ignore_case: bool = False) -> bool:
@@ -30,11 +39,6 @@ def glob_match(glob: str, value: str, ignore_case: bool = False) -> bool:
         glob = literal(glob)
         return glob.lower() == value.lower() if ignore_case else glob == value
     return _pattern(glob, ignore_case).match(value) is not None
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    """Actions compare without regard to case ("s3:getobject" grants s3:GetObject)."""
-    return glob_match(pattern, action, ignore_case=True)
 
 
 def arn_matches(pattern: str, arn: str) -> bool:
