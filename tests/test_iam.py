@@ -332,3 +332,70 @@ def test_tags_on_roles_policies_and_instance_profiles(iam, unique):
     with pytest.raises(ClientError) as exc:
         iam.tag_role(RoleName=unique, Tags=[{"Key": "x", "Value": "1"}, {"Key": "X", "Value": "2"}])
     assert error(exc) == ("InvalidInput", 400)
+
+
+def _self_signed_pem() -> str:
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pocketcloud.test")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_certificates_ssh_keys_and_service_credentials(iam, unique):
+    pem = _self_signed_pem()
+    meta = iam.upload_server_certificate(ServerCertificateName=unique, CertificateBody=pem,
+                                         PrivateKey="unused")["ServerCertificateMetadata"]
+    assert meta["Arn"] == f"arn:aws:iam::000000000000:server-certificate/{unique}"
+    assert iam.get_server_certificate(ServerCertificateName=unique)["ServerCertificate"]["CertificateBody"] == pem
+    with pytest.raises(ClientError) as exc:
+        iam.upload_server_certificate(ServerCertificateName=unique + "b", CertificateBody="nope", PrivateKey="x")
+    assert error(exc) == ("MalformedCertificate", 400)
+    iam.delete_server_certificate(ServerCertificateName=unique)
+    iam.create_user(UserName=unique)
+    body = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVzY2FwZWQtZm9yLXRlc3RzLW9ubHktMDEyMzQ1Njc4OQ== me@host"
+    key = iam.upload_ssh_public_key(UserName=unique, SSHPublicKeyBody=body)["SSHPublicKey"]
+    assert key["SSHPublicKeyId"].startswith("APKA")
+    iam.update_ssh_public_key(UserName=unique, SSHPublicKeyId=key["SSHPublicKeyId"], Status="Inactive")
+    assert iam.list_ssh_public_keys(UserName=unique)["SSHPublicKeys"][0]["Status"] == "Inactive"
+    cert = iam.upload_signing_certificate(UserName=unique, CertificateBody=pem)["Certificate"]
+    cred = iam.create_service_specific_credential(UserName=unique, ServiceName="codecommit.amazonaws.com")
+    assert cred["ServiceSpecificCredential"]["ServicePassword"]
+    with pytest.raises(ClientError) as exc:
+        iam.delete_user(UserName=unique)
+    assert error(exc) == ("DeleteConflict", 409)
+    iam.delete_ssh_public_key(UserName=unique, SSHPublicKeyId=key["SSHPublicKeyId"])
+    iam.delete_signing_certificate(UserName=unique, CertificateId=cert["CertificateId"])
+    iam.delete_service_specific_credential(
+        UserName=unique, ServiceSpecificCredentialId=cred["ServiceSpecificCredential"]["ServiceSpecificCredentialId"])
+    iam.delete_user(UserName=unique)
+
+
+def test_saml_providers(iam, unique):
+    metadata = "<EntityDescriptor>" + "x" * 1200 + "</EntityDescriptor>"
+    arn = iam.create_saml_provider(Name=unique, SAMLMetadataDocument=metadata)["SAMLProviderArn"]
+    assert arn == f"arn:aws:iam::000000000000:saml-provider/{unique}"
+    assert iam.get_saml_provider(SAMLProviderArn=arn)["SAMLMetadataDocument"] == metadata
+    assert arn in [p["Arn"] for p in iam.list_saml_providers()["SAMLProviderList"]]
+    iam.delete_saml_provider(SAMLProviderArn=arn)
+    with pytest.raises(ClientError) as exc:
+        iam.get_saml_provider(SAMLProviderArn=arn)
+    assert error(exc) == ("NoSuchEntity", 404)
+
+
+def test_users_change_their_own_password(server, unique):
+    iam = server.client("iam")
+    iam.create_user(UserName=unique)
+    iam.create_login_profile(UserName=unique, Password="first-Password-1", PasswordResetRequired=True)
+    key = iam.create_access_key(UserName=unique)["AccessKey"]
+    me = server.client("iam", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    me.change_password(OldPassword="first-Password-1", NewPassword="second-Password-2")
+    assert iam.get_login_profile(UserName=unique)["LoginProfile"]["PasswordResetRequired"] is False

@@ -22,7 +22,8 @@ KINDS = {"user": USER, "group": GROUP, "role": ROLE}
 
 MANAGED_PER_ENTITY = 10
 # Keys of a stored record that are ours, not AWS's output shape.
-_INTERNAL = {"attached", "inline", "groups", "login", "mfa", "keys", "service_linked", "roles"}
+_INTERNAL = {"attached", "inline", "groups", "login", "mfa", "keys", "service_linked", "roles", "ssh", "signing",
+             "service-credentials"}
 
 
 def public(record: dict, drop=()) -> dict:

@@ -133,6 +133,10 @@ class UserOperations(_Shared):
                 raise delete_conflict("Cannot delete entity, must delete MFA device first.")
             if record["groups"]:
                 raise delete_conflict("Cannot delete entity, must remove users from group first.")
+            for kind, what in (("ssh", "SSH public keys"), ("signing", "signing certificates"),
+                               ("service-credentials", "service specific credentials")):
+                if record.get(kind):
+                    raise delete_conflict(f"Cannot delete entity, must delete {what} first.")
             E.ensure_deletable(record, USER)
             iam_ns(self.runtime, ctx.account).delete("user", record["UserName"].lower())
         return {}

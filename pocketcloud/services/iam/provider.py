@@ -8,6 +8,7 @@ region a request is signed for.
 from __future__ import annotations
 
 from .account import AccountOperations
+from .extras import ExtraOperations
 from .federation import FederationOperations
 from .identities import GroupOperations, RoleOperations, UserOperations
 from .keys import KeyOperations
@@ -17,7 +18,8 @@ from .simulate import SimulateOperations
 
 
 class Provider(UserOperations, GroupOperations, RoleOperations, PolicyOperations, KeyOperations,
-               AccountOperations, ProfileOperations, SimulateOperations, FederationOperations):
+               AccountOperations, ProfileOperations, SimulateOperations, FederationOperations,
+               ExtraOperations):
     def __init__(self, runtime):
         self.runtime = runtime
         from .credentials import install
