@@ -225,3 +225,17 @@ def test_kms_key_policy_takes_part(strict, unique):
         client("kms").decrypt(CiphertextBlob=blob)
     assert error(exc) == ("AccessDeniedException", 400)
     assert exc.value.response["Error"]["Message"].endswith("with an explicit deny in a resource-based policy")
+
+
+def test_resource_tags_of_iam_entities(strict, unique):
+    iam = strict.client("iam")
+    iam.create_role(RoleName=unique, AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}),
+                    Tags=[{"Key": "team", "Value": "red"}])
+    iam.create_role(RoleName=unique + "b", AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}),
+                    Tags=[{"Key": "team", "Value": "blue"}])
+    client = make_user(strict, unique, inline=doc(allow("iam:GetRole",
+                                                        Condition={"StringEquals": {"aws:ResourceTag/team": "red"}})))
+    client("iam").get_role(RoleName=unique)
+    with pytest.raises(ClientError) as exc:
+        client("iam").get_role(RoleName=unique + "b")
+    assert error(exc) == ("AccessDenied", 403)

@@ -103,6 +103,14 @@ def test_temporary_credentials_expire_on_the_virtual_clock():
         with pytest.raises(ClientError) as exc:
             session_client(srv, "iam", creds).list_users()
         assert error(exc) == ("ExpiredToken", 403)
+        # With policies enforced (and signatures not), a deleted key does not fall back to root.
+        iam = srv.client("iam")
+        iam.create_user(UserName="gone")
+        key = iam.create_access_key(UserName="gone")["AccessKey"]
+        iam.delete_access_key(UserName="gone", AccessKeyId=key["AccessKeyId"])
+        with pytest.raises(ClientError) as exc:
+            srv.client("iam", key=key["AccessKeyId"], secret=key["SecretAccessKey"]).list_users()
+        assert error(exc) == ("InvalidClientTokenId", 403)
     finally:
         srv.stop()
 

@@ -245,8 +245,8 @@ def _iam(operation, params, account, region, request, runtime):
         ctx["iam:permissionsboundary"] = params["PermissionsBoundary"]
     if params.get("AWSServiceName"):
         ctx["iam:awsservicename"] = params["AWSServiceName"]
-    resource = entity_arn(runtime, operation, params, account)
-    return [Check(f"iam:{operation}", resource, ctx)]
+    resource, resource_tags = entity_arn(runtime, operation, params, account)
+    return [Check(f"iam:{operation}", resource, {**ctx, **resource_tags})]
 
 
 def _sts(operation, params, account, region, request, runtime):

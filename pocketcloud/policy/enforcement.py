@@ -46,6 +46,14 @@ async def authorize(runtime, ctx, params: dict, creds) -> None:
     check_session(runtime, ctx, creds)
     if not runtime.settings.enforce_iam:
         return
+    if creds is not None and ctx.protocol != "internal":
+        # Without --enforce-signatures an unknown (deleted, inactive) key would act as the default
+        # account's root user: with policies enforced it is refused instead.
+        from ..core.accounts import resolve_access_key
+        from ..gateway import sigv4
+
+        if resolve_access_key(creds.access_key)[1] is None:
+            raise sigv4.unknown_access_key(creds, ctx.service)
     needed = checks(ctx.service, ctx.operation, params, ctx.account, ctx.region, ctx.request, runtime)
     if not needed:
         return
