@@ -73,12 +73,17 @@ s3_bucket_owner: Callable | None = None
 
 
 async def _s3_owner(runtime, bucket, account, region):
-    if s3_bucket_owner is None:
+    if s3_bucket_owner is not None:
+        found = s3_bucket_owner(runtime, bucket)
+        if hasattr(found, "__await__"):
+            found = await found
+        return found or account
+    # S3's provider keeps its global bucket registry at `.buckets` (records name their "owner").
+    try:
+        record = runtime.providers.provider("s3").buckets.get(bucket)
+    except (AttributeError, LookupError, TypeError):
         return account
-    found = s3_bucket_owner(runtime, bucket)
-    if hasattr(found, "__await__"):
-        found = await found
-    return found or account
+    return (record or {}).get("owner") or account
 
 
 async def _sqs(runtime, arn, account, region):
