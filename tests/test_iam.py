@@ -399,3 +399,26 @@ def test_users_change_their_own_password(server, unique):
     me = server.client("iam", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
     me.change_password(OldPassword="first-Password-1", NewPassword="second-Password-2")
     assert iam.get_login_profile(UserName=unique)["LoginProfile"]["PasswordResetRequired"] is False
+
+
+def test_aws_cli_creates_and_reads_iam(server, unique):
+    import os
+    import subprocess
+
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+
+    def aws(*args):
+        done = subprocess.run(["aws", "--endpoint-url", server.endpoint, "--output", "json", *args], env=env,
+                              capture_output=True, text=True, timeout=60)
+        return done.returncode, done.stdout, done.stderr
+
+    code, out, _ = aws("iam", "create-user", "--user-name", unique)
+    assert code == 0 and json.loads(out)["User"]["UserName"] == unique
+    code, out, _ = aws("iam", "attach-user-policy", "--user-name", unique, "--policy-arn",
+                       "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    assert code == 0
+    code, out, _ = aws("iam", "list-attached-user-policies", "--user-name", unique)
+    assert json.loads(out)["AttachedPolicies"] == [{"PolicyName": "AmazonS3ReadOnlyAccess",
+                                                    "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}]
+    code, _, err = aws("iam", "get-user", "--user-name", unique + "-missing")
+    assert code != 0 and "NoSuchEntity" in err
