@@ -22,6 +22,7 @@ import string
 from datetime import datetime, timezone
 
 from . import eventstore, selectors, signing, trails
+from .recorder import recorder_for
 from .records import iso
 
 LOG_INTERVAL_S = 300
@@ -92,7 +93,9 @@ def collect(runtime, account: str, home: str, name: str) -> tuple[list[Put], lis
     start = trail.get("Cursor") or trail.get("StartLoggingTime") or now
     puts: list[Put] = []
     batches: list[tuple[str, str, list]] = []
-    for region in _regions(runtime, trail, account):
+    latest = recorder_for(runtime).latest
+    quiet = account in latest and latest[account] <= start
+    for region in ([] if quiet else _regions(runtime, trail, account)):
         records = _events(runtime, trail, account, region, start, now)
         if not records:
             continue
@@ -107,6 +110,7 @@ def collect(runtime, account: str, home: str, name: str) -> tuple[list[Put], lis
             batches.append((trails.log_group_name(trail["CloudWatchLogsLogGroupArn"]),
                             f"{account}_CloudTrail_{region}", records))
     trail["Cursor"] = now
+    latest.setdefault(account, now)  # after a restart: the store was read once, up to now
     if trail.get("LogFileValidationEnabled") and now - (trail.get("LastDigest") or now) >= DIGEST_INTERVAL_S:
         puts += _digests(runtime, trail, account, now)
     elif not trail.get("LogFileValidationEnabled"):

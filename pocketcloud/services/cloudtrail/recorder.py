@@ -48,6 +48,9 @@ class Recorder:
         self.data_events_wanted = False  # set by trails.refresh_selector_cache
         self._flush_handle = None
         self._known_namespaces: set = set()
+        # account -> time of its newest written event, so trail delivery can skip the store when
+        # nothing happened (a `time advance 30d` runs 8,640 five-minute deliveries).
+        self.latest: dict[str, float] = {}
         self._kinds: dict[tuple[str, str], tuple[bool, bool]] = {}  # -> (data event, read only)
 
     @staticmethod
@@ -90,6 +93,9 @@ class Recorder:
         from . import eventstore
 
         calls, self.queue = self.queue, []
+        for call in calls:
+            if call.time > self.latest.get(call.account, 0.0):
+                self.latest[call.account] = call.time
         try:
             eventstore.write(self.runtime.store, calls, self._known_namespaces)
         except Exception:
@@ -97,6 +103,7 @@ class Recorder:
 
     def reset(self, *_):
         self.queue = []
+        self.latest = {}
         self.data_events_wanted = False
         self._known_namespaces = set()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime, timedelta, timezone
 
@@ -32,12 +33,19 @@ def current(runtime, account: str, region: str) -> dict:
     return key
 
 
+@functools.lru_cache(maxsize=64)
+def _private(der: bytes):
+    from cryptography.hazmat.primitives import serialization
+
+    # Our own key: skip the slow prime checks of loading an RSA key.
+    return serialization.load_der_private_key(der, password=None, unsafe_skip_rsa_key_validation=True)
+
+
 def sign(key: dict, message: bytes) -> str:
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    private = serialization.load_der_private_key(key["private"], password=None)
-    return private.sign(message, padding.PKCS1v15(), hashes.SHA256()).hex()
+    return _private(key["private"]).sign(message, padding.PKCS1v15(), hashes.SHA256()).hex()
 
 
 def list_public_keys(ctx, params) -> dict:

@@ -12,6 +12,7 @@ Asymmetric keys are kept as PKCS#8 DER; HMAC keys as raw bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -65,8 +66,12 @@ def public_der(private_key) -> bytes:
                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+@functools.lru_cache(maxsize=256)
 def load_private(material: bytes):
-    return serialization.load_der_private_key(material, password=None)
+    """The key object for stored material. Cached: loading an RSA key checks its primes (tens of
+    milliseconds), and the material is ours, made by generate_private_key, so that check is
+    skipped too."""
+    return serialization.load_der_private_key(material, password=None, unsafe_skip_rsa_key_validation=True)
 
 
 def canonical_context(context: dict | None) -> bytes:
