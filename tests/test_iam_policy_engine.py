@@ -193,3 +193,24 @@ def test_simulate_rejects_malformed_policies(iam):
         iam.simulate_custom_policy(PolicyInputList=["{"], ActionNames=["s3:GetObject"])
     assert exc.value.response["Error"]["Code"] == "MalformedPolicyDocument"
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_not_principal_in_a_resource_policy(iam):
+    alice, bob = "arn:aws:iam::111111111111:user/alice", "arn:aws:iam::111111111111:user/bob"
+    bucket_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Deny", "NotPrincipal": {"AWS": alice}, "Action": "s3:DeleteObject", "Resource": "*"}]})
+    common = dict(ResourcePolicy=bucket_policy, ResourceOwner="arn:aws:iam::222222222222:root")
+    assert decide(iam, [allow("s3:*")], "s3:DeleteObject", "arn:aws:s3:::b/k", CallerArn=alice, **common) == "allowed"
+    assert decide(iam, [allow("s3:*")], "s3:DeleteObject", "arn:aws:s3:::b/k", CallerArn=bob, **common) == "explicitDeny"
+    assert decide(iam, [allow("s3:*")], "s3:GetObject", "arn:aws:s3:::b/k", CallerArn=bob, **common) == "allowed"
+
+
+def test_principal_keys_from_the_caller(iam):
+    caller = "arn:aws:iam::444444444444:user/carol"
+    statements = [allow("s3:GetObject", condition={"StringEquals": {"aws:PrincipalAccount": "444444444444"},
+                                                   "ArnEquals": {"aws:PrincipalArn": caller},
+                                                   "NumericGreaterThan": {"aws:EpochTime": "1000000000"}})]
+    assert decide(iam, statements, "s3:GetObject", CallerArn=caller) == "allowed"
+    other = "arn:aws:iam::444444444444:user/dave"
+    assert decide(iam, statements, "s3:GetObject", CallerArn=other) == "implicitDeny"

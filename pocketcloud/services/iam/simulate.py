@@ -40,7 +40,7 @@ def _results(ctx, principal, params, identity, boundary, session_policies=None) 
     for action in actions:
         for resource in resources:
             decision = evaluate(principal, action, resource, dict(context), identity=identity,
-                                resource_policy=resource_policy, resource_account=resource_owner or ctx.account,
+                                resource_policy=resource_policy, resource_account=resource_owner or principal.account,
                                 boundary=boundary, session=session_policies)
             every = list(identity) + ([boundary] if boundary else []) + ([resource_policy] if resource_policy else [])
             missing = sorted({k for s in every for st in s.policy.statements for k in missing_keys(st.conditions, context)})
