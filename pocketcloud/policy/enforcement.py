@@ -26,9 +26,11 @@ def check_session(runtime, ctx, creds) -> dict | None:
     if session is None:
         return None
     if creds.security_token != session["token"]:
-        code = "InvalidToken" if ctx.service == "s3" else (
-            "UnrecognizedClientException" if ctx.protocol == "json" else "InvalidClientTokenId")
-        raise ServiceError(code, "The security token included in the request is invalid.", 403)
+        if ctx.service == "s3":
+            raise ServiceError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
+        from ..gateway import sigv4
+
+        raise sigv4.unknown_access_key(creds, ctx.service)  # each family's "invalid security token"
     if runtime.clock.time() >= session["expires"].timestamp():
         if ctx.service == "s3":
             raise ServiceError("ExpiredToken", "The provided token has expired.", 400)

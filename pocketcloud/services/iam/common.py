@@ -84,8 +84,8 @@ def check_path(value: str | None, member: str = "path") -> str:
 def check_document(text: str, kind: str = "identity", limit: int | None = None):
     """Parse a policy document, or answer MalformedPolicyDocument as IAM does."""
     if limit is not None and len("".join(text.split())) > limit:
-        raise ServiceError("LimitExceeded" if kind != "trust" else "MalformedPolicyDocument",
-                           f"Cannot exceed quota for PolicySize: {limit}", 409 if kind != "trust" else 400)
+        quota = "ACLSizePerRole" if kind == "trust" else "PolicySize"
+        raise limit_exceeded(f"Cannot exceed quota for {quota}: {limit}")
     try:
         return parse(text, kind)
     except PolicyError as exc:
