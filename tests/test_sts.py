@@ -187,3 +187,39 @@ def test_web_identity_through_an_account_oidc_provider(server, unique):
     with pytest.raises(ClientError) as exc:
         sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="pod", WebIdentityToken=unknown)
     assert error(exc) == ("InvalidIdentityToken", 400)
+
+
+def _saml_assertion(role_arn: str, provider_arn: str, audience="https://signin.aws.amazon.com/saml") -> str:
+    xml = f"""<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">
+  <saml:Issuer>https://idp.example.com</saml:Issuer>
+  <saml:Assertion>
+    <saml:Subject><saml:NameID>jane@example.com</saml:NameID></saml:Subject>
+    <saml:Conditions><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>
+    <saml:AttributeStatement>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>{role_arn},{provider_arn}</saml:AttributeValue></saml:Attribute>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>jane</saml:AttributeValue></saml:Attribute>
+    </saml:AttributeStatement>
+  </saml:Assertion>
+</samlp:Response>"""
+    return base64.b64encode(xml.encode()).decode()
+
+
+def test_assume_role_with_saml(server, unique):
+    iam, sts = server.client("iam"), server.client("sts")
+    provider = iam.create_saml_provider(Name=unique, SAMLMetadataDocument="<md>" + "m" * 1200 + "</md>")["SAMLProviderArn"]
+    iam.create_role(RoleName=unique, AssumeRolePolicyDocument=trust(
+        {"Federated": provider}, {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+        action="sts:AssumeRoleWithSAML"))
+    role_arn = f"arn:aws:iam::000000000000:role/{unique}"
+    out = sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider,
+                                    SAMLAssertion=_saml_assertion(role_arn, provider))
+    assert out["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::000000000000:assumed-role/{unique}/jane"
+    assert out["Subject"] == "jane@example.com" and out["Issuer"] == "https://idp.example.com"
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider,
+                                  SAMLAssertion=_saml_assertion(role_arn, provider, audience="https://elsewhere"))
+    assert error(exc) == ("AccessDenied", 403)
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider,
+                                  SAMLAssertion=base64.b64encode(b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>").decode())
+    assert error(exc) == ("InvalidIdentityToken", 400)

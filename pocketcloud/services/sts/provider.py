@@ -5,6 +5,8 @@ The credentials work on every service and expire on the virtual clock (ExpiredTo
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 
@@ -159,6 +161,35 @@ class Provider:
         duration = self._duration(params, role, False)
         out = self._assumed(ctx, role, params["RoleSessionName"], params, extra, duration=duration, mfa=False)
         out.update({"SubjectFromWebIdentityToken": str(token["sub"]), "Audience": aud, "Provider": issuer})
+        return out
+
+    def assume_role_with_saml(self, ctx, params):
+        from ...policy.evaluate import Principal
+        from ..iam.common import iam_ns
+        from .saml import pick_role, read
+
+        assertion = read(params["SAMLAssertion"])
+        role = self._role(params["RoleArn"])
+        account = role["Arn"].split(":")[4]
+        provider_arn = params["PrincipalArn"]
+        provider = iam_ns(self.runtime, account).get("saml", provider_arn)
+        if provider is None:
+            raise ServiceError("InvalidIdentityToken", f"SAML provider {provider_arn} does not exist", 400)
+        if not pick_role(assertion["roles"], role["Arn"], provider_arn):
+            raise _access_denied("Not authorized to perform sts:AssumeRoleWithSAML")
+        session_name = assertion["session"] or assertion["subject"]
+        audience = assertion["audience"] or "https://signin.aws.amazon.com/saml"
+        principal = Principal("federated-user", None, None, federated=provider_arn)
+        extra = {"saml:aud": audience, "saml:sub": assertion["subject"], "saml:iss": assertion["issuer"] or "",
+                 "sts:rolesessionname": session_name, "__action__": "sts:AssumeRoleWithSAML"}
+        if not self._trusts(ctx, role, principal, extra):
+            raise _access_denied("Not authorized to perform sts:AssumeRoleWithSAML")
+        duration = self._duration(params, role, False)
+        out = self._assumed(ctx, role, session_name, params, extra, duration=duration, mfa=False)
+        out.update({"Subject": assertion["subject"], "SubjectType": "persistent", "Issuer": assertion["issuer"],
+                    "Audience": audience, "NameQualifier": base64.b64encode(
+                        hashlib.sha1(f"{assertion['issuer']}{account}{provider_arn.rsplit('/', 1)[1]}".encode(),
+                                     usedforsecurity=False).digest()).decode()})
         return out
 
     def get_session_token(self, ctx, params):
