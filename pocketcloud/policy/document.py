@@ -43,9 +43,9 @@ class Statement:
         self.not_principals = _principal(raw.get("NotPrincipal"))
         # [(operator, key, [values])], every entry must hold (AND across operators and keys).
         # Every Action (or NotAction) pattern as one regex: a statement is matched once per request.
-        from .matching import any_of
+        from .matching import GlobSet
 
-        self.action_pattern = any_of(self.actions if self.actions is not None else self.not_actions)
+        self.action_pattern = GlobSet(self.actions if self.actions is not None else self.not_actions, ignore_case=True)
         self.conditions = [(op, key, [_scalar_text(v) for v in (vals if isinstance(vals, list) else [vals])])
                            for op, block in (raw.get("Condition") or {}).items()
                            for key, vals in block.items()]

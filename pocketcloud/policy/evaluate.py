@@ -70,7 +70,7 @@ class Decision:
 
 # -- statement matching ----------------------------------------------------------------------------
 def _action_in(statement: Statement, action: str) -> bool:
-    matched = statement.action_pattern.match(action) is not None
+    matched = statement.action_pattern.matches(action)
     return matched if statement.actions is not None else not matched
 
 

@@ -3,42 +3,75 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-@lru_cache(maxsize=8192)
-def _pattern(glob: str, ignore_case: bool) -> re.Pattern:
-    return re.compile(_glob_regex(glob) + r"\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
-def _glob_regex(glob: str) -> str:
-    parts = []
-    for ch in glob:
+def _wildcard(glob: str, value: str) -> bool:
+    """* and ? matching in O(len(glob) * len(value)) at worst, whatever the pattern: a regex
+    would backtrack exponentially on a hostile pattern such as *a*a*a*a*b."""
+    g = v = 0
+    star, mark = -1, 0
+    n_glob, n_value = len(glob), len(value)
+    while v < n_value:
+        ch = glob[g] if g < n_glob else None
         if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        elif ch in _PLACEHOLDERS:
-            parts.append(re.escape(_PLACEHOLDERS[ch]))
+            star, mark = g, v
+            g += 1
+        elif ch is not None and (ch == "?" or _PLACEHOLDERS.get(ch, ch) == value[v]):
+            g += 1
+            v += 1
+        elif star != -1:
+            g, mark = star + 1, mark + 1
+            v = mark
         else:
-            parts.append(re.escape(ch))
-    return "".join(parts)
+            return False
+    while g < n_glob and glob[g] == "*":
+        g += 1
+    return g == n_glob
 
 
-def any_of(globs: list[str]) -> re.Pattern:
-    """One case-insensitive regex matching any of the globs (for Action/NotAction lists)."""
-    return re.compile("(?:" + "|".join(_glob_regex(g) for g in globs) + r")\Z", re.DOTALL | re.IGNORECASE)
+class GlobSet:
+    """Several patterns matched at once (a statement's Action list): exact names and "prefix*"
+    patterns, by far the most common, are a set lookup and one startswith."""
+
+    __slots__ = ("exact", "prefixes", "others", "ignore_case", "everything")
+
+    def __init__(self, globs: list[str], ignore_case: bool = False):
+        self.ignore_case = ignore_case
+        fold = str.lower if ignore_case else (lambda x: x)
+        self.everything = "*" in globs
+        exact, prefixes, others = set(), [], []
+        for glob in globs:
+            glob = fold(glob)
+            body = glob[:-1] if glob.endswith("*") else glob
+            if "*" not in body and "?" not in body:
+                if glob.endswith("*"):
+                    prefixes.append(literal(body))
+                else:
+                    exact.add(literal(glob))
+            else:
+                others.append(glob)
+        self.exact, self.prefixes, self.others = exact, tuple(prefixes), others
+
+    def matches(self, value: str) -> bool:
+        if self.everything:
+            return True
+        if self.ignore_case:
+            value = value.lower()
+        return value in self.exact or value.startswith(self.prefixes) or \
+            any(_wildcard(g, value) for g in self.others)
 
 
 def glob_match(glob: str, value: str, ignore_case: bool = False) -> bool:
     if glob == "*":
         return True
-    if "*" not in glob and "?" not in glob:
-        glob = literal(glob)
-        return glob.lower() == value.lower() if ignore_case else glob == value
-    return _pattern(glob, ignore_case).match(value) is not None
+    if ignore_case:
+        glob, value = glob.lower(), value.lower()
+    body = glob[:-1] if glob.endswith("*") else glob
+    if "*" not in body and "?" not in body:
+        return value.startswith(literal(body)) if glob.endswith("*") else literal(glob) == value
+    return _wildcard(glob, value)
 
 
 def arn_matches(pattern: str, arn: str) -> bool:
