@@ -239,3 +239,21 @@ def test_resource_tags_of_iam_entities(strict, unique):
     with pytest.raises(ClientError) as exc:
         client("iam").get_role(RoleName=unique + "b")
     assert error(exc) == ("AccessDenied", 403)
+
+
+def test_mfa_condition_needs_an_mfa_session(strict, unique):
+    mfa_only = allow("iam:ListUsers", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+    client = make_user(strict, unique, inline=doc(mfa_only, allow("sts:GetSessionToken")))
+    with pytest.raises(ClientError) as exc:
+        client("iam").list_users()
+    assert error(exc) == ("AccessDenied", 403)
+    iam = strict.client("iam")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique)["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName=unique, SerialNumber=serial, AuthenticationCode1="123456",
+                          AuthenticationCode2="234567")
+    plain = client("sts").get_session_token()["Credentials"]
+    with pytest.raises(ClientError) as exc:
+        session_client(strict, "iam", plain).list_users()
+    assert error(exc) == ("AccessDenied", 403)
+    with_mfa = client("sts").get_session_token(SerialNumber=serial, TokenCode="345678")["Credentials"]
+    session_client(strict, "iam", with_mfa).list_users()
