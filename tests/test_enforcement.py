@@ -257,3 +257,15 @@ def test_mfa_condition_needs_an_mfa_session(strict, unique):
     assert error(exc) == ("AccessDenied", 403)
     with_mfa = client("sts").get_session_token(SerialNumber=serial, TokenCode="345678")["Credentials"]
     session_client(strict, "iam", with_mfa).list_users()
+
+
+def test_source_ip_and_time_conditions(strict, unique):
+    local = allow("iam:ListUsers", Condition={"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}})
+    remote = allow("iam:ListRoles", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    past = allow("iam:ListGroups", Condition={"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}})
+    client = make_user(strict, unique, inline=doc(local, remote, past))
+    client("iam").list_users()
+    for call in ("list_roles", "list_groups"):
+        with pytest.raises(ClientError) as exc:
+            getattr(client("iam"), call)()
+        assert error(exc) == ("AccessDenied", 403)
