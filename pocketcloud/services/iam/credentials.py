@@ -15,19 +15,24 @@ from ...core.store import Namespace
 GLOBAL = "global"
 
 
+_runtime: list = [None]  # the process's runtime (the latest gateway made; tests make one per process)
+
+
 def install(runtime) -> None:
-    keys = Namespace(runtime.store, "iam", "", GLOBAL)
-    sessions = Namespace(runtime.store, "sts", "", GLOBAL)
+    _runtime[0] = runtime
+    register_key_resolver(_resolve)  # registered once: the resolver reads the current runtime
 
-    def resolve(access_key: str):
-        if access_key.startswith("AKIA"):
-            entry = keys.get("access-key", access_key)
-            if entry is not None and entry["status"] == "Active":
-                return entry["account"], entry["secret"], entry["arn"]
-        elif access_key.startswith("ASIA"):
-            entry = sessions.get("session", access_key)
-            if entry is not None:
-                return entry["account"], entry["secret"], entry["arn"]
+
+def _resolve(access_key: str):
+    runtime = _runtime[0]
+    if runtime is None:
         return None
-
-    register_key_resolver(resolve)
+    if access_key.startswith("AKIA"):
+        entry = Namespace(runtime.store, "iam", "", GLOBAL).get("access-key", access_key)
+        if entry is not None and entry["status"] == "Active":
+            return entry["account"], entry["secret"], entry["arn"]
+    elif access_key.startswith("ASIA"):
+        entry = Namespace(runtime.store, "sts", "", GLOBAL).get("session", access_key)
+        if entry is not None:
+            return entry["account"], entry["secret"], entry["arn"]
+    return None
