@@ -122,7 +122,7 @@ def test_lookup_time_range_and_pages(server, account):
         if not token:
             break
     assert len(seen) == 5 == len(set(seen))
-    now = datetime.now(timezone.utc)
+    now = datetime.fromisoformat(server.admin("/_pocketcloud/clock")["now"].replace("Z", "+00:00"))
     assert _events(ct, StartTime=now + timedelta(hours=1), EndTime=now + timedelta(hours=2)) == []
     assert len(_events(ct, StartTime=now - timedelta(hours=1), EndTime=now + timedelta(hours=1))) >= 5
     with pytest.raises(ClientError) as exc:

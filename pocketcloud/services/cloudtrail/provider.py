@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from . import trails
 from .recorder import recorder_for
@@ -20,26 +21,51 @@ class Provider:
         self.runtime = runtime
         self.recorder = recorder_for(runtime)
         self._sending: set[asyncio.Task] = set()
-        self._started = False
+        self._delivery: str | None = None
+        self._prune_task: str | None = None
 
     def start(self):
-        """Deliver every five minutes of virtual time; prune event history daily."""
-        if self._started:
-            return
-        self._started = True
+        """Deliver while some trail is logging; prune event history daily."""
         trails.refresh_selector_cache(self.runtime)
-        self.runtime.scheduler.every(_DELIVERY_INTERVAL_S, self._deliver_all, "cloudtrail-delivery")
-        self.runtime.scheduler.every(86400, self._prune, "cloudtrail-prune")
+        self._ensure_delivery()
+        if self._prune_task is None:
+            self._prune_task = self.runtime.scheduler.at(self.runtime.clock.time() + 86400, self._prune,
+                                                         "cloudtrail-prune")
+
+    def _target(self) -> float:
+        """(Just before) the instant the clock is being moved to. The scheduler pins the clock
+        to each task's due time while it runs; a task that finds nothing to do jumps to the
+        target instead of running every five minutes of a `time set` five years ahead. A second
+        early, so the jump is still due in the scheduler pass that is running."""
+        return time.time() + self.runtime.clock.offset - 1.0
+
+    def _ensure_delivery(self):
+        if self._delivery is None and self._any_logging():
+            self._delivery = self.runtime.scheduler.at(self.runtime.clock.time() + _DELIVERY_INTERVAL_S,
+                                                       self._deliver_all, "cloudtrail-delivery")
+
+    def _any_logging(self) -> bool:
+        return any((t := trails.load(self.runtime.store, *key)) and t.get("IsLogging")
+                   for key in trails.all_trails(self.runtime.store))
 
     def _prune(self):
         from . import eventstore
 
-        eventstore.prune(self.runtime.store, self.runtime.clock.time())
+        now = self.runtime.clock.time()
+        eventstore.prune(self.runtime.store, now)
+        self._prune_task = self.runtime.scheduler.at(max(now + 86400, self._target()), self._prune,
+                                                     "cloudtrail-prune")
 
     def _deliver_all(self):
+        """One delivery of every logging trail at this instant. Events only arrive with requests,
+        never while the clock is being moved, so after delivering everything up to now the next
+        delivery can be at the target instant when that is further than five minutes away. (A
+        quiet stretch of a long jump therefore gets one digest file, not one per hour.)"""
         from . import delivery
 
+        self._delivery = None
         self.recorder.flush()
+        now = self.runtime.clock.time()
         for account, home, name in trails.all_trails(self.runtime.store):
             try:
                 puts, batches = delivery.collect(self.runtime, account, home, name)
@@ -47,8 +73,10 @@ class Provider:
                 log.exception("CloudTrail delivery of %s failed", name)
                 continue
             if puts or batches:
-                coro = delivery.send(self.runtime, account, home, name, self.runtime.clock.time(), puts, batches)
-                self._spawn(coro)
+                self._spawn(delivery.send(self.runtime, account, home, name, now, puts, batches))
+        if self._any_logging():
+            self._delivery = self.runtime.scheduler.at(max(now + _DELIVERY_INTERVAL_S, self._target()),
+                                                       self._deliver_all, "cloudtrail-delivery")
 
     def _spawn(self, coro):
         try:
@@ -92,7 +120,9 @@ class Provider:
         return trails.list_trails(ctx, params)
 
     def start_logging(self, ctx, params):
-        return trails.start_logging(ctx, params)
+        out = trails.start_logging(ctx, params)
+        self._ensure_delivery()
+        return out
 
     def stop_logging(self, ctx, params):
         return trails.stop_logging(ctx, params)

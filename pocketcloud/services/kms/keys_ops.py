@@ -23,6 +23,8 @@ _USAGES = {
 def check_policy(policy: str | None) -> None:
     if policy is None:
         return
+    if len(policy) > 32768:
+        raise ServiceError("LimitExceededException", "The key policy exceeds the 32 KB limit.", 400)
     try:
         doc = json.loads(policy)
     except ValueError:
