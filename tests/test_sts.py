@@ -62,6 +62,7 @@ def test_assume_role_evaluates_the_trust_policy(server, unique):
     assert out["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::000000000000:assumed-role/{unique}/s1"
     me = session_client(server, "sts", creds).get_caller_identity()
     assert me["Arn"] == out["AssumedRoleUser"]["Arn"]
+    assert iam.get_role(RoleName=unique)["Role"]["RoleLastUsed"]["Region"] == "us-east-1"
     assert me["UserId"] == out["AssumedRoleUser"]["AssumedRoleId"]
     # The credentials work on other services.
     regions = session_client(server, "ec2", creds).describe_regions()["Regions"]

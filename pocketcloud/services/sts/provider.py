@@ -90,6 +90,7 @@ class Provider:
 
     def _assumed(self, ctx, role, session_name, params, principal_context: dict, **fields) -> dict:
         from ..iam.common import check_tags
+        from ..iam.entities import ROLE, put
         from .sessions import issue, packed_size
 
         if not _SESSION_NAME.match(session_name or ""):
@@ -98,6 +99,8 @@ class Provider:
         self._session_policy(params)
         account = role["Arn"].split(":")[4]
         arn = f"arn:aws:sts::{account}:assumed-role/{role['RoleName']}/{session_name}"
+        role["RoleLastUsed"] = {"LastUsedDate": ctx.now, "Region": ctx.region}
+        put(self.runtime, account, ROLE, role)
         tags = {t["Key"]: t["Value"] for t in check_tags(params.get("Tags"))}
         credentials = issue(self.runtime, ctx, account, arn, fields.pop("duration"), role_arn=role["Arn"],
                             policy=params.get("Policy"), policy_arns=[p["arn"] for p in params.get("PolicyArns") or []],
