@@ -59,47 +59,57 @@ async def authorize(runtime, ctx, params: dict, creds) -> None:
     needed = checks(ctx.service, ctx.operation, params, ctx.account, ctx.region, ctx.request, runtime)
     if not needed:
         return
-    from ..services.iam.principals import identity_of
+    who = _caller(runtime, ctx, creds)
+    request = ctx.request
+    context = base_context(who.principal, ctx.now, ctx.region, source_ip=getattr(request, "client", None),
+                           secure=request.headers.get("x-forwarded-proto") == "https",
+                           user_agent=request.headers.get("user-agent"), session=who.session)
+    for check in needed:
+        owner, source = await _resource_side(runtime, ctx, check)
+        request_context = {**context, **check.context, "aws:resourceaccount": owner}
+        decision = evaluate(who.principal, check.action, check.resource, request_context, identity=who.identity,
+                            resource_policy=source, resource_account=owner, boundary=who.boundary,
+                            session=who.session_policies)
+        if not decision.allowed:
+            raise _refusal(ctx, who.principal, check, decision, request_context)
+
+
+def _caller(runtime, ctx, creds):
+    from ..services.iam.principals import Identity, identity_of
 
     if creds is None:
-        who_principal, identity, boundary, session_policies, session = Principal("anonymous", None, None), [], None, None, None
-    else:
-        who = identity_of(runtime, ctx.account, ctx.principal_arn, ctx.access_key)
-        who_principal, identity, boundary = who.principal, who.identity, who.boundary
-        session_policies, session = who.session_policies, who.session
-    request = ctx.request
-    context = base_context(who_principal, ctx.now, ctx.region, source_ip=getattr(request, "client", None),
-                           secure=request.headers.get("x-forwarded-proto") == "https",
-                           user_agent=request.headers.get("user-agent"), session=session)
-    for check in needed:
-        prefix = check.action.split(":", 1)[0]
-        owner, source = _account_of(check.resource), None
-        if prefix in RESOURCE_POLICY_PREFIXES and check.resource != "*":
-            found = await resource_policy(runtime, prefix, check.resource, ctx.account, ctx.region)
-            if found is not None:
-                owner = found.owner or owner
-                if found.arn:
-                    check.resource = found.arn
-                if found.text:
-                    try:
-                        source = Source(parse(found.text, "trust" if prefix == "sts" else "resource"),
-                                        "resource", "resource")
-                    except PolicyError:
-                        source = None
-        request_context = {**context, **check.context, "aws:resourceaccount": owner or ctx.account}
-        decision = evaluate(who_principal, check.action, check.resource, request_context, identity=identity,
-                            resource_policy=source, resource_account=owner or ctx.account, boundary=boundary,
-                            session=session_policies)
-        if not decision.allowed:
-            arn = who_principal.arn or "anonymous"
-            reason = decision.reason if decision.decision == "explicitDeny" else "because " + decision.reason
-            text = message(arn, check.action, check.resource, reason)
-            details = {"allowed": False, "explicitDeny": decision.decision == "explicitDeny",
-                       "matchedStatements": {"items": [{"statementId": st.sid or "", "effect": st.effect}
-                                                       for _, st in decision.matched]},
-                       "failures": {"items": []},
-                       "context": {"principal": {"id": who_principal.user_id, "arn": arn},
-                                   "action": check.action, "resource": check.resource,
-                                   "conditions": {"items": [{"key": k, "values": {"items": [{"value": str(v)}]}}
-                                                            for k, v in sorted(request_context.items())]}}}
-            raise access_denied(ctx.service, ctx.protocol, text, details)
+        return Identity(Principal("anonymous", None, None), [])
+    return identity_of(runtime, ctx.account, ctx.principal_arn, ctx.access_key)
+
+
+async def _resource_side(runtime, ctx, check) -> tuple[str, Source | None]:
+    """The resource's account and its policy (a role's trust policy for sts:AssumeRole)."""
+    prefix = check.action.split(":", 1)[0]
+    owner, source = _account_of(check.resource), None
+    if prefix in RESOURCE_POLICY_PREFIXES and check.resource != "*":
+        found = await resource_policy(runtime, prefix, check.resource, ctx.account, ctx.region)
+        if found is not None:
+            owner = found.owner or owner
+            if found.arn:
+                check.resource = found.arn
+            if found.text:
+                try:
+                    source = Source(parse(found.text, "trust" if prefix == "sts" else "resource"), "resource",
+                                    "resource")
+                except PolicyError:  # a stored policy we cannot read grants nothing
+                    source = None
+    return owner or ctx.account, source
+
+
+def _refusal(ctx, principal, check, decision, request_context) -> ServiceError:
+    arn = principal.arn or "anonymous"
+    reason = decision.reason if decision.decision == "explicitDeny" else "because " + decision.reason
+    details = {"allowed": False, "explicitDeny": decision.decision == "explicitDeny",
+               "matchedStatements": {"items": [{"statementId": st.sid or "", "effect": st.effect}
+                                               for _, st in decision.matched]},
+               "failures": {"items": []},
+               "context": {"principal": {"id": principal.user_id, "arn": arn},
+                           "action": check.action, "resource": check.resource,
+                           "conditions": {"items": [{"key": k, "values": {"items": [{"value": str(v)}]}}
+                                                    for k, v in sorted(request_context.items())]}}}
+    return access_denied(ctx.service, ctx.protocol, message(arn, check.action, check.resource, reason), details)
