@@ -269,3 +269,17 @@ def test_source_ip_and_time_conditions(strict, unique):
         with pytest.raises(ClientError) as exc:
             getattr(client("iam"), call)()
         assert error(exc) == ("AccessDenied", 403)
+
+
+def test_kms_resource_tags_decide_with_abac(strict, unique):
+    abac = allow(["kms:Encrypt", "kms:DescribeKey"], Condition={"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}})
+    iam = strict.client("iam")
+    client = make_user(strict, unique, inline=doc(abac))
+    iam.tag_user(UserName=unique, Tags=[{"Key": "team", "Value": "red"}])
+    kms = strict.client("kms")
+    red = kms.create_key(Tags=[{"TagKey": "team", "TagValue": "red"}])["KeyMetadata"]["KeyId"]
+    blue = kms.create_key(Tags=[{"TagKey": "team", "TagValue": "blue"}])["KeyMetadata"]["KeyId"]
+    client("kms").encrypt(KeyId=red, Plaintext=b"x")
+    with pytest.raises(ClientError) as exc:
+        client("kms").encrypt(KeyId=blue, Plaintext=b"x")
+    assert error(exc) == ("AccessDeniedException", 400)

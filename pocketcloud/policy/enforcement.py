@@ -65,8 +65,8 @@ async def authorize(runtime, ctx, params: dict, creds) -> None:
                            secure=request.headers.get("x-forwarded-proto") == "https",
                            user_agent=request.headers.get("user-agent"), session=who.session)
     for check in needed:
-        owner, source = await _resource_side(runtime, ctx, check)
-        request_context = {**context, **check.context, "aws:resourceaccount": owner}
+        owner, source, tags = await _resource_side(runtime, ctx, check)
+        request_context = {**context, **tags, **check.context, "aws:resourceaccount": owner}
         decision = evaluate(who.principal, check.action, check.resource, request_context, identity=who.identity,
                             resource_policy=source, resource_account=owner, boundary=who.boundary,
                             session=who.session_policies)
@@ -82,23 +82,25 @@ def _caller(runtime, ctx, creds):
     return identity_of(runtime, ctx.account, ctx.principal_arn, ctx.access_key)
 
 
-async def _resource_side(runtime, ctx, check) -> tuple[str, Source | None]:
-    """The resource's account and its policy (a role's trust policy for sts:AssumeRole)."""
+async def _resource_side(runtime, ctx, check) -> tuple[str, Source | None, dict]:
+    """The resource's account, its policy (a role's trust policy for sts:AssumeRole) and its
+    tags as aws:ResourceTag/<key> condition keys."""
     prefix = check.action.split(":", 1)[0]
-    owner, source = _account_of(check.resource), None
+    owner, source, tags = _account_of(check.resource), None, {}
     if prefix in RESOURCE_POLICY_PREFIXES and check.resource != "*":
         found = await resource_policy(runtime, prefix, check.resource, ctx.account, ctx.region)
         if found is not None:
             owner = found.owner or owner
             if found.arn:
                 check.resource = found.arn
+            tags = {f"aws:resourcetag/{k.lower()}": v for k, v in found.tags.items()}
             if found.text:
                 try:
                     source = Source(parse(found.text, "trust" if prefix == "sts" else "resource"), "resource",
                                     "resource")
                 except PolicyError:  # a stored policy we cannot read grants nothing
                     source = None
-    return owner or ctx.account, source
+    return owner or ctx.account, source, tags
 
 
 def _refusal(ctx, principal, check, decision, request_context) -> ServiceError:

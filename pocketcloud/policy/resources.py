@@ -16,12 +16,13 @@ from ..protocol.errors import ServiceError
 
 class ResourcePolicy:
     """owner: the resource's account; text: its policy (None: it has none); arn: the resource's
-    canonical ARN when the request named it another way (a KMS alias names a key)."""
+    canonical ARN when the request named it another way (a KMS alias names a key); tags: the
+    resource's tags (aws:ResourceTag/<key>)."""
 
-    __slots__ = ("owner", "text", "arn")
+    __slots__ = ("owner", "text", "arn", "tags")
 
-    def __init__(self, owner: str | None, text: str | None, arn: str | None = None):
-        self.owner, self.text, self.arn = owner, text, arn
+    def __init__(self, owner: str | None, text: str | None, arn: str | None = None, tags: dict | None = None):
+        self.owner, self.text, self.arn, self.tags = owner, text, arn, tags or {}
 
 
 Provider = Callable[..., "Awaitable[ResourcePolicy | None] | ResourcePolicy | None"]
@@ -55,16 +56,29 @@ async def _call(runtime, service, operation, params, account, region):
     return await runtime.providers.call(service, operation, params, account, region)
 
 
+async def _tags(runtime, service, operation, params, account, region, member) -> dict:
+    """A resource's tags through its service's own tag-listing operation ({} when it has none)."""
+    try:
+        out = await _call(runtime, service, operation, params, account, region)
+    except (LookupError, ServiceError):
+        return {}
+    tags = out.get(member) or {}
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    return {str(t.get("Key", t.get("TagKey"))): str(t.get("Value", t.get("TagValue", ""))) for t in tags}
+
+
 async def _s3(runtime, arn, account, region):
     bucket = _arn_parts(arn)[5].split("/", 1)[0]
     owner = await _s3_owner(runtime, bucket, account, region)
+    tags = await _tags(runtime, "s3", "GetBucketTagging", {"Bucket": bucket}, owner or account, region, "TagSet")
     try:
         out = await _call(runtime, "s3", "GetBucketPolicy", {"Bucket": bucket}, owner or account, region)
     except ServiceError as exc:
         if exc.code == "NoSuchBucketPolicy":
-            return ResourcePolicy(owner, None)
+            return ResourcePolicy(owner, None, tags=tags)
         raise
-    return ResourcePolicy(owner, _text(out.get("Policy")))
+    return ResourcePolicy(owner, _text(out.get("Policy")), tags=tags)
 
 
 # S3 bucket names are global: how to find a bucket's owner is S3's business. S3 may register
@@ -91,13 +105,15 @@ async def _sqs(runtime, arn, account, region):
     url = f"{runtime.settings.endpoint}/{q_account}/{name}"
     out = await _call(runtime, "sqs", "GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["Policy"]},
                       q_account, q_region)
-    return ResourcePolicy(q_account, _text((out.get("Attributes") or {}).get("Policy")))
+    tags = await _tags(runtime, "sqs", "ListQueueTags", {"QueueUrl": url}, q_account, q_region, "Tags")
+    return ResourcePolicy(q_account, _text((out.get("Attributes") or {}).get("Policy")), tags=tags)
 
 
 async def _sns(runtime, arn, account, region):
     parts = _arn_parts(arn)
     out = await _call(runtime, "sns", "GetTopicAttributes", {"TopicArn": arn}, parts[4], parts[3])
-    return ResourcePolicy(parts[4], _text((out.get("Attributes") or {}).get("Policy")))
+    tags = await _tags(runtime, "sns", "ListTagsForResource", {"ResourceArn": arn}, parts[4], parts[3], "Tags")
+    return ResourcePolicy(parts[4], _text((out.get("Attributes") or {}).get("Policy")), tags=tags)
 
 
 async def _kms(runtime, arn, account, region):
@@ -105,19 +121,22 @@ async def _kms(runtime, arn, account, region):
     key = await _call(runtime, "kms", "DescribeKey", {"KeyId": arn}, parts[4], parts[3])
     key_arn = key["KeyMetadata"]["Arn"]
     out = await _call(runtime, "kms", "GetKeyPolicy", {"KeyId": key_arn, "PolicyName": "default"}, parts[4], parts[3])
-    return ResourcePolicy(parts[4], _text(out.get("Policy")), key_arn)
+    tags = await _tags(runtime, "kms", "ListResourceTags", {"KeyId": key_arn}, parts[4], parts[3], "Tags")
+    return ResourcePolicy(parts[4], _text(out.get("Policy")), key_arn, tags)
 
 
 async def _lambda(runtime, arn, account, region):
     parts = _arn_parts(arn)
     name = parts[5].split(":")[1] if parts[5].startswith("function:") else parts[5]
+    function_arn = f"arn:aws:lambda:{parts[3]}:{parts[4]}:function:{name}"
+    tags = await _tags(runtime, "lambda", "ListTags", {"Resource": function_arn}, parts[4], parts[3], "Tags")
     try:
         out = await _call(runtime, "lambda", "GetPolicy", {"FunctionName": name}, parts[4], parts[3])
     except ServiceError as exc:
         if exc.code == "ResourceNotFoundException":
-            return ResourcePolicy(parts[4], None)
+            return ResourcePolicy(parts[4], None, tags=tags)
         raise
-    return ResourcePolicy(parts[4], _text(out.get("Policy")))
+    return ResourcePolicy(parts[4], _text(out.get("Policy")), tags=tags)
 
 
 def _sts(runtime, arn, account, region):
@@ -128,7 +147,8 @@ def _sts(runtime, arn, account, region):
     role = find(runtime, parts[4], ROLE, parts[5].rsplit("/", 1)[-1])
     if role is None or role["Arn"] != arn:
         return None
-    return ResourcePolicy(parts[4], role["AssumeRolePolicyDocument"])
+    tags = {t["Key"]: t["Value"] for t in role.get("Tags") or []}
+    return ResourcePolicy(parts[4], role["AssumeRolePolicyDocument"], tags=tags)
 
 
 def _text(policy) -> str | None:
