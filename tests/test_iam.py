@@ -422,3 +422,18 @@ def test_aws_cli_creates_and_reads_iam(server, unique):
                                                     "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}]
     code, _, err = aws("iam", "get-user", "--user-name", unique + "-missing")
     assert code != 0 and "NoSuchEntity" in err
+
+
+def test_policies_granting_service_access_and_last_accessed(iam, unique):
+    iam.create_user(UserName=unique)
+    iam.attach_user_policy(UserName=unique, PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    iam.put_user_policy(UserName=unique, PolicyName="queues", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}))
+    arn = f"arn:aws:iam::000000000000:user/{unique}"
+    out = iam.list_policies_granting_service_access(Arn=arn, ServiceNamespaces=["s3", "sqs", "ec2"])
+    found = {e["ServiceNamespace"]: [p["PolicyName"] for p in e["Policies"]] for e in out["PoliciesGrantingServiceAccess"]}
+    assert found == {"s3": ["AmazonS3ReadOnlyAccess"], "sqs": ["queues"], "ec2": []}
+    job = iam.generate_service_last_accessed_details(Arn=arn)["JobId"]
+    details = iam.get_service_last_accessed_details(JobId=job)
+    assert details["JobStatus"] == "COMPLETED"
+    assert {s["ServiceNamespace"] for s in details["ServicesLastAccessed"]} >= {"s3", "sqs"}
