@@ -118,6 +118,7 @@ def test_policy_variables_and_conditions(strict, unique):
     region_only = allow("ec2:DescribeRegions", Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}})
     client = make_user(strict, unique, inline=doc(own_user, region_only))
     assert client("iam").get_user(UserName=unique)["User"]["UserName"] == unique
+    assert client("iam").get_user()["User"]["UserName"] == unique  # "myself" is the caller's own ARN
     strict.client("iam").create_user(UserName=unique + "o")
     with pytest.raises(ClientError) as exc:
         client("iam").get_user(UserName=unique + "o")

@@ -45,11 +45,21 @@ def prefix_of(service: str) -> str:
 
 
 def checks(service: str, operation: str, params: dict, account: str, region: str, request=None,
-           runtime=None) -> list[Check]:
+           runtime=None, caller: str | None = None) -> list[Check]:
+    """caller: the principal's ARN (IAM operations on "myself" act on the caller's own user)."""
     if (service, operation) in UNCHECKED:
         return []
+    if service == "iam" and caller and ":user/" in caller and not params.get("UserName") \
+            and operation in SELF_SERVICE:
+        params = {**params, "UserName": caller.rsplit("/", 1)[1]}
     return _main_checks(service, operation, params, account, region, request, runtime) + \
         pass_role(service, operation, params, account)
+
+
+# IAM operations whose UserName defaults to the caller's own user.
+SELF_SERVICE = {"GetUser", "ListAccessKeys", "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "ListMFADevices",
+                "ListSigningCertificates", "UploadSigningCertificate", "UpdateSigningCertificate",
+                "DeleteSigningCertificate", "ListServiceSpecificCredentials", "ChangePassword"}
 
 
 def _main_checks(service, operation, params, account, region, request, runtime) -> list[Check]:

@@ -56,7 +56,8 @@ async def authorize(runtime, ctx, params: dict, creds) -> None:
 
         if resolve_access_key(creds.access_key)[1] is None:
             raise sigv4.unknown_access_key(creds, ctx.service)
-    needed = checks(ctx.service, ctx.operation, params, ctx.account, ctx.region, ctx.request, runtime)
+    needed = checks(ctx.service, ctx.operation, params, ctx.account, ctx.region, ctx.request, runtime,
+                    ctx.principal_arn)
     if not needed:
         return
     who = _caller(runtime, ctx, creds)
