@@ -181,7 +181,7 @@ def test_json_protocol_validation_exception(server, node):
 UNIMPLEMENTED = [
     ("cloudwatch-list-metrics", "ListMetrics", "json 1.0, awsQueryCompatible"),
     ("sqs-list-queues", "ListQueues", "json 1.0, awsQueryCompatible"),
-    ("kms-list-keys", "ListKeys", "json 1.1"),
+    ("kms-describe-custom-key-stores", "DescribeCustomKeyStores", "json 1.1"),
     ("lambda-list-functions", "ListFunctions", "rest-json"),
     ("s3-list-buckets", "ListBuckets", "rest-xml"),
     ("s3-put-object-string", "PutObject", "rest-xml, checksummed body"),

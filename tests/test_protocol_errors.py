@@ -11,7 +11,7 @@ UNIMPLEMENTED = [
     ("iam", "list_organizations_features", {}, "query", "ListOrganizationsFeatures"),
     ("ec2", "describe_instances", {}, "ec2", "DescribeInstances"),
     ("sqs", "list_queues", {}, "json", "ListQueues"),
-    ("kms", "list_keys", {}, "json", "ListKeys"),
+    ("kms", "describe_custom_key_stores", {}, "json", "DescribeCustomKeyStores"),
     ("lambda", "list_functions", {}, "rest-json", "ListFunctions"),
     ("s3", "list_buckets", {}, "rest-xml", "ListBuckets"),
     ("route53", "list_hosted_zones", {}, "rest-xml", "ListHostedZones"),
