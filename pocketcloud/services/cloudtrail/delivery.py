@@ -163,6 +163,7 @@ async def send(runtime, account: str, home: str, name: str, when: float, puts: l
     from pocketcloud.protocol.http import BodyStream
 
     status: dict = {}
+    delivered: list[Put] = []
     for put in puts:
         params = {"Bucket": put.bucket, "Key": put.key, "Body": BodyStream.from_bytes(put.body),
                   "ContentLength": len(put.body), "ContentType": "application/json", "ContentEncoding": "gzip"}
@@ -173,6 +174,8 @@ async def send(runtime, account: str, home: str, name: str, when: float, puts: l
             await runtime.providers.call("s3", "PutObject", params, account, home)
             status["LatestDigestDeliveryTime" if put.kind == "digest" else "LatestDeliveryTime"] = when
             status[error_member] = None
+            if put.kind == "log":
+                delivered.append(put)
         except LookupError:
             status[error_member] = "S3 is not available in this pocketcloud"
         except ServiceError as error:
@@ -186,11 +189,33 @@ async def send(runtime, account: str, home: str, name: str, when: float, puts: l
             status["LatestCloudWatchLogsDeliveryError"] = "CloudWatch Logs is not available in this pocketcloud"
         except ServiceError as error:
             status["LatestCloudWatchLogsDeliveryError"] = error.code
+    if delivered:
+        status.update(await _notify(runtime, account, home, name, when, delivered))
     if status:
         trail = trails.load(runtime.store, account, home, name)
         if trail is not None:
             trail.update(status)
             trails.save(runtime.store, trail)
+
+
+async def _notify(runtime, account: str, home: str, name: str, when: float, delivered: list[Put]) -> dict:
+    """Tell the trail's SNS topic (if any) about the log files delivered, as AWS does."""
+    from pocketcloud.protocol.errors import ServiceError
+
+    trail = trails.load(runtime.store, account, home, name)
+    topic = (trail or {}).get("SnsTopicARN")
+    if not topic:
+        return {}
+    message = json.dumps({"s3Bucket": delivered[0].bucket, "s3ObjectKey": [p.key for p in delivered]})
+    parts = topic.split(":")
+    try:
+        await runtime.providers.call("sns", "Publish", {"TopicArn": topic, "Message": message},
+                                     parts[4], parts[3])
+    except LookupError:
+        return {"LatestNotificationError": "SNS is not available in this pocketcloud"}
+    except ServiceError as error:
+        return {"LatestNotificationError": error.code}
+    return {"LatestNotificationTime": when, "LatestNotificationError": None}
 
 
 async def _to_logs(runtime, account: str, region: str, group: str, stream: str, records: list[dict]) -> None:

@@ -271,6 +271,7 @@ def get_trail_status(ctx, params):
     out = {"IsLogging": bool(trail.get("IsLogging"))}
     times = {"LatestDeliveryTime": "LatestDeliveryTime", "StartLoggingTime": "StartLoggingTime",
              "StopLoggingTime": "StopLoggingTime", "LatestDigestDeliveryTime": "LatestDigestDeliveryTime",
+             "LatestNotificationTime": "LatestNotificationTime",
              "LatestCloudWatchLogsDeliveryTime": "LatestCloudWatchLogsDeliveryTime"}
     for member, key in times.items():
         if trail.get(key):
@@ -279,7 +280,8 @@ def get_trail_status(ctx, params):
         out["TimeLoggingStarted"] = iso(trail["StartLoggingTime"])
     if trail.get("StopLoggingTime"):
         out["TimeLoggingStopped"] = iso(trail["StopLoggingTime"])
-    for member in ("LatestDeliveryError", "LatestDigestDeliveryError", "LatestCloudWatchLogsDeliveryError"):
+    for member in ("LatestDeliveryError", "LatestDigestDeliveryError", "LatestCloudWatchLogsDeliveryError",
+                   "LatestNotificationError"):
         if trail.get(member):
             out[member] = trail[member]
     if trail.get("LatestDeliveryTime"):
