@@ -72,7 +72,9 @@ def write(store, calls: list, known: set) -> None:
             Namespace(store, "cloudtrail", account, region).put(kind(category, day), name, rows)
             if (account, region) not in known:
                 known.add((account, region))
-                index.put(INDEX_KIND, f"{account}/{region}", {"account": account, "region": region})
+                if index.get(INDEX_KIND, f"{account}/{region}") is None:
+                    index.put(INDEX_KIND, f"{account}/{region}",
+                              {"account": account, "region": region, "since": int(rows[0][0] // 86400)})
 
 
 def _day_events(ns: Namespace, category: str, day: str) -> list[tuple[str, list]]:
@@ -105,15 +107,19 @@ def events_between(ns: Namespace, category: str, start: float, end: float, newes
 
 
 def prune(store, now: float) -> int:
-    """Drop the days past the retention window (a week of them at a time, daily)."""
+    """Drop every day past the retention window, from the oldest day not yet pruned."""
     removed = 0
-    for account, region in namespaces(store):
-        ns = Namespace(store, "cloudtrail", account, region)
-        for age in range(RETENTION_DAYS + 1, RETENTION_DAYS + 8):
-            day = day_of(now - age * 86400)
+    index = Namespace(store, *INDEX_NS)
+    last = int(now // 86400) - RETENTION_DAYS - 1  # the newest day to drop
+    for name, entry in index.list(INDEX_KIND):
+        ns = Namespace(store, "cloudtrail", entry["account"], entry["region"])
+        for day_number in range(entry.get("since", last - 7), last + 1):
+            day = day_of(day_number * 86400)
             for category in ("Management", "Data"):
                 with store.transaction():
-                    for name, rows in ns.list(kind(category, day)):
-                        ns.delete(kind(category, day), name)
+                    for row, rows in ns.list(kind(category, day)):
+                        ns.delete(kind(category, day), row)
                         removed += len(rows)
+        if entry.get("since", 0) <= last:
+            index.put(INDEX_KIND, name, dict(entry, since=last + 1))
     return removed

@@ -8,7 +8,8 @@ import asyncio
 import logging
 import time
 
-from . import trails
+from pocketcloud.core.store import Namespace
+
 from .recorder import recorder_for
 
 log = logging.getLogger("pocketcloud.cloudtrail")
@@ -25,9 +26,11 @@ class Provider:
         self._prune_task: str | None = None
 
     def start(self):
-        """Deliver while some trail is logging; prune event history daily."""
-        trails.refresh_selector_cache(self.runtime)
-        self._ensure_delivery()
+        """Deliver while some trail is logging; prune event history daily. Light when there is
+        no trail: it runs at every server start."""
+        if Namespace(self.runtime.store, "cloudtrail", "-", "-").list("trail"):
+            _trails().refresh_selector_cache(self.runtime)
+            self._ensure_delivery()
         if self._prune_task is None:
             self._prune_task = self.runtime.scheduler.at(self.runtime.clock.time() + 86400, self._prune,
                                                          "cloudtrail-prune")
@@ -45,6 +48,7 @@ class Provider:
                                                        self._deliver_all, "cloudtrail-delivery")
 
     def _any_logging(self) -> bool:
+        trails = _trails()
         return any((t := trails.load(self.runtime.store, *key)) and t.get("IsLogging")
                    for key in trails.all_trails(self.runtime.store))
 
@@ -66,7 +70,7 @@ class Provider:
         self._delivery = None
         self.recorder.flush()
         now = self.runtime.clock.time()
-        for account, home, name in trails.all_trails(self.runtime.store):
+        for account, home, name in _trails().all_trails(self.runtime.store):
             try:
                 puts, batches = delivery.collect(self.runtime, account, home, name)
             except Exception:
@@ -102,49 +106,19 @@ class Provider:
 
     # -- trails -----------------------------------------------------------------------------------
     async def create_trail(self, ctx, params):
-        return await trails.create_trail(ctx, params)
+        return await _trails().create_trail(ctx, params)
 
     async def update_trail(self, ctx, params):
-        return await trails.update_trail(ctx, params)
-
-    def delete_trail(self, ctx, params):
-        return trails.delete_trail(ctx, params)
-
-    def get_trail(self, ctx, params):
-        return trails.get_trail(ctx, params)
-
-    def describe_trails(self, ctx, params):
-        return trails.describe_trails(ctx, params)
-
-    def list_trails(self, ctx, params):
-        return trails.list_trails(ctx, params)
+        return await _trails().update_trail(ctx, params)
 
     def start_logging(self, ctx, params):
-        out = trails.start_logging(ctx, params)
+        out = _trails().start_logging(ctx, params)
         self._ensure_delivery()
         return out
 
-    def stop_logging(self, ctx, params):
-        return trails.stop_logging(ctx, params)
-
     async def get_trail_status(self, ctx, params):
         await self._settled()
-        return trails.get_trail_status(ctx, params)
-
-    def put_event_selectors(self, ctx, params):
-        return trails.put_event_selectors(ctx, params)
-
-    def get_event_selectors(self, ctx, params):
-        return trails.get_event_selectors(ctx, params)
-
-    def add_tags(self, ctx, params):
-        return trails.add_tags(ctx, params)
-
-    def remove_tags(self, ctx, params):
-        return trails.remove_tags(ctx, params)
-
-    def list_tags(self, ctx, params):
-        return trails.list_tags(ctx, params)
+        return _trails().get_trail_status(ctx, params)
 
     # -- events -----------------------------------------------------------------------------------
     def lookup_events(self, ctx, params):
@@ -156,3 +130,22 @@ class Provider:
         from .signing import list_public_keys
 
         return await asyncio.to_thread(list_public_keys, ctx, params)
+
+
+def _trails():
+    from . import trails  # loaded on first use: start() stays light when there is no trail
+
+    return trails
+
+
+def _trail_operation(name: str):
+    def operation(self, ctx, params):
+        return getattr(_trails(), name)(ctx, params)
+
+    operation.__name__ = name
+    return operation
+
+
+for _name in ("delete_trail", "get_trail", "describe_trails", "list_trails", "stop_logging", "put_event_selectors",
+              "get_event_selectors", "add_tags", "remove_tags", "list_tags"):
+    setattr(Provider, _name, _trail_operation(_name))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pocketcloud.core.store import Namespace
 from pocketcloud.protocol.errors import ServiceError
 
-from . import keystore
+from . import deletions, keystore
 from .keystore import ECC_SPECS, HMAC_SPECS, KIND, RSA_SPECS, SYMMETRIC, KeyRef
 from .paging import page
 
@@ -110,10 +110,6 @@ def update_key_description(ctx, params):
 
 
 # -- deletion -------------------------------------------------------------------------------------
-def _schedule_index() -> tuple:
-    return keystore.SCHEDULE_NS
-
-
 def schedule_key_deletion(ctx, params, register) -> dict:
     ref = keystore.resolve(ctx, params["KeyId"])
     keystore.check_customer_managed(ref, "ScheduleKeyDeletion")
@@ -125,11 +121,11 @@ def schedule_key_deletion(ctx, params, register) -> dict:
                            "constraint: Member must have value less than or equal to 30 and greater than or equal to 7", 400)
     when = ctx.now + timedelta(days=days)
     ref.record.update(KeyState="PendingDeletion", Enabled=False, DeletionDate=when, PendingWindowInDays=days)
-    index = Namespace(ctx.runtime.store, *keystore.SCHEDULE_NS)
     with ctx.runtime.store.transaction():
         ref.save()
-        index.put(keystore.SCHEDULE_KIND, f"{ref.ns.account}/{ref.ns.region}/{ref.key_id}",
-                  {"account": ref.ns.account, "region": ref.ns.region, "key": ref.key_id, "at": when.timestamp()})
+        deletions.index(ctx.runtime.store).put(
+            deletions.SCHEDULE_KIND, deletions.entry_name(ref.ns.account, ref.ns.region, ref.key_id),
+            {"account": ref.ns.account, "region": ref.ns.region, "key": ref.key_id, "at": when.timestamp()})
     register(ref.ns.account, ref.ns.region, ref.key_id, when.timestamp())
     return {"KeyId": ref.arn, "DeletionDate": when, "KeyState": "PendingDeletion", "PendingWindowInDays": days}
 
@@ -139,10 +135,10 @@ def cancel_key_deletion(ctx, params) -> dict:
     if ref.record["KeyState"] != "PendingDeletion":
         raise ServiceError("KMSInvalidStateException", f"{ref.arn} is not pending deletion.", 400)
     ref.record.update(KeyState="Disabled", Enabled=False, DeletionDate=None, PendingWindowInDays=None)
-    index = Namespace(ctx.runtime.store, *keystore.SCHEDULE_NS)
     with ctx.runtime.store.transaction():
         ref.save()
-        index.delete(keystore.SCHEDULE_KIND, f"{ref.ns.account}/{ref.ns.region}/{ref.key_id}")
+        deletions.index(ctx.runtime.store).delete(deletions.SCHEDULE_KIND,
+                                                  deletions.entry_name(ref.ns.account, ref.ns.region, ref.key_id))
     return {"KeyId": ref.arn}
 
 
@@ -150,11 +146,12 @@ def delete_if_due(runtime, account: str, region: str, key_id: str) -> None:
     """The scheduled deletion: the key, its material and its aliases are gone for good."""
     store = runtime.store
     ns = Namespace(store, "kms", account, region)
-    index = Namespace(store, *keystore.SCHEDULE_NS)
+    index = deletions.index(store)
+    entry = deletions.entry_name(account, region, key_id)
     with store.transaction():
         record = ns.get(KIND, key_id)
         if record is None or record["KeyState"] != "PendingDeletion" or not record.get("DeletionDate"):
-            index.delete(keystore.SCHEDULE_KIND, f"{account}/{region}/{key_id}")
+            index.delete(deletions.SCHEDULE_KIND, entry)
             return
         if record["DeletionDate"].timestamp() > runtime.clock.time():
             return  # cancelled and rescheduled later: the newer task does it
@@ -162,11 +159,7 @@ def delete_if_due(runtime, account: str, region: str, key_id: str) -> None:
         for name, alias in ns.list(keystore.ALIAS_KIND):
             if alias["TargetKeyId"] == key_id:
                 ns.delete(keystore.ALIAS_KIND, name)
-        index.delete(keystore.SCHEDULE_KIND, f"{account}/{region}/{key_id}")
-
-
-def pending_deletions(runtime) -> list[dict]:
-    return [v for _, v in Namespace(runtime.store, *keystore.SCHEDULE_NS).list(keystore.SCHEDULE_KIND)]
+        index.delete(deletions.SCHEDULE_KIND, entry)
 
 
 # -- rotation -------------------------------------------------------------------------------------

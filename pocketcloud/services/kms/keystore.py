@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import uuid
 from datetime import datetime, timedelta, timezone
 
 from pocketcloud.core.store import Namespace
@@ -24,9 +23,6 @@ from pocketcloud.protocol.errors import ServiceError
 
 KIND = "key"
 ALIAS_KIND = "alias"
-# One global index of scheduled deletions, so start() can re-register them after a restart.
-SCHEDULE_NS = ("kms", "-", "-")
-SCHEDULE_KIND = "deletion"
 
 SYMMETRIC = "SYMMETRIC_DEFAULT"
 RSA_SPECS = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
@@ -152,6 +148,8 @@ def resolve(ctx, ident: str | None) -> KeyRef:
 def new_record(account: str, region: str, *, description: str = "", usage: str = "ENCRYPT_DECRYPT",
                spec: str = SYMMETRIC, manager: str = "CUSTOMER", policy: str | None = None,
                origin: str = "AWS_KMS", multi_region: bool = False, now: datetime) -> dict:
+    import uuid  # first key, not start-up
+
     key_id = str(uuid.uuid4())
     record = {
         "KeyId": key_id, "Arn": key_arn(account, region, key_id), "AWSAccountId": account,

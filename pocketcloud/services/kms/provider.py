@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from importlib import import_module
 
-from . import keys_ops
+from . import deletions
 
 # module -> operations (snake_case) it implements as plain functions (ctx, params) -> dict.
 _OPERATIONS = {
@@ -53,15 +53,17 @@ class Provider:
         self.runtime = runtime
 
     def start(self):
-        for item in keys_ops.pending_deletions(self.runtime):
+        for item in deletions.pending(self.runtime.store):
             self._register_deletion(item["account"], item["region"], item["key"], item["at"])
 
     def _register_deletion(self, account, region, key_id, when):
-        self.runtime.scheduler.at(when, lambda: keys_ops.delete_if_due(self.runtime, account, region, key_id),
-                                  f"kms-delete-{key_id}")
+        def delete():
+            _function("keys_ops", "delete_if_due")(self.runtime, account, region, key_id)
+
+        self.runtime.scheduler.at(when, delete, f"kms-delete-{key_id}")
 
     def schedule_key_deletion(self, ctx, params):
-        return keys_ops.schedule_key_deletion(ctx, params, self._register_deletion)
+        return _function("keys_ops", "schedule_key_deletion")(ctx, params, self._register_deletion)
 
 
 for _module, _names in _OPERATIONS.items():
