@@ -284,7 +284,10 @@ def test_iam_users_and_assumed_roles_in_user_identity(server, account, unique):
     record = json.loads(made["CloudTrailEvent"])
     assert record["responseElements"]["accessKey"]["accessKeyId"] == creds["AccessKeyId"]
     assert record["responseElements"]["accessKey"]["secretAccessKey"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
-    assert record["eventSource"] == "iam.amazonaws.com"
+    assert record["eventSource"] == "iam.amazonaws.com" and record["awsRegion"] == "us-east-1"
+    # IAM is global: its events are recorded in us-east-1 whichever region signed the call.
+    server.client("iam", key=account, region="eu-west-1").list_users()
+    assert _events(ct, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "ListUsers"}])
 
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                      "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]}

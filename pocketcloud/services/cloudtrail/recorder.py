@@ -16,7 +16,8 @@ log = logging.getLogger("pocketcloud.cloudtrail")
 
 FLUSH_DELAY_S = 0.25
 FLUSH_SIZE = 2000
-_QUEUE_LIMIT = 200_000  # past this (a flush that keeps failing) new calls are not recorded
+_QUEUE_LIMIT = 200_000
+_GLOBAL_SERVICES = frozenset(("iam", "cloudfront", "route53", "organizations"))  # past this (a flush that keeps failing) new calls are not recorded
 
 
 class Call:
@@ -69,6 +70,8 @@ class Recorder:
             return
         if read_only:
             result = None  # never shown for reads: do not keep it alive until the flush
+        if service in _GLOBAL_SERVICES:
+            region = "us-east-1"  # global services' events are recorded in US East (N. Virginia)
         self.queue.append(Call(self.runtime.clock.time(), service, operation, account, region, principal_arn,
                                access_key, params, result, error, request_id, source_ip, user_agent))
         if len(self.queue) >= FLUSH_SIZE:
