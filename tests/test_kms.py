@@ -354,3 +354,18 @@ def test_dry_run_and_description(kms, unique):
     with pytest.raises(ClientError) as exc:
         kms.list_keys(Marker="not-a-marker!")
     assert _code(exc) == "InvalidMarkerException"
+
+
+def test_derive_shared_secret(kms):
+    key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")["KeyMetadata"]
+    assert key["KeyAgreementAlgorithms"] == ["ECDH"]
+    mine = ec.generate_private_key(ec.SECP256R1())
+    mine_public = mine.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    out = kms.derive_shared_secret(KeyId=key["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=mine_public)
+    theirs = serialization.load_der_public_key(kms.get_public_key(KeyId=key["KeyId"])["PublicKey"])
+    assert out["SharedSecret"] == mine.exchange(ec.ECDH(), theirs)
+    other = ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    with pytest.raises(ClientError) as exc:
+        kms.derive_shared_secret(KeyId=key["KeyId"], KeyAgreementAlgorithm="ECDH", PublicKey=other)
+    assert _code(exc) == "InvalidKeyUsageException"

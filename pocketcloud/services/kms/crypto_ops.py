@@ -246,3 +246,23 @@ def verify_mac(ctx, params):
     if not hmac.compare_digest(expected, params["Mac"]):
         raise ServiceError("KMSInvalidMacException", "", 400)
     return {"KeyId": ref.arn, "MacValid": True, "MacAlgorithm": algorithm}
+
+
+def derive_shared_secret(ctx, params):
+    """ECDH between a KEY_AGREEMENT key's private half and the caller's public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ref = _usable_key(ctx, params["KeyId"], "KEY_AGREEMENT", "DeriveSharedSecret")
+    if params["KeyAgreementAlgorithm"] != "ECDH":
+        raise ServiceError("ValidationException", "KeyAgreementAlgorithm must be ECDH.", 400)
+    _dry_run(params)
+    private = crypto.load_private(ref.record["Materials"][-1])
+    try:
+        peer = serialization.load_der_public_key(params["PublicKey"])
+    except ValueError:
+        raise ServiceError("ValidationException", "PublicKey is not a DER-encoded X.509 public key.", 400) from None
+    if not isinstance(peer, ec.EllipticCurvePublicKey) or peer.curve.name != private.curve.name:
+        raise ServiceError("InvalidKeyUsageException", "The public key's curve does not match the key spec.", 400)
+    return {"KeyId": ref.arn, "SharedSecret": private.exchange(ec.ECDH(), peer),
+            "KeyOrigin": ref.record["Origin"], "KeyAgreementAlgorithm": "ECDH"}

@@ -21,7 +21,8 @@ _OPERATIONS = {
     "aliases": ["create_alias", "update_alias", "delete_alias", "list_aliases"],
     "grants": ["create_grant", "list_grants", "list_retirable_grants", "revoke_grant", "retire_grant"],
     "crypto_ops": ["encrypt", "decrypt", "re_encrypt", "generate_data_key", "generate_data_key_without_plaintext",
-                   "generate_random", "get_public_key", "verify", "generate_mac", "verify_mac"],
+                   "generate_random", "get_public_key", "verify", "generate_mac", "verify_mac",
+                   "derive_shared_secret"],
 }
 # Operations that generate keys or sign with RSA take milliseconds: run off the event loop.
 _THREADED = {"keys_ops": ["create_key"],
