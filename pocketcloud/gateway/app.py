@@ -41,11 +41,11 @@ class Gateway:
         self.settings = runtime.settings
         self.providers = runtime.providers
         self.router = Router(self.settings.max_body_bytes)
-        self.recorder = recorder_for(runtime)
         # IAM users' access keys and STS temporary credentials sign requests too.
         from ..services.iam.credentials import install as install_iam_keys
 
         install_iam_keys(runtime)
+        self.recorder = recorder_for(runtime)
         self._tick_task: asyncio.Task | None = None
 
     # -- ASGI entry ------------------------------------------------------------------------------
@@ -158,19 +158,11 @@ class Gateway:
             raise not_implemented(service_model.metadata.get("serviceId", route.service), route.operation)
         ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
                              creds.access_key if creds else None, principal, request, request_id)
-        await self.authorize(ctx, params, creds)
         request.audit = [ctx, params, None]
+        await self.authorize(ctx, params, creds)
         result = (await handler(ctx, params)) if is_async else handler(ctx, params)
         request.audit[2] = result
         return codec.serialize_response(operation_model, route.protocol, result or {}, request_id)
-
-    async def authorize(self, ctx: RequestContext, params: dict, creds) -> None:
-        """Temporary credentials must carry their session token and be unexpired; with
-        --enforce-iam the caller's policies must allow the operation (policy/enforcement.py)."""
-        if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
-            from ..policy.enforcement import authorize
-
-            await authorize(self.runtime, ctx, params, creds)
 
     def record_trail(self, route: Route, request: HttpRequest, request_id: str, failure: ServiceError | None) -> None:
         """Hand the call to CloudTrail's recorder (it queues; the record is built later)."""
@@ -186,6 +178,14 @@ class Gateway:
         self.recorder.record(route.service, route.operation, account, region, principal, access_key, params,
                              result, None if failure is None else (failure.code, failure.message), request_id,
                              request.client, request.headers.get("user-agent", ""))
+
+    async def authorize(self, ctx: RequestContext, params: dict, creds) -> None:
+        """Temporary credentials must carry their session token and be unexpired; with
+        --enforce-iam the caller's policies must allow the operation (policy/enforcement.py)."""
+        if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
+            from ..policy.enforcement import authorize
+
+            await authorize(self.runtime, ctx, params, creds)
 
     def verify_signature(self, route: Route, request: HttpRequest, creds, secret, now) -> None:
         if secret is None:
