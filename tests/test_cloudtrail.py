@@ -302,3 +302,21 @@ def test_iam_users_and_assumed_roles_in_user_identity(server, account, unique):
     assert identity["principalId"] == f"{role['RoleId']}:auditor"
     assert identity["sessionContext"]["sessionIssuer"]["arn"] == role["Arn"]
     assert identity["accessKeyId"] == temp["AccessKeyId"]
+
+
+def test_refused_calls_are_recorded_under_enforcement(unique):
+    srv = Server("--enforce-iam").start()
+    try:
+        iam = srv.client("iam")
+        iam.create_user(UserName=unique)
+        creds = iam.create_access_key(UserName=unique)["AccessKey"]
+        with pytest.raises(ClientError) as exc:
+            srv.client("kms", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"]).list_keys(Limit=5)
+        assert _code(exc) == "AccessDeniedException"
+        (event,) = _events(srv.client("cloudtrail"), LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": unique}])
+        record = json.loads(event["CloudTrailEvent"])
+        assert record["eventName"] == "ListKeys" and record["errorCode"] == "AccessDeniedException"
+        assert record["requestParameters"] == {"limit": 5}
+        assert record["userIdentity"]["type"] == "IAMUser" and record["userIdentity"]["userName"] == unique
+    finally:
+        srv.stop()
