@@ -31,12 +31,13 @@ _RANDOM = string.ascii_letters + string.digits
 
 
 class Put:
-    """One object to write into S3."""
+    """One object to write into S3 (under the trail's KMS key, when it has one)."""
 
-    __slots__ = ("bucket", "key", "body", "metadata", "kind")
+    __slots__ = ("bucket", "key", "body", "metadata", "kind", "kms_key")
 
-    def __init__(self, bucket, key, body, metadata, kind):
+    def __init__(self, bucket, key, body, metadata, kind, kms_key=None):
         self.bucket, self.key, self.body, self.metadata, self.kind = bucket, key, body, metadata, kind
+        self.kms_key = kms_key
 
 
 def _stamp(epoch: float, seconds: bool = False) -> str:
@@ -101,7 +102,7 @@ def collect(runtime, account: str, home: str, name: str) -> tuple[list[Put], lis
             continue
         raw = json.dumps({"Records": records}, separators=(",", ":")).encode()
         key = log_key(trail, account, region, now)
-        puts.append(Put(trail["S3BucketName"], key, gzip.compress(raw), None, "log"))
+        puts.append(Put(trail["S3BucketName"], key, gzip.compress(raw), None, "log", trail.get("KmsKeyId")))
         trail.setdefault("PendingLogs", {}).setdefault(region, []).append({
             "s3Bucket": trail["S3BucketName"], "s3Object": key, "hashValue": hashlib.sha256(raw).hexdigest(),
             "hashAlgorithm": "SHA-256", "newestEventTime": records[-1]["eventTime"],
@@ -169,6 +170,8 @@ async def send(runtime, account: str, home: str, name: str, when: float, puts: l
                   "ContentLength": len(put.body), "ContentType": "application/json", "ContentEncoding": "gzip"}
         if put.metadata:
             params["Metadata"] = put.metadata
+        if put.kms_key:
+            params.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=put.kms_key)
         error_member = "LatestDigestDeliveryError" if put.kind == "digest" else "LatestDeliveryError"
         try:
             await runtime.providers.call("s3", "PutObject", params, account, home)

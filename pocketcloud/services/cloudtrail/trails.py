@@ -154,11 +154,28 @@ def _apply(trail: dict, params: dict, ctx) -> None:
         raise ServiceError("InvalidS3PrefixException", "S3 key prefix is too long.", 400)
 
 
+async def check_kms_key(ctx, key_id: str | None) -> None:
+    """Log files encrypted with SSE-KMS need a key KMS knows and can use."""
+    if not key_id:
+        return
+    try:
+        out = await ctx.runtime.providers.call("kms", "DescribeKey", {"KeyId": key_id}, ctx.account, ctx.region)
+    except LookupError:
+        return
+    except ServiceError as error:
+        if error.code == "NotFoundException":
+            raise ServiceError("KmsKeyNotFoundException", f"KMS key {key_id} does not exist.", 400) from None
+        raise ServiceError("KmsException", error.message, 400) from None
+    if out["KeyMetadata"]["KeyState"] == "Disabled":
+        raise ServiceError("KmsKeyDisabledException", f"KMS key {key_id} is disabled.", 400)
+
+
 async def create_trail(ctx, params):
     name = params["Name"]
     check_name(name)
     check_log_group(params)
     await check_bucket(ctx, params["S3BucketName"])
+    await check_kms_key(ctx, params.get("KmsKeyId"))
     store = ctx.runtime.store
     for account, region, other in all_trails(store):
         if account == ctx.account and other == name:
@@ -188,6 +205,7 @@ async def update_trail(ctx, params):
     check_log_group({**trail, **params})
     if params.get("S3BucketName"):
         await check_bucket(ctx, params["S3BucketName"])
+    await check_kms_key(ctx, params.get("KmsKeyId"))
     _apply(trail, params, ctx)
     save(ctx.runtime.store, trail)
     refresh_selector_cache(ctx.runtime)
