@@ -91,8 +91,10 @@ def namespaces(store) -> list[tuple[str, str]]:
     return [(v["account"], v["region"]) for _, v in Namespace(store, *INDEX_NS).list(INDEX_KIND)]
 
 
-def events_between(ns: Namespace, category: str, start: float, end: float, newest_first: bool = True):
-    """(name, {"record", "lookup"}) of events with start < time <= end (epoch seconds)."""
+def events_between(ns: Namespace, category: str, start: float, end: float, newest_first: bool = True,
+                   keep=None):
+    """(name, {"record", "lookup"}) of events with start < time <= end (epoch seconds).
+    `keep(name, fields)`, when given, filters on the stored fields before a record is built."""
     from .records import build
     from .recorder import Call
 
@@ -102,7 +104,7 @@ def events_between(ns: Namespace, category: str, start: float, end: float, newes
         if newest_first:
             items.reverse()
         for name, fields in items:
-            if low < name <= high:
+            if low < name <= high and (keep is None or keep(name, fields)):
                 yield name, build(Call(*fields), ns.store)
 
 

@@ -44,6 +44,30 @@ def _matcher(attributes: list[dict]):
     return match
 
 
+def _prefilter(attributes: list[dict], after: str | None):
+    """A test on the stored fields (recorder.Call order) that spares building records that
+    cannot match: the page position, and the attributes the stored call answers directly."""
+    from .records import event_source, is_read_only
+
+    key = attributes[0].get("AttributeKey") if attributes else None
+    value = attributes[0].get("AttributeValue", "") if attributes else ""
+    tests = []
+    if after is not None:
+        tests.append(lambda name, fields: name < after)
+    if key == "EventName":
+        tests.append(lambda name, fields: fields[2] == value)
+    elif key == "EventSource":
+        tests.append(lambda name, fields: event_source(fields[1]) == value)
+    elif key == "AccessKeyId":
+        tests.append(lambda name, fields: fields[6] == value)
+    elif key == "ReadOnly":
+        tests.append(lambda name, fields: str(is_read_only(fields[2])).lower() == value.lower())
+    elif key == "EventId":
+        wanted = value.replace("-", "").lower()
+        tests.append(lambda name, fields: fields[13] == wanted)
+    return lambda name, fields: all(test(name, fields) for test in tests)
+
+
 def _epoch(value) -> float:
     return value.timestamp() if isinstance(value, datetime) else float(value)
 
@@ -73,9 +97,8 @@ def lookup_events(ctx, params: dict) -> dict:
         except Exception:
             raise ServiceError("InvalidNextTokenException", "Invalid NextToken.", 400) from None
     events, next_token, last = [], None, ""
-    for name, entry in eventstore.events_between(ctx.namespace("cloudtrail"), "Management", start, end):
-        if after is not None and name >= after:
-            continue
+    keep = _prefilter(params.get("LookupAttributes") or [], after)
+    for name, entry in eventstore.events_between(ctx.namespace("cloudtrail"), "Management", start, end, keep=keep):
         if not match(entry):
             continue
         if len(events) == limit:
