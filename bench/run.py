@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import inproc, s3, servers, sns, sqs, stack, startup  # noqa: E402
+from bench import iam, inproc, s3, security, servers, sns, sqs, stack, startup  # noqa: E402
 from bench.serve import SERVERS  # noqa: E402
 
 PARTS = {
@@ -38,6 +38,8 @@ PARTS = {
     "s3": lambda a: s3.run(rounds=a.rounds, duration=a.duration),  # optional too
     "sqs": lambda a: sqs.run(rounds=a.rounds, duration=a.duration),  # optional: SQS msgs/s
     "sns": lambda a: sns.run(rounds=a.rounds, duration=a.duration),  # optional: SNS fan-out to 10 queues
+    "security": lambda a: security.run(),  # optional: CloudTrail recording and KMS costs
+    "iam": lambda a: iam.run(),  # optional: the cost of --enforce-iam
 }
 DEFAULT_PARTS = ["servers", "stack", "coldstart", "memory"]
 ALIASES = {"1": "servers", "2": "stack", "3": "coldstart", "4": "memory", "rss": "memory", "cold": "coldstart"}
@@ -47,7 +49,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("parts", nargs="*", help="servers, stack, coldstart, memory (or 1-4), profile; "
+    parser.add_argument("parts", nargs="*", help="servers, stack, coldstart, memory (or 1-4), profile, security; "
                         "default: the first four")
     parser.add_argument("--rounds", type=int, default=4, help="interleaved load rounds (default 4)")
     parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (default 2)")

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 # One operation nobody implements yet, per protocol family, through boto3 itself.
 UNIMPLEMENTED = [
-    ("iam", "list_users", {}, "query", "ListUsers"),
+    ("iam", "list_organizations_features", {}, "query", "ListOrganizationsFeatures"),
     ("ec2", "describe_instances", {}, "ec2", "DescribeInstances"),
     ("kms", "list_keys", {}, "json", "ListKeys"),
     ("lambda", "list_functions", {}, "rest-json", "ListFunctions"),

@@ -72,6 +72,8 @@ BACKGROUND_SERVICES: list[str] = [
     # one per line, with why
     "s3",  # lifecycle rules run daily on the virtual clock
     "sns",  # HTTP retries persisted across restarts
+    "kms",  # key deletions and rotations on the virtual clock
+    "cloudtrail",  # event writer, trail deliveries
 ]
 
 

@@ -18,8 +18,8 @@ import {
   DeleteKeyPairCommand,
 } from "@aws-sdk/client-ec2";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { SQSClient, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
-import { KMSClient, ListKeysCommand, DescribeKeyCommand } from "@aws-sdk/client-kms";
+import { SQSClient, GetQueueUrlCommand, ListQueuesCommand } from "@aws-sdk/client-sqs";
+import { KMSClient, ListKeysCommand, DescribeKeyCommand, DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { S3Client, ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
@@ -141,6 +141,10 @@ const cases = {
 
   async "kms-list-keys"() {
     await client(KMSClient).send(new ListKeysCommand({}));
+  },
+
+  async "kms-describe-custom-key-stores"() {
+    await client(KMSClient).send(new DescribeCustomKeyStoresCommand({}));
   },
 
   async "lambda-list-functions"() {
