@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .common import (DAY_MS, check_group_name, decode_token, encode_token, group_name_of, invalid,
+from .common import (DAY_MS, decode_token, encode_token, group_name_of, invalid,
                      load_group, load_stream, now_ms)
 from .groups import sequence_token
 
@@ -200,7 +200,7 @@ def filter_log_events(ctx, params: dict) -> dict:
             key = [row[1], row[0]]
             if after is not None and key <= after:
                 continue
-            if matcher.matches(row[3]):
+            if matcher.match(row[3]) is not None:
                 found.append((key, stream, row))
     found.sort(key=lambda item: item[0])
     limit = params.get("limit") or 10_000
@@ -247,6 +247,3 @@ def sweep_expired(ctx) -> int:
                     ns.put("group", name, fresh)
     return removed
 
-
-__all__ = ["put_log_events", "get_log_events", "filter_log_events", "sweep_expired", "stream_events",
-           "check_group_name"]

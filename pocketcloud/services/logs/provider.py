@@ -86,6 +86,9 @@ class Provider:
     def get_log_events(self, ctx, params):
         return events.get_log_events(ctx, params)
 
+    def filter_log_events(self, ctx, params):
+        return events.filter_log_events(ctx, params)
+
 
 def _namespaces_with_groups(store) -> list[tuple[str, str]]:
     """Every (account, region) that has a log group: the retention sweep visits each."""
