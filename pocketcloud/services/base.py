@@ -68,7 +68,7 @@ class RequestContext:
 # those with work that runs by itself (lifecycle rules, redelivery, trails, workers...). Each
 # provider named here may define `start()`, called once after loading, to register its
 # scheduler tasks and event subscriptions from the persisted state.
-BACKGROUND_SERVICES: list[str] = []
+BACKGROUND_SERVICES: list[str] = ["logs"]
 
 
 def package_of(service: str) -> str:

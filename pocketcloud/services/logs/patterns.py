@@ -197,6 +197,7 @@ def resolve(document, steps: list) -> list:
 class _JsonParser:
     def __init__(self, tokens: list, pattern: str):
         self.tokens, self.pos, self.pattern = tokens, 0, pattern
+        self.selectors: dict[str, list] = {}
 
     def peek(self):
         return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None)
@@ -235,6 +236,7 @@ class _JsonParser:
         if kind != "word":
             raise _bad(self.pattern)
         steps = _selector(token, self.pattern)
+        self.selectors[token] = steps
         kind, op = self.take()
         if kind == "word" and op.upper() in ("IS", "NOT"):
             _, what = self.take()
@@ -263,6 +265,7 @@ class JsonPattern:
         self.test = parser.expr()
         if parser.pos != len(parser.tokens):
             raise _bad(pattern)
+        self.selectors = parser.selectors
 
     def match(self, message: str):
         try:
@@ -271,7 +274,14 @@ class JsonPattern:
             return None
         if not isinstance(document, (dict, list)):
             return None
-        return {} if self.test(document) else None
+        if not self.test(document):
+            return None
+        extracted = {}
+        for text, steps in self.selectors.items():
+            found = resolve(document, steps)
+            if found:
+                extracted[text] = found[0]
+        return extracted
 
 
 # -- space-delimited patterns ----------------------------------------------------------------

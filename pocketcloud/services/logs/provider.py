@@ -81,13 +81,62 @@ class Provider:
     # -- events --------------------------------------------------------------------------------
     async def put_log_events(self, ctx, params):
         out, rows = events.put_log_events(ctx, params)
+        if rows:
+            await self._after_put(ctx, params["logGroupName"], params["logStreamName"], rows)
         return out
+
+    async def _after_put(self, ctx, group: str, stream: str, rows: list) -> None:
+        ns = ctx.namespace("logs")
+        if ns.list("subscription", f"{group}:"):
+            from .subscriptions import deliver
+
+            await deliver(ctx, group, stream, rows)
+        if ns.list("metric-filter", f"{group}:"):
+            from .metric_filters import emit
+
+            await emit(ctx, group, rows)
 
     def get_log_events(self, ctx, params):
         return events.get_log_events(ctx, params)
 
     def filter_log_events(self, ctx, params):
         return events.filter_log_events(ctx, params)
+
+    # -- subscription and metric filters -------------------------------------------------------
+    async def put_subscription_filter(self, ctx, params):
+        from .subscriptions import put_subscription_filter
+
+        return await put_subscription_filter(ctx, params)
+
+    def describe_subscription_filters(self, ctx, params):
+        from .subscriptions import describe_subscription_filters
+
+        return describe_subscription_filters(ctx, params)
+
+    def delete_subscription_filter(self, ctx, params):
+        from .subscriptions import delete_subscription_filter
+
+        return delete_subscription_filter(ctx, params)
+
+    def put_metric_filter(self, ctx, params):
+        from .metric_filters import put_metric_filter
+
+        return put_metric_filter(ctx, params)
+
+    def describe_metric_filters(self, ctx, params):
+        from .metric_filters import describe_metric_filters
+
+        return describe_metric_filters(ctx, params)
+
+    def delete_metric_filter(self, ctx, params):
+        from .metric_filters import delete_metric_filter
+
+        return delete_metric_filter(ctx, params)
+
+    def test_metric_filter(self, ctx, params):
+        from .metric_filters import test_metric_filter
+
+        return test_metric_filter(ctx, params)
 
 
 def _namespaces_with_groups(store) -> list[tuple[str, str]]:
