@@ -18,9 +18,11 @@ from importlib import import_module
 
 # Host substring -> module. Checked only when the Host has one of these markers.
 HOST_DOORS: dict[str, str] = {
+    ".execute-api.": "pocketcloud.services.apigateway.common.door",
 }
 # Path prefix -> module.
 PATH_DOORS: dict[str, str] = {
+    "/_aws/execute-api/": "pocketcloud.services.apigateway.common.door",
 }
 
 _loaded: dict[str, object] = {}

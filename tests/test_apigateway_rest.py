@@ -1,0 +1,214 @@
+"""API Gateway REST APIs (v1): control plane through boto3, and invoke URLs over plain HTTP
+with MOCK, HTTP and HTTP_PROXY integrations, mapping templates, gateway responses and CORS."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from apigateway_helpers import LocalHTTP, invoke
+
+
+@pytest.fixture(scope="module")
+def backend():
+    http = LocalHTTP()
+    yield http
+    http.stop()
+
+
+@pytest.fixture
+def apigw(server):
+    return server.client("apigateway")
+
+
+def _api_with_resource(apigw, name, *parts):
+    api = apigw.create_rest_api(name=name)
+    parent = api["rootResourceId"]
+    for part in parts:
+        parent = apigw.create_resource(restApiId=api["id"], parentId=parent, pathPart=part)["id"]
+    return api["id"], parent
+
+
+def _mock(apigw, api_id, resource_id, method="GET", status_template='{"statusCode": 200}', **response):
+    apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method, authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod=method, type="MOCK",
+                          requestTemplates={"application/json": status_template})
+    apigw.put_method_response(restApiId=api_id, resourceId=resource_id, httpMethod=method, statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=resource_id, httpMethod=method, statusCode="200",
+                                   **response)
+
+
+def test_control_plane_shapes_and_errors(apigw, unique):
+    api = apigw.create_rest_api(name=unique, description="d")
+    api_id = api["id"]
+    assert len(api_id) == 10 and api["apiKeySource"] == "HEADER"
+    resources = apigw.get_resources(restApiId=api_id)["items"]
+    assert resources == [{"id": api["rootResourceId"], "path": "/"}]
+    items = apigw.create_resource(restApiId=api_id, parentId=api["rootResourceId"], pathPart="items")
+    child = apigw.create_resource(restApiId=api_id, parentId=items["id"], pathPart="{id}")
+    assert child["path"] == "/items/{id}" and child["parentId"] == items["id"]
+    with pytest.raises(ClientError) as exc:
+        apigw.create_resource(restApiId=api_id, parentId=api["rootResourceId"], pathPart="items")
+    assert exc.value.response["Error"]["Code"] == "ConflictException"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+    with pytest.raises(ClientError) as exc:
+        apigw.create_resource(restApiId=api_id, parentId=items["id"], pathPart="{other}")
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+    with pytest.raises(ClientError) as exc:
+        apigw.get_rest_api(restApiId="nosuchapi0")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(ClientError) as exc:
+        apigw.put_integration(restApiId=api_id, resourceId=child["id"], httpMethod="GET", type="MOCK")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+    with pytest.raises(ClientError) as exc:  # nothing to deploy yet
+        apigw.create_deployment(restApiId=api_id, stageName="prod")
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+
+    method = apigw.put_method(restApiId=api_id, resourceId=child["id"], httpMethod="GET", authorizationType="NONE",
+                              apiKeyRequired=True, requestParameters={"method.request.querystring.q": False})
+    assert method["apiKeyRequired"] is True
+    got = apigw.get_method(restApiId=api_id, resourceId=child["id"], httpMethod="GET")
+    assert got["requestParameters"] == {"method.request.querystring.q": False}
+    apigw.update_method(restApiId=api_id, resourceId=child["id"], httpMethod="GET",
+                        patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "false"}])
+    assert apigw.get_method(restApiId=api_id, resourceId=child["id"], httpMethod="GET")["apiKeyRequired"] is False
+    apigw.update_rest_api(restApiId=api_id, patchOperations=[{"op": "replace", "path": "/name", "value": "renamed"}])
+    assert apigw.get_rest_api(restApiId=api_id)["name"] == "renamed"
+    assert any(a["id"] == api_id for a in apigw.get_rest_apis(limit=500)["items"])
+    apigw.delete_rest_api(restApiId=api_id)
+    with pytest.raises(ClientError) as exc:
+        apigw.get_resources(restApiId=api_id)
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_mock_integration_served_with_templates_and_stage_variables(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "items", "{id}")
+    _mock(apigw, api_id, rid, responseTemplates={"application/json": json.dumps({
+        "id": "$input.params('id')", "q": "$input.params('q')", "stage": "$context.stage",
+        "color": "$stageVariables.color", "path": "$context.resourcePath"})},
+        responseParameters={"method.response.header.X-Custom": "'static-value'"})
+    apigw.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
+                              responseParameters={"method.response.header.X-Custom": False})
+    deployment = apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"color": "blue"})
+    stage = apigw.get_stage(restApiId=api_id, stageName="prod")
+    assert stage["deploymentId"] == deployment["id"] and stage["variables"] == {"color": "blue"}
+
+    status, headers, body = invoke(server, api_id, "/prod/items/42?q=hello")
+    assert status == 200
+    assert json.loads(body) == {"id": "42", "q": "hello", "stage": "prod", "color": "blue", "path": "/items/{id}"}
+    assert headers["X-Custom"] == "static-value"
+    # the Host form serves the same stage
+    status, _, body = invoke(server, api_id, "/prod/items/7", host_form=True)
+    assert status == 200 and json.loads(body)["id"] == "7"
+    # an unknown route, method or stage: API Gateway's 403
+    for path, method in (("/prod/nothing", "GET"), ("/prod/items/1", "POST"), ("/nostage/items/1", "GET")):
+        status, headers, body = invoke(server, api_id, path, method=method, body=b"" if method == "POST" else None)
+        assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+        assert headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+    # a stage variable change takes effect without redeploying
+    apigw.update_stage(restApiId=api_id, stageName="prod",
+                       patchOperations=[{"op": "replace", "path": "/variables/color", "value": "red"}])
+    assert json.loads(invoke(server, api_id, "/prod/items/1")[2])["color"] == "red"
+
+
+def test_mock_status_selection_and_gateway_response(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "teapot")
+    apigw.put_method(restApiId=api_id, resourceId=rid, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=rid, httpMethod="GET", type="MOCK", requestTemplates={
+        "application/json": '#if($input.params("fail") == "yes"){"statusCode": 418}#else{"statusCode": 200}#end'})
+    for code in ("200", "418"):
+        apigw.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode=code)
+    apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json": '{"ok": true}'})
+    apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="418",
+                                   selectionPattern="418", responseTemplates={"application/json": '{"ok": false}'})
+    apigw.put_gateway_response(restApiId=api_id, responseType="MISSING_AUTHENTICATION_TOKEN", statusCode="404",
+                               responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+                               responseTemplates={"application/json": '{"error": $context.error.messageString}'})
+    apigw.create_deployment(restApiId=api_id, stageName="v1")
+    assert invoke(server, api_id, "/v1/teapot")[:3:2] == (200, b'{"ok": true}')
+    assert invoke(server, api_id, "/v1/teapot?fail=yes")[:3:2] == (418, b'{"ok": false}')
+    status, headers, body = invoke(server, api_id, "/v1/elsewhere")
+    assert status == 404 and json.loads(body) == {"error": "Missing Authentication Token"}
+    assert headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_cors_preflight_through_mock_options_method(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "things")
+    apigw.put_method(restApiId=api_id, resourceId=rid, httpMethod="OPTIONS", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=rid, httpMethod="OPTIONS", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="OPTIONS", statusCode="200",
+                              responseParameters={f"method.response.header.{h}": False for h in (
+                                  "Access-Control-Allow-Headers", "Access-Control-Allow-Methods",
+                                  "Access-Control-Allow-Origin")})
+    apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="OPTIONS", statusCode="200",
+                                   responseParameters={
+                                       "method.response.header.Access-Control-Allow-Headers": "'Content-Type,X-Api-Key'",
+                                       "method.response.header.Access-Control-Allow-Methods": "'GET,OPTIONS'",
+                                       "method.response.header.Access-Control-Allow-Origin": "'*'"})
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    status, headers, _ = invoke(server, api_id, "/dev/things", method="OPTIONS",
+                                headers={"Origin": "http://example.com", "Access-Control-Request-Method": "GET"})
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Access-Control-Allow-Methods"] == "GET,OPTIONS"
+
+
+def test_http_proxy_and_http_with_templates(server, apigw, backend, unique):
+    api = apigw.create_rest_api(name=unique)
+    api_id, root = api["id"], api["rootResourceId"]
+    proxy = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{proxy+}")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=proxy, httpMethod="ANY", authorizationType="NONE",
+                     requestParameters={"method.request.path.proxy": True})
+    apigw.put_integration(restApiId=api_id, resourceId=proxy, httpMethod="ANY", type="HTTP_PROXY",
+                          integrationHttpMethod="ANY", uri=backend.url + "/{proxy}",
+                          requestParameters={"integration.request.path.proxy": "method.request.path.proxy"})
+    templated = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="templated")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=templated, httpMethod="POST", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api_id, resourceId=templated, httpMethod="POST", type="HTTP", integrationHttpMethod="POST",
+        uri=backend.url + "/${stageVariables.prefix}/target",
+        requestParameters={"integration.request.header.X-From": "'gateway'",
+                           "integration.request.querystring.who": "method.request.querystring.who"},
+        requestTemplates={"application/json": '{"name": "$util.escapeJavaScript($input.path(\'$.name\'))", '
+                                              '"all": $input.json(\'$\'), "b64": "$util.base64Encode($input.body)"}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=templated, httpMethod="POST", statusCode="200")
+    apigw.put_integration_response(
+        restApiId=api_id, resourceId=templated, httpMethod="POST", statusCode="200",
+        responseParameters={"method.response.header.X-Backend": "integration.response.header.X-Backend"},
+        responseTemplates={"application/json": '#set($r = $input.path(\'$\'))'
+                                               '{"path": "$r.path", "from": "$r.headers.get(\'X-From\')", '
+                                               '"sent": $r.body}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=templated, httpMethod="POST", statusCode="400")
+    apigw.put_integration_response(restApiId=api_id, resourceId=templated, httpMethod="POST", statusCode="400",
+                                   selectionPattern="4\\d\\d")
+    apigw.create_deployment(restApiId=api_id, stageName="live", variables={"prefix": "api"})
+
+    status, headers, body = invoke(server, api_id, "/live/a/b/c?x=1&x=2", method="PUT", body=b"raw-body",
+                                   headers={"X-Client": "yes", "Content-Type": "text/plain"})
+    echoed = json.loads(body)
+    assert status == 200 and headers["X-Backend"] == "echo"
+    assert echoed["method"] == "PUT" and echoed["path"] == "/a/b/c?x=1&x=2" and echoed["body"] == "raw-body"
+    assert echoed["headers"]["X-Client"] == "yes"
+    status, _, body = invoke(server, api_id, "/live/status/404")
+    assert status == 404  # HTTP_PROXY passes the backend's status through
+
+    status, headers, body = invoke(server, api_id, "/live/templated?who=me", method="POST",
+                                   body=json.dumps({"name": 'say "hi"'}).encode(),
+                                   headers={"Content-Type": "application/json"})
+    assert status == 200, body
+    answer = json.loads(body)
+    assert answer["path"] == "/api/target?who=me" and answer["from"] == "gateway"
+    sent = answer["sent"]
+    assert sent["name"] == 'say "hi"' and sent["all"] == {"name": 'say "hi"'}
+    assert headers["X-Backend"] == "echo"
+
+
+def test_unknown_api_and_missing_stage_path(server):
+    status, _, body = invoke(server, "nosuchapi1", "/prod/x")
+    assert status == 404 and json.loads(body) == {"message": "Not Found"}
