@@ -18,10 +18,13 @@ from importlib import import_module
 
 # Host substring -> module. Checked only when the Host has one of these markers.
 HOST_DOORS: dict[str, str] = {
+    ".lambda-url.": "pocketcloud.services.lambda_.urls",
     ".execute-api.": "pocketcloud.services.apigateway.common.door",
 }
 # Path prefix -> module.
 PATH_DOORS: dict[str, str] = {
+    "/_aws/lambda-url/": "pocketcloud.services.lambda_.urls",
+    "/_aws/lambda-code/": "pocketcloud.services.lambda_.code_door",
     "/_aws/execute-api/": "pocketcloud.services.apigateway.common.door",
 }
 

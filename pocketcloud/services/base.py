@@ -68,11 +68,12 @@ class RequestContext:
 # those with work that runs by itself (lifecycle rules, redelivery, trails, workers...). Each
 # provider named here may define `start()`, called once after loading, to register its
 # scheduler tasks and event subscriptions from the persisted state.
-BACKGROUND_SERVICES: list[str] = ["logs"]
+BACKGROUND_SERVICES: list[str] = ["logs", "lambda"]
 
 
 def package_of(service: str) -> str:
-    return service.replace("-", "_")
+    # "lambda" is a Python keyword, so its package is lambda_.
+    return "lambda_" if service == "lambda" else service.replace("-", "_")
 
 
 class Providers:
