@@ -113,3 +113,34 @@ def page(items: list, params: dict, default_limit: int, token_key: str = "nextTo
     chunk = items[start:start + limit]
     more = start + limit < len(items)
     return chunk, (encode_token(start + limit) if more else None)
+
+
+def put_group_filter(ctx, kind: str, record: dict, most: int) -> None:
+    """PutSubscriptionFilter and PutMetricFilter: create or replace a named filter of a group,
+    with at most `most` filters per group."""
+    group, name = record["logGroupName"], record["filterName"]
+    ns = ctx.namespace("logs")
+    with ns.store.transaction():
+        load_group(ctx, group)
+        existing = ns.list(kind, f"{group}:")
+        if len(existing) >= most and all(f["filterName"] != name for _, f in existing):
+            raise ServiceError("LimitExceededException", "Resource limit exceeded.", 400)
+        ns.put(kind, f"{group}:{name}", record)
+
+
+def delete_group_filter(ctx, kind: str, params: dict, what: str) -> dict:
+    """DeleteSubscriptionFilter and DeleteMetricFilter: a filter of an existing group, by name."""
+    group = params["logGroupName"]
+    load_group(ctx, group)
+    if not ctx.namespace("logs").delete(kind, f"{group}:{params['filterName']}"):
+        raise not_found(f"The specified {what} does not exist.")
+    return {}
+
+
+def listed(key: str, items: list, params: dict, default_limit: int = 50) -> dict:
+    """A Describe* answer: one page of items under `key`, and nextToken when there is more."""
+    chunk, token = page(items, params, default_limit)
+    out = {key: chunk}
+    if token:
+        out["nextToken"] = token
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pocketcloud.protocol.errors import ServiceError
 
 from .common import (GROUP_CLASSES, RETENTION_DAYS, check_group_name, check_stream_name, group_arn,
-                     group_name_of, invalid, load_group, not_found, now_ms, page)
+                     group_name_of, invalid, listed, load_group, not_found, now_ms)
 
 MAX_TAGS = 50
 
@@ -88,14 +88,12 @@ def describe_log_groups(ctx, params: dict) -> dict:
         groups = [g for g in groups if g["logGroupName"] in wanted]
     if params.get("logGroupClass"):
         groups = [g for g in groups if g.get("logGroupClass", "STANDARD") == params["logGroupClass"]]
-    chunk, token = page(groups, params, 50)
     counts: dict[str, int] = {}
     for key, _ in ns.list("metric-filter"):
         group = key.split(":", 1)[0]
         counts[group] = counts.get(group, 0) + 1
-    out = {"logGroups": [group_view(ctx, g, counts.get(g["logGroupName"], 0)) for g in chunk]}
-    if token:
-        out["nextToken"] = token
+    out = listed("logGroups", groups, params)
+    out["logGroups"] = [group_view(ctx, g, counts.get(g["logGroupName"], 0)) for g in out["logGroups"]]
     return out
 
 
@@ -254,8 +252,6 @@ def describe_log_streams(ctx, params: dict) -> dict:
         streams.sort(key=lambda s: (s.get("lastEventTimestamp", 0), s["logStreamName"]))
     if params.get("descending"):
         streams.reverse()
-    chunk, token = page(streams, params, 50)
-    out = {"logStreams": [stream_view(ctx, group, s) for s in chunk]}
-    if token:
-        out["nextToken"] = token
+    out = listed("logStreams", streams, params)
+    out["logStreams"] = [stream_view(ctx, group, s) for s in out["logStreams"]]
     return out

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from pocketcloud.protocol.errors import ServiceError
 
-from .common import invalid, load_group, not_found, now_ms, page
+from .common import delete_group_filter, invalid, listed, load_group, now_ms, put_group_filter
 from .patterns import compile_pattern, log_fields, resolve, _selector
 
 log = logging.getLogger("pocketcloud.logs")
@@ -51,16 +51,10 @@ def put_metric_filter(ctx, params: dict) -> dict:
                 raise invalid(f"Invalid dimension value: {dim}. Dimension values must be fields of the pattern.")
         if dims and "defaultValue" in t:
             raise invalid("A metric transformation with dimensions cannot have a default value.")
-    ns = ctx.namespace("logs")
-    with ns.store.transaction():
-        load_group(ctx, group)
-        existing = ns.list(KIND, f"{group}:")
-        if len(existing) >= MAX_PER_GROUP and all(f["filterName"] != name for _, f in existing):
-            raise ServiceError("LimitExceededException", "Resource limit exceeded.", 400)
-        ns.put(KIND, f"{group}:{name}", {
-            "filterName": name, "filterPattern": pattern, "logGroupName": group, "creationTime": now_ms(ctx),
-            "metricTransformations": [dict(t) for t in transformations],
-            "applyOnTransformedLogs": bool(params.get("applyOnTransformedLogs"))})
+    put_group_filter(ctx, KIND, {
+        "filterName": name, "filterPattern": pattern, "logGroupName": group, "creationTime": now_ms(ctx),
+        "metricTransformations": [dict(t) for t in transformations],
+        "applyOnTransformedLogs": bool(params.get("applyOnTransformedLogs"))}, MAX_PER_GROUP)
     return {}
 
 
@@ -80,19 +74,11 @@ def describe_metric_filters(ctx, params: dict) -> dict:
     if metric:
         found = [f for f in found if any(t["metricName"] == metric and t["metricNamespace"] == namespace
                                          for t in f["metricTransformations"])]
-    chunk, token = page(found, params, 50)
-    out = {"metricFilters": chunk}
-    if token:
-        out["nextToken"] = token
-    return out
+    return listed("metricFilters", found, params)
 
 
 def delete_metric_filter(ctx, params: dict) -> dict:
-    group = params["logGroupName"]
-    load_group(ctx, group)
-    if not ctx.namespace("logs").delete(KIND, f"{group}:{params['filterName']}"):
-        raise not_found("The specified metric filter does not exist.")
-    return {}
+    return delete_group_filter(ctx, KIND, params, "metric filter")
 
 
 def _text(value) -> str:

@@ -7,14 +7,38 @@ every operation works the same with ctx.protocol == "internal".
 
 from __future__ import annotations
 
-from . import events, groups
+from importlib import import_module
 
 RETENTION_SWEEP_SECONDS = 6 * 3600   # reads hide expired events at once; the sweep frees the space
+
+# Which module implements each operation (as `function(ctx, params)`). Modules load on first use,
+# so the provider starts quickly (it is loaded at server start for the retention sweep).
+_OPERATIONS = {
+    "groups": ("create_log_group", "delete_log_group", "describe_log_groups", "put_retention_policy",
+               "delete_retention_policy", "associate_kms_key", "disassociate_kms_key",
+               "put_log_group_deletion_protection", "tag_resource", "untag_resource", "list_tags_for_resource",
+               "tag_log_group", "untag_log_group", "list_tags_log_group", "create_log_stream",
+               "delete_log_stream", "describe_log_streams"),
+    "events": ("get_log_events", "filter_log_events"),
+    "subscriptions": ("put_subscription_filter", "describe_subscription_filters", "delete_subscription_filter"),
+    "metric_filters": ("put_metric_filter", "describe_metric_filters", "delete_metric_filter",
+                       "test_metric_filter"),
+    "insights.queries": ("start_query", "get_query_results", "stop_query", "describe_queries"),
+}
+_MODULE_OF = {operation: module for module, operations in _OPERATIONS.items() for operation in operations}
 
 
 class Provider:
     def __init__(self, runtime):
         self.runtime = runtime
+
+    def __getattr__(self, name: str):
+        module = _MODULE_OF.get(name)
+        if module is None:
+            raise AttributeError(name)
+        function = getattr(import_module(f"{__package__}.{module}"), name)
+        setattr(self, name, function)
+        return function
 
     def start(self) -> None:
         self.runtime.scheduler.every(RETENTION_SWEEP_SECONDS, self._sweep, "logs-retention")
@@ -22,70 +46,22 @@ class Provider:
     def _sweep(self) -> None:
         from pocketcloud.services.base import RequestContext
 
+        from .events import sweep_expired
+
         for account, region in _namespaces_with_groups(self.runtime.store):
             ctx = RequestContext.internal(self.runtime, "logs", "RetentionSweep", account, region)
-            events.sweep_expired(ctx)
+            sweep_expired(ctx)
 
-    # -- groups, streams, tags -----------------------------------------------------------------
-    def create_log_group(self, ctx, params):
-        return groups.create_log_group(ctx, params)
-
-    def delete_log_group(self, ctx, params):
-        return groups.delete_log_group(ctx, params)
-
-    def describe_log_groups(self, ctx, params):
-        return groups.describe_log_groups(ctx, params)
-
-    def put_retention_policy(self, ctx, params):
-        return groups.put_retention_policy(ctx, params)
-
-    def delete_retention_policy(self, ctx, params):
-        return groups.delete_retention_policy(ctx, params)
-
-    def associate_kms_key(self, ctx, params):
-        return groups.associate_kms_key(ctx, params)
-
-    def disassociate_kms_key(self, ctx, params):
-        return groups.disassociate_kms_key(ctx, params)
-
-    def put_log_group_deletion_protection(self, ctx, params):
-        return groups.put_log_group_deletion_protection(ctx, params)
-
-    def tag_resource(self, ctx, params):
-        return groups.tag_resource(ctx, params)
-
-    def untag_resource(self, ctx, params):
-        return groups.untag_resource(ctx, params)
-
-    def list_tags_for_resource(self, ctx, params):
-        return groups.list_tags_for_resource(ctx, params)
-
-    def tag_log_group(self, ctx, params):
-        return groups.tag_log_group(ctx, params)
-
-    def untag_log_group(self, ctx, params):
-        return groups.untag_log_group(ctx, params)
-
-    def list_tags_log_group(self, ctx, params):
-        return groups.list_tags_log_group(ctx, params)
-
-    def create_log_stream(self, ctx, params):
-        return groups.create_log_stream(ctx, params)
-
-    def delete_log_stream(self, ctx, params):
-        return groups.delete_log_stream(ctx, params)
-
-    def describe_log_streams(self, ctx, params):
-        return groups.describe_log_streams(ctx, params)
-
-    # -- events --------------------------------------------------------------------------------
     async def put_log_events(self, ctx, params):
-        out, rows = events.put_log_events(ctx, params)
+        from .events import put_log_events
+
+        out, rows = put_log_events(ctx, params)
         if rows:
             await self._after_put(ctx, params["logGroupName"], params["logStreamName"], rows)
         return out
 
     async def _after_put(self, ctx, group: str, stream: str, rows: list) -> None:
+        """Feed the accepted events to the group's subscription and metric filters."""
         ns = ctx.namespace("logs")
         if ns.list("subscription", f"{group}:"):
             from .subscriptions import deliver
@@ -95,48 +71,6 @@ class Provider:
             from .metric_filters import emit
 
             await emit(ctx, group, rows)
-
-    def get_log_events(self, ctx, params):
-        return events.get_log_events(ctx, params)
-
-    def filter_log_events(self, ctx, params):
-        return events.filter_log_events(ctx, params)
-
-    # -- subscription and metric filters -------------------------------------------------------
-    async def put_subscription_filter(self, ctx, params):
-        from .subscriptions import put_subscription_filter
-
-        return await put_subscription_filter(ctx, params)
-
-    def describe_subscription_filters(self, ctx, params):
-        from .subscriptions import describe_subscription_filters
-
-        return describe_subscription_filters(ctx, params)
-
-    def delete_subscription_filter(self, ctx, params):
-        from .subscriptions import delete_subscription_filter
-
-        return delete_subscription_filter(ctx, params)
-
-    def put_metric_filter(self, ctx, params):
-        from .metric_filters import put_metric_filter
-
-        return put_metric_filter(ctx, params)
-
-    def describe_metric_filters(self, ctx, params):
-        from .metric_filters import describe_metric_filters
-
-        return describe_metric_filters(ctx, params)
-
-    def delete_metric_filter(self, ctx, params):
-        from .metric_filters import delete_metric_filter
-
-        return delete_metric_filter(ctx, params)
-
-    def test_metric_filter(self, ctx, params):
-        from .metric_filters import test_metric_filter
-
-        return test_metric_filter(ctx, params)
 
 
 def _namespaces_with_groups(store) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ import logging
 
 from pocketcloud.protocol.errors import ServiceError
 
-from .common import invalid, load_group, not_found, now_ms, page
+from .common import delete_group_filter, invalid, listed, load_group, now_ms, put_group_filter
 from .patterns import compile_pattern
 
 log = logging.getLogger("pocketcloud.logs")
@@ -39,17 +39,11 @@ async def put_subscription_filter(ctx, params: dict) -> dict:
     load_group(ctx, group)
     if service == "lambda":
         await _check_function(ctx, destination)
-    ns = ctx.namespace("logs")
-    with ns.store.transaction():
-        load_group(ctx, group)
-        existing = ns.list(KIND, f"{group}:")
-        if len(existing) >= MAX_PER_GROUP and all(f["filterName"] != name for _, f in existing):
-            raise ServiceError("LimitExceededException", "Resource limit exceeded.", 400)
-        record = {"filterName": name, "logGroupName": group, "filterPattern": params.get("filterPattern") or "",
-                  "destinationArn": destination, "distribution": distribution, "creationTime": now_ms(ctx)}
-        if params.get("roleArn"):
-            record["roleArn"] = params["roleArn"]
-        ns.put(KIND, f"{group}:{name}", record)
+    record = {"filterName": name, "logGroupName": group, "filterPattern": params.get("filterPattern") or "",
+              "destinationArn": destination, "distribution": distribution, "creationTime": now_ms(ctx)}
+    if params.get("roleArn"):
+        record["roleArn"] = params["roleArn"]
+    put_group_filter(ctx, KIND, record, MAX_PER_GROUP)
     return {}
 
 
@@ -70,19 +64,11 @@ def describe_subscription_filters(ctx, params: dict) -> dict:
     group = params["logGroupName"]
     load_group(ctx, group)
     found = [f for _, f in ctx.namespace("logs").list(KIND, f"{group}:{params.get('filterNamePrefix') or ''}")]
-    chunk, token = page(found, params, 50)
-    out = {"subscriptionFilters": chunk}
-    if token:
-        out["nextToken"] = token
-    return out
+    return listed("subscriptionFilters", found, params)
 
 
 def delete_subscription_filter(ctx, params: dict) -> dict:
-    group = params["logGroupName"]
-    load_group(ctx, group)
-    if not ctx.namespace("logs").delete(KIND, f"{group}:{params['filterName']}"):
-        raise not_found("The specified subscription filter does not exist.")
-    return {}
+    return delete_group_filter(ctx, KIND, params, "subscription filter")
 
 
 def payload(ctx, group: str, stream: str, names: list[str], rows: list) -> bytes:
