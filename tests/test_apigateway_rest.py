@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from apigateway_helpers import LocalHTTP, invoke
+from test_apigateway_support import LocalHTTP, invoke
 
 
 @pytest.fixture(scope="module")

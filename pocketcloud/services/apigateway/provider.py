@@ -4,18 +4,7 @@ common/door.py (front door) and serve_rest.py."""
 from __future__ import annotations
 
 from . import deployments, keys, methods, restapis
-from .common import index, throttle
-
-_OPERATION_PREFIXES = ("create_", "get_", "put_", "update_", "delete_")
-
-
-def _delegate(function):
-    def operation(self, ctx, params):
-        return function(ctx, params)
-
-    operation.__name__ = function.__name__
-    operation.__doc__ = function.__doc__
-    return operation
+from .common import index, operations, throttle
 
 
 class Provider:
@@ -32,9 +21,4 @@ class Provider:
         deployments._snapshots.clear()
 
 
-# Each public operation function of the modules becomes a method (snake_case of the operation).
-for _module in (restapis, methods, deployments, keys):
-    for _name, _function in vars(_module).items():
-        if _name.startswith(_OPERATION_PREFIXES) and callable(_function) and \
-                getattr(_function, "__module__", None) == _module.__name__:
-            setattr(Provider, _name, _delegate(_function))
+operations.install(Provider, restapis, methods, deployments, keys)

@@ -1,0 +1,23 @@
+"""Both providers keep their operations as plain functions `(ctx, params)` grouped in modules;
+this turns each into a Provider method (snake_case of the operation name)."""
+
+from __future__ import annotations
+
+_OPERATION_PREFIXES = ("create_", "get_", "put_", "update_", "delete_")
+
+
+def _delegate(function):
+    def operation(self, ctx, params):
+        return function(ctx, params)
+
+    operation.__name__ = function.__name__
+    operation.__doc__ = function.__doc__
+    return operation
+
+
+def install(provider_class, *modules) -> None:
+    for module in modules:
+        for name, function in vars(module).items():
+            if name.startswith(_OPERATION_PREFIXES) and callable(function) and \
+                    getattr(function, "__module__", None) == module.__name__:
+                setattr(provider_class, name, _delegate(function))
