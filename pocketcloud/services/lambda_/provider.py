@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 
-from . import async_invoke, functions, invoke, layers, urls
+from . import async_invoke, functions, invoke, layers, policy, urls
 
 
 class Provider:
@@ -187,3 +187,31 @@ class Provider:
 
     def list_function_url_configs(self, ctx, params):
         return urls.list_function_url_configs(ctx, params)
+
+    # -- resource policy ------------------------------------------------------------------------
+    def add_permission(self, ctx, params):
+        return policy.add_permission(ctx, params)
+
+    def remove_permission(self, ctx, params):
+        return policy.remove_permission(ctx, params)
+
+    def get_policy(self, ctx, params):
+        return policy.get_policy(ctx, params)
+
+    # -- event source mappings -----------------------------------------------------------------
+    async def create_event_source_mapping(self, ctx, params):
+        if self.loop is None:
+            self._bind_loop(asyncio.get_running_loop())
+        return await self.mappings.create(ctx, params)
+
+    def get_event_source_mapping(self, ctx, params):
+        return self.mappings.get(ctx, params)
+
+    def update_event_source_mapping(self, ctx, params):
+        return self.mappings.update(ctx, params)
+
+    def delete_event_source_mapping(self, ctx, params):
+        return self.mappings.delete(ctx, params)
+
+    def list_event_source_mappings(self, ctx, params):
+        return self.mappings.list(ctx, params)
