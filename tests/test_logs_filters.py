@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import sqlite3
+from datetime import datetime, timedelta, timezone
 
+import cbor2
 import pytest
+from conftest import Server
 from botocore.exceptions import ClientError
 
 from test_logs import virtual_now_ms
@@ -104,3 +107,40 @@ def test_test_metric_filter(logs):
     with pytest.raises(ClientError) as exc:
         logs.test_metric_filter(filterPattern="[a,", logEventMessages=["x"])
     assert code(exc) == "InvalidParameterException"
+
+
+def test_metric_filters_turn_matching_events_into_data_points(tmp_path):
+    """Each matching event is a data point: in CloudWatch when it is there, else counted in the
+    store (which this test reads back from the server's data directory)."""
+    srv = Server(data_dir=tmp_path).start()
+    try:
+        logs = srv.client("logs")
+        logs.create_log_group(logGroupName="app")
+        logs.create_log_stream(logGroupName="app", logStreamName="s")
+        logs.put_metric_filter(logGroupName="app", filterName="latency", filterPattern="{ $.latency > 0 }",
+                               metricTransformations=[{"metricName": "Latency", "metricNamespace": "App",
+                                                       "metricValue": "$.latency"}])
+        logs.put_metric_filter(logGroupName="app", filterName="errors", filterPattern="[level = ERROR, ...]",
+                               metricTransformations=[{"metricName": "Errors", "metricNamespace": "App",
+                                                       "metricValue": "1"}])
+        now = virtual_now_ms(srv)
+        messages = [json.dumps({"latency": 120}), json.dumps({"latency": 30}), "ERROR disk full", "INFO ok",
+                    "ERROR again"]
+        logs.put_log_events(logGroupName="app", logStreamName="s",
+                            logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(messages)])
+        health = srv.admin("/_pocketcloud/health")["services"]
+        if health.get("cloudwatch", {}).get("implemented"):
+            cloudwatch = srv.client("cloudwatch")
+            when = datetime.fromtimestamp(now / 1000, timezone.utc)
+            stats = cloudwatch.get_metric_statistics(
+                Namespace="App", MetricName="Latency", StartTime=when - timedelta(minutes=5),
+                EndTime=when + timedelta(minutes=5), Period=600, Statistics=["Sum", "SampleCount"])
+            assert [(p["Sum"], p["SampleCount"]) for p in stats["Datapoints"]] == [(150.0, 2.0)]
+            return
+        with sqlite3.connect(tmp_path / "state.db") as db:
+            rows = dict(db.execute("SELECT name, body FROM resources WHERE service='logs' AND kind='metric-data'"))
+        counted = {name: cbor2.loads(body) for name, body in rows.items()}
+        assert (counted["App:Latency"]["count"], counted["App:Latency"]["sum"]) == (2, 150.0)
+        assert (counted["App:Errors"]["count"], counted["App:Errors"]["sum"]) == (2, 2.0)
+    finally:
+        srv.stop()
