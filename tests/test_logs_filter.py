@@ -52,6 +52,10 @@ def messages(logs, group, pattern, **kwargs):
     ("ERROR -Exiting", 3),
     ("?WARN ?disk", 2),
     ("%ERR[O]R%", 4),
+    ("%^INFO%", 1),
+    ("%disk|slow%", 2),
+    ('{ $.level = %^ERR% }', 2),
+    ("[..., size = %^15%]", 1),
     ('{ $.level = "ERROR" }', 2),
     ('{ $.level = "ERR*" && $.latency > 100 }', 1),
     ('{ $.latency < 10 || $.user.id = "u1" }', 3),
@@ -99,7 +103,8 @@ def test_stream_selection_time_range_and_paging(logs, group):
     assert exc.value.response["Error"]["Code"] == "InvalidParameterException"
 
 
-@pytest.mark.parametrize("pattern", ["{ $.a = }", "{ level = 1 }", "[a, b", "{ $.a === 1 }"])
+@pytest.mark.parametrize("pattern", ["{ $.a = }", "{ level = 1 }", "[a, b", "{ $.a === 1 }", "%something!%",
+                                     "%(group)%", '{ $.a = %x% || $.b = %y% || $.c = %z% }'])
 def test_invalid_patterns(logs, group, pattern):
     with pytest.raises(ClientError) as exc:
         logs.filter_log_events(logGroupName=group["name"], filterPattern=pattern)

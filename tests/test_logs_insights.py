@@ -123,3 +123,35 @@ def test_time_range_excludes_events(logs, group):
                                 queryString="stats count(*) as n")["queryId"]
     rows = logs.get_query_results(queryId=query_id)["results"]
     assert rows == [[{"field": "n", "value": "2"}]]
+
+
+def test_query_definitions(logs, unique):
+    created = logs.put_query_definition(name=f"{unique}/errors", queryString="filter level = 'ERROR'",
+                                        logGroupNames=["a", "b"])["queryDefinitionId"]
+    logs.put_query_definition(name=f"{unique}/all", queryString="fields @message")
+    found = logs.describe_query_definitions(queryDefinitionNamePrefix=unique)["queryDefinitions"]
+    assert [d["name"] for d in found] == [f"{unique}/all", f"{unique}/errors"]
+    assert found[1]["queryDefinitionId"] == created and found[1]["logGroupNames"] == ["a", "b"]
+    logs.put_query_definition(queryDefinitionId=created, name=f"{unique}/errors", queryString="filter level = 'WARN'")
+    found = logs.describe_query_definitions(queryDefinitionNamePrefix=f"{unique}/e")["queryDefinitions"]
+    assert [d["queryString"] for d in found] == ["filter level = 'WARN'"]
+    with pytest.raises(ClientError) as exc:
+        logs.put_query_definition(name=f"{unique}/bad", queryString="stats nothing")
+    assert exc.value.response["Error"]["Code"] == "MalformedQueryException"
+    assert logs.delete_query_definition(queryDefinitionId=created)["success"] is True
+    with pytest.raises(ClientError) as exc:
+        logs.delete_query_definition(queryDefinitionId=created)
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_log_group_fields_and_list_log_groups(logs, group):
+    fields = {f["name"]: f["percent"] for f in logs.get_log_group_fields(
+        logGroupName=group["name"], time=(group["base"] + 200_000) // 1000)["logGroupFields"]}
+    # All five events fall within 8 minutes either side; three of them are JSON.
+    assert fields["@message"] == 100 and fields["@timestamp"] == 100
+    assert fields["latency"] == 60 and fields["user.id"] == 60
+    later = logs.get_log_group_fields(logGroupName=group["name"], time=(group["base"] + 1_000_000) // 1000)
+    assert {f["name"]: f["percent"] for f in later["logGroupFields"]}.get("latency") is None
+    listed = logs.list_log_groups(logGroupNamePattern=group["name"].upper())["logGroups"]
+    assert listed == [{"logGroupName": group["name"], "logGroupClass": "STANDARD",
+                       "logGroupArn": f"arn:aws:logs:us-east-1:000000000000:log-group:{group['name']}"}]

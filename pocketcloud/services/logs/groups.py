@@ -255,3 +255,23 @@ def describe_log_streams(ctx, params: dict) -> dict:
     out = listed("logStreams", streams, params)
     out["logStreams"] = [stream_view(ctx, group, s) for s in out["logStreams"]]
     return out
+
+
+def list_log_groups(ctx, params: dict) -> dict:
+    """The newer listing: names, ARNs and classes, filtered by a (case-insensitive) name regex."""
+    import re
+
+    groups = [g for _, g in ctx.namespace("logs").list("group")]
+    pattern = params.get("logGroupNamePattern")
+    if pattern:
+        try:
+            rx = re.compile(pattern, re.IGNORECASE)
+        except re.error:
+            raise invalid(f"Invalid logGroupNamePattern: {pattern}") from None
+        groups = [g for g in groups if rx.search(g["logGroupName"])]
+    if params.get("logGroupClass"):
+        groups = [g for g in groups if g.get("logGroupClass", "STANDARD") == params["logGroupClass"]]
+    out = listed("logGroups", groups, params)
+    out["logGroups"] = [{"logGroupName": g["logGroupName"], "logGroupArn": group_arn(ctx, g["logGroupName"]),
+                         "logGroupClass": g.get("logGroupClass", "STANDARD")} for g in out["logGroups"]]
+    return out

@@ -49,11 +49,25 @@ def _unquote(token: str) -> str:
     return re.sub(r"\\(.)", r"\1", token[1:-1])
 
 
+# The regular expressions AWS accepts between %...%: ASCII letters and digits, a few symbols and
+# the operators ^ $ ? [ ] { } | \ * + . -- no groups "( )", no other symbols, nothing multibyte.
+_REGEX_ALLOWED = re.compile(r"[A-Za-z0-9:_#=@/;,\- ^$?\[\]{}|\\*+.]+")
+MAX_REGEXES = 2   # per JSON or space-delimited pattern
+
+
 def _regex(token: str, pattern: str) -> re.Pattern:
+    body = token[1:-1]
+    if not _REGEX_ALLOWED.fullmatch(body):
+        raise invalid(f"Invalid regular expression in filter pattern: {token}")
     try:
-        return re.compile(token[1:-1])
+        return re.compile(body)
     except re.error:
         raise _bad(pattern) from None
+
+
+def _check_regex_count(tokens: list, pattern: str) -> None:
+    if sum(1 for kind, _ in tokens if kind == "regex") > MAX_REGEXES:
+        raise invalid(f"A filter pattern can have at most {MAX_REGEXES} regular expressions: {pattern}")
 
 
 def _wildcard(value: str):
@@ -261,6 +275,7 @@ class JsonPattern:
         tokens = _tokens(pattern, pattern)
         if tokens[0][1] != "{" or tokens[-1][1] != "}" or len(tokens) < 3:
             raise _bad(pattern)
+        _check_regex_count(tokens, pattern)
         parser = _JsonParser(tokens[1:-1], pattern)
         self.test = parser.expr()
         if parser.pos != len(parser.tokens):
@@ -338,6 +353,7 @@ class SpaceDelimitedPattern:
         tokens = _tokens(pattern, pattern)
         if tokens[0][1] != "[" or tokens[-1][1] != "]":
             raise _bad(pattern)
+        _check_regex_count(tokens, pattern)
         fields, current = [], []
         for token in tokens[1:-1]:
             if token[1] == ",":

@@ -18,12 +18,14 @@ _OPERATIONS = {
                "delete_retention_policy", "associate_kms_key", "disassociate_kms_key",
                "put_log_group_deletion_protection", "tag_resource", "untag_resource", "list_tags_for_resource",
                "tag_log_group", "untag_log_group", "list_tags_log_group", "create_log_stream",
-               "delete_log_stream", "describe_log_streams"),
+               "delete_log_stream", "describe_log_streams", "list_log_groups"),
     "events": ("get_log_events", "filter_log_events"),
     "subscriptions": ("put_subscription_filter", "describe_subscription_filters", "delete_subscription_filter"),
     "metric_filters": ("put_metric_filter", "describe_metric_filters", "delete_metric_filter",
                        "test_metric_filter"),
     "insights.queries": ("start_query", "get_query_results", "stop_query", "describe_queries"),
+    "insights.definitions": ("put_query_definition", "describe_query_definitions", "delete_query_definition",
+                             "get_log_group_fields"),
 }
 _MODULE_OF = {operation: module for module, operations in _OPERATIONS.items() for operation in operations}
 
@@ -47,10 +49,12 @@ class Provider:
         from pocketcloud.services.base import RequestContext
 
         from .events import sweep_expired
+        from .insights.queries import forget_old_queries
 
         for account, region in _namespaces_with_groups(self.runtime.store):
             ctx = RequestContext.internal(self.runtime, "logs", "RetentionSweep", account, region)
             sweep_expired(ctx)
+            forget_old_queries(ctx)
 
     async def put_log_events(self, ctx, params):
         from .events import put_log_events
@@ -74,8 +78,9 @@ class Provider:
 
 
 def _namespaces_with_groups(store) -> list[tuple[str, str]]:
-    """Every (account, region) that has a log group: the retention sweep visits each."""
+    """Every (account, region) that has a log group or a query: the sweep visits each."""
     with store._lock:
         rows = store._db.execute(
-            "SELECT DISTINCT account, region FROM resources WHERE service='logs' AND kind='group'").fetchall()
+            "SELECT DISTINCT account, region FROM resources WHERE service='logs' AND kind IN ('group', 'query')"
+        ).fetchall()
     return [(a, r) for a, r in rows]

@@ -89,3 +89,14 @@ def describe_queries(ctx, params: dict) -> dict:
     limit = params.get("maxResults") or 1000
     return {"queries": [{key: q[key] for key in ("queryLanguage", "queryId", "queryString", "status",
                                                   "createTime", "logGroupName")} for q in queries[:limit]]}
+
+
+RESULTS_KEPT_MS = 7 * 86_400_000   # AWS keeps a query's results for 7 days
+
+
+def forget_old_queries(ctx) -> None:
+    ns = ctx.namespace("logs")
+    cutoff = now_ms(ctx) - RESULTS_KEPT_MS
+    for query_id, query in ns.list(KIND):
+        if query["createTime"] < cutoff:
+            ns.delete(KIND, query_id)
