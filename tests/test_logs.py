@@ -230,3 +230,21 @@ def test_get_log_events_tokens(logs, unique, now):
     assert empty["events"] == [] and empty["nextForwardToken"].startswith("f/")
     arn = f"arn:aws:logs:us-east-1:000000000000:log-group:{unique}"
     assert len(logs.get_log_events(logGroupIdentifier=arn, logStreamName="s")["events"]) == 6
+
+
+def test_deletion_protection_and_regions(server, logs, unique):
+    logs.create_log_group(logGroupName=unique, deletionProtectionEnabled=True)
+    logs.create_log_stream(logGroupName=unique, logStreamName="s")
+    assert logs.describe_log_groups(logGroupNamePrefix=unique)["logGroups"][0]["deletionProtectionEnabled"] is True
+    for call in (lambda: logs.delete_log_group(logGroupName=unique),
+                 lambda: logs.delete_log_stream(logGroupName=unique, logStreamName="s")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert err(exc) == ("ValidationException", 400)
+    logs.put_log_group_deletion_protection(logGroupIdentifier=unique, deletionProtectionEnabled=False)
+    # Another region is another namespace: the group is not there.
+    other = server.client("logs", region="eu-west-1")
+    assert other.describe_log_groups(logGroupNamePrefix=unique)["logGroups"] == []
+    other.create_log_group(logGroupName=unique)
+    logs.delete_log_group(logGroupName=unique)
+    assert [g["logGroupName"] for g in other.describe_log_groups(logGroupNamePrefix=unique)["logGroups"]] == [unique]

@@ -43,14 +43,18 @@ def create_log_group(ctx, params: dict) -> dict:
     return {}
 
 
+def _check_not_protected(group: dict) -> None:
+    """Deletion protection blocks every deletion in the group."""
+    if group.get("deletionProtectionEnabled"):
+        raise ServiceError("ValidationException", "Cannot delete log group with deletion protection enabled. "
+                           "Disable deletion protection first.", 400)
+
+
 def delete_log_group(ctx, params: dict) -> dict:
     name = params["logGroupName"]
     ns = ctx.namespace("logs")
     with ns.store.transaction():
-        group = load_group(ctx, name)
-        if group.get("deletionProtectionEnabled"):
-            raise ServiceError("OperationAbortedException",
-                               "Log group deletion protection is enabled. Disable it to delete the log group.", 400)
+        _check_not_protected(load_group(ctx, name))
         for kind in ("stream", "events", "subscription", "metric-filter"):
             for key, _ in ns.list(kind, f"{name}:"):
                 ns.delete(kind, key)
@@ -215,7 +219,7 @@ def delete_log_stream(ctx, params: dict) -> dict:
     group, stream = params["logGroupName"], params["logStreamName"]
     ns = ctx.namespace("logs")
     with ns.store.transaction():
-        load_group(ctx, group)
+        _check_not_protected(load_group(ctx, group))
         if not ns.delete("stream", f"{group}:{stream}"):
             raise not_found("The specified log stream does not exist.")
         for key, _ in ns.list("events", f"{group}:{stream}:"):
