@@ -7,6 +7,8 @@ Parts:
   memory     4. idle RSS after one request vs the bare app
   profile    (optional, not run by default) the gateway's CPU per request in-process, with
              a cProfile of where it goes: the noise-resistant figure to watch while optimising
+  lambda     (optional) Lambda warm Invoke p50/p99 and invocations/s vs STS; cold start vs python -c
+  apigateway (optional) API Gateway -> Lambda request rate through invoke URLs vs the bare app
 
 Every figure that is compared is a ratio against a reference measured in the same run, with the
 runs interleaved (A, B, A, B...) and medians reported: the machine is shared, absolute numbers
@@ -24,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import inproc, servers, stack, startup  # noqa: E402
+from bench import apigateway, inproc, servers, stack, startup  # noqa: E402
 from bench.serve import SERVERS  # noqa: E402
 
 PARTS = {
@@ -33,6 +35,9 @@ PARTS = {
     "coldstart": lambda a: startup.cold_start(rounds=a.cold_rounds),
     "memory": lambda a: startup.idle_memory(),
     "profile": lambda a: inproc.run(),  # optional: not part of the default run
+    # optional: Lambda warm Invoke latency/rate and cold start (imported here: its own module)
+    "lambda": lambda a: __import__("bench.lambda_", fromlist=["run"]).run(cold_rounds=a.cold_rounds),
+    "apigateway": lambda a: apigateway.run(rounds=a.rounds, duration=a.duration),  # optional
 }
 DEFAULT_PARTS = ["servers", "stack", "coldstart", "memory"]
 ALIASES = {"1": "servers", "2": "stack", "3": "coldstart", "4": "memory", "rss": "memory", "cold": "coldstart"}

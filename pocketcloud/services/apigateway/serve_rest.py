@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import timezone
+from datetime import datetime, timezone
 from urllib.parse import quote, unquote, urlencode
 
 from ...core.store import Namespace
@@ -35,9 +35,11 @@ class _Call:
         self.query, self.multi_query = split_query(inv.request.query_string)
         self.authorizer: dict | None = None
         self.api_key: dict | None = None
-        now = inv.runtime.clock.now().astimezone(timezone.utc)
-        self.epoch_ms = int(now.timestamp() * 1000)
-        self.request_time = now.strftime("%d/%b/%Y:%H:%M:%S +0000")
+        self.epoch_ms = int(inv.runtime.clock.time() * 1000)
+
+    @property
+    def request_time(self) -> str:
+        return datetime.fromtimestamp(self.epoch_ms / 1000, timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")
 
     @property
     def variables(self) -> dict:
@@ -345,8 +347,14 @@ def _request_body(call: _Call, integration: dict) -> bytes:
         if behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and templates):
             raise Denied("UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type")
         return request.body
+    return _render(call, template, request.body.decode("utf-8", "replace")).encode()
+
+
+def _render(call: _Call, template: str, body: str) -> str:
+    if vtl.is_static(template):  # most mock templates: no variables to build
+        return template
     try:
-        return vtl.render(template, call.template_variables(request.body.decode("utf-8", "replace"))).encode()
+        return vtl.render(template, call.template_variables(body))
     except vtl.TemplateError:
         raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error") from None
 
@@ -384,10 +392,7 @@ def _integration_reply(call: _Call, integration: dict, selector: str, body: str,
         else next(iter(templates), None)
     template = templates.get(content_type) if content_type else None
     if template:
-        try:
-            out = vtl.render(template, call.template_variables(body)).encode()
-        except vtl.TemplateError:
-            raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error") from None
+        out = _render(call, template, body).encode()
     else:
         out = body.encode()
         content_type = (integration_headers or {}).get("content-type") or "application/json"

@@ -606,6 +606,11 @@ def _render(nodes: list, scope: dict, out: list | None = None) -> str:
 _cache: dict[str, list] = {}
 
 
+def is_static(template: str) -> bool:
+    """True when the template has nothing to evaluate (no reference, no directive)."""
+    return "$" not in template and "#" not in template and "\\" not in template
+
+
 def render(template: str, variables: dict) -> str:
     """Evaluate a template with `variables` (input, context, stageVariables, util are added by
     the caller). Raises TemplateError on a template it cannot parse."""
