@@ -103,7 +103,15 @@ def test_test_metric_filter(logs):
                             "$status_code": "404", "$bytes": "1534"}}]
     out = logs.test_metric_filter(filterPattern='{ $.latency > 100 }',
                                   logEventMessages=[json.dumps({"latency": 250}), json.dumps({"latency": 5})])
-    assert [(m["eventNumber"], m["extractedValues"]) for m in out["matches"]] == [(1, {"$.latency": "250"})]
+    # Only space-delimited patterns extract values.
+    assert [(m["eventNumber"], m["extractedValues"]) for m in out["matches"]] == [(1, {})]
+    # Fields the pattern leaves unnamed are extracted by position (AWS's own example).
+    out = logs.test_metric_filter(
+        filterPattern="[..., request=*.html*, status_code=4*,]",
+        logEventMessages=['127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534'])
+    assert out["matches"][0]["extractedValues"] == {
+        "$status_code": "404", "$request": "GET /index.html HTTP/1.0", "$7": "1534",
+        "$4": "10/Oct/2000:13:25:15 -0700", "$3": "frank", "$2": "-", "$1": "127.0.0.1"}
     with pytest.raises(ClientError) as exc:
         logs.test_metric_filter(filterPattern="[a,", logEventMessages=["x"])
     assert code(exc) == "InvalidParameterException"

@@ -6,7 +6,8 @@ Three forms, told apart by their first character:
   space-delimited  [ip, user, ..., status = 4*, size > 100]
 
 compile_pattern(text).match(message) returns None when the event does not match, else a dict of
-the values it extracted (space-delimited fields by name as "$name"; JSON selectors as "$.path"),
+the values it extracted (space-delimited fields: "$name" for named ones, "$<position>" for the rest;
+nothing for text and JSON patterns, as AWS),
 which metric filters use for their metric value and TestMetricFilter reports.
 """
 
@@ -71,11 +72,19 @@ def _check_regex_count(tokens: list, pattern: str) -> None:
 
 
 def _wildcard(value: str):
-    """A value with '*' matches like a shell glob; one without is compared exactly."""
-    if "*" not in value:
-        return lambda s: s == value
-    rx = re.compile(".*".join(re.escape(part) for part in value.split("*")), re.DOTALL)
-    return lambda s: rx.fullmatch(s) is not None
+    """'*' at the start or the end matches any text there (*Event, Event*, *html*, or * alone);
+    anywhere else it is a plain character, as in AWS ("Ev*ent" matches only "Ev*ent")."""
+    if value == "*":
+        return lambda s: True
+    head, tail = value.startswith("*"), value.endswith("*") and len(value) > 1
+    core = value[1 if head else 0:len(value) - 1 if tail else len(value)]
+    if head and tail:
+        return lambda s: core in s
+    if head:
+        return lambda s: s.endswith(core)
+    if tail:
+        return lambda s: s.startswith(core)
+    return lambda s: s == value
 
 
 class Value:
@@ -98,10 +107,12 @@ class Value:
         self.glob = _wildcard(self.text)
 
     def equals(self, actual) -> bool:
-        if isinstance(actual, bool) or actual is None or isinstance(actual, (dict, list)):
+        if not _is_scalar(actual):
             return False
         if isinstance(actual, (int, float)):
-            return self.number is not None and float(actual) == self.number
+            if self.number is not None:
+                return float(actual) == self.number
+            return self.glob(json.dumps(actual)) if "*" in self.text else False
         text = str(actual)
         if self.regex is not None:
             return self.regex.search(text) is not None
@@ -117,11 +128,17 @@ _NUMERIC = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b:
             ">=": lambda a, b: a >= b}
 
 
+def _is_scalar(value) -> bool:
+    """A selector must reach a string or a number; objects, arrays, null and booleans match neither
+    = nor !=."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
 def _compare(op: str, value: Value, actual) -> bool:
     if op == "=":
         return value.equals(actual)
     if op == "!=":
-        return actual is not _MISSING and not value.equals(actual)
+        return _is_scalar(actual) and not value.equals(actual)
     if value.number is None or isinstance(actual, bool):
         return False
     if isinstance(actual, str):
@@ -132,9 +149,6 @@ def _compare(op: str, value: Value, actual) -> bool:
     if not isinstance(actual, (int, float)):
         return False
     return _NUMERIC[op](float(actual), value.number)
-
-
-_MISSING = object()
 
 
 # -- text patterns ---------------------------------------------------------------------------
@@ -211,7 +225,6 @@ def resolve(document, steps: list) -> list:
 class _JsonParser:
     def __init__(self, tokens: list, pattern: str):
         self.tokens, self.pos, self.pattern = tokens, 0, pattern
-        self.selectors: dict[str, list] = {}
 
     def peek(self):
         return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None)
@@ -250,7 +263,6 @@ class _JsonParser:
         if kind != "word":
             raise _bad(self.pattern)
         steps = _selector(token, self.pattern)
-        self.selectors[token] = steps
         kind, op = self.take()
         if kind == "word" and op.upper() in ("IS", "NOT"):
             _, what = self.take()
@@ -280,7 +292,6 @@ class JsonPattern:
         self.test = parser.expr()
         if parser.pos != len(parser.tokens):
             raise _bad(pattern)
-        self.selectors = parser.selectors
 
     def match(self, message: str):
         try:
@@ -289,14 +300,7 @@ class JsonPattern:
             return None
         if not isinstance(document, (dict, list)):
             return None
-        if not self.test(document):
-            return None
-        extracted = {}
-        for text, steps in self.selectors.items():
-            found = resolve(document, steps)
-            if found:
-                extracted[text] = found[0]
-        return extracted
+        return {} if self.test(document) else None
 
 
 # -- space-delimited patterns ----------------------------------------------------------------
@@ -317,7 +321,7 @@ class _Field:
         self.ellipsis = tokens == [("word", "...")]
         self.name = None
         self.test = None
-        if self.ellipsis:
+        if self.ellipsis or not tokens:   # `...`, or an unnamed field: [a, , c]
             return
         if not tokens or tokens[0][0] != "word":
             raise _bad(pattern)
@@ -367,11 +371,17 @@ class SpaceDelimitedPattern:
     def match(self, message: str):
         values = log_fields(message)
         extracted: dict = {}
-        if self._match(0, values, 0, extracted):
-            return extracted
-        return None
+        if not self._match(0, values, 0, extracted):
+            return None
+        # Fields the pattern does not name are extracted by their position, from 1.
+        named = {}
+        for index, value in enumerate(values):
+            name, found = extracted.get(index, (f"${index + 1}", value))
+            named[name] = found
+        return named
 
     def _match(self, fi: int, values: list, vi: int, out: dict) -> bool:
+        """Backtracking over `...`; `out` maps a value's index to ("$name", value) for named fields."""
         if fi == len(self.fields):
             return vi == len(values)
         field = self.fields[fi]
@@ -383,7 +393,8 @@ class SpaceDelimitedPattern:
         if field.test is not None and not field.test(value):
             return False
         if self._match(fi + 1, values, vi + 1, out):
-            out[f"${field.name}"] = value
+            if field.name is not None:
+                out[vi] = (f"${field.name}", value)
             return True
         return False
 
