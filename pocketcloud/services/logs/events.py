@@ -1,10 +1,11 @@
 """Log events: PutLogEvents with AWS's batch rules, GetLogEvents with its forward/backward tokens,
 FilterLogEvents across streams, and the retention that drops expired events.
 
-Each accepted batch is one store document (a "chunk") of [id, timestamp, ingestionTime, message]
-rows. Event ids are 56 digits, as AWS's are, built so that sorting them as strings sorts a
-stream's events by timestamp and then by arrival: 20 digits of timestamp, 16 of a hash of the
-stream, 12 of the chunk number and 8 of the index in the batch.
+Accepted events are stored in documents ("chunks") of [id, timestamp, ingestionTime, message]
+rows: small batches share a chunk, a large batch has its own. Event ids are 56 digits, as AWS's
+are, built so that sorting them as strings sorts a stream's events by timestamp and then by
+arrival: 20 digits of timestamp, 16 of a hash of the stream, 12 of the chunk number and 8 of the
+index in the chunk.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ MAX_AGE_MS = 14 * DAY_MS
 MAX_FUTURE_MS = 2 * 3600 * 1000
 MAX_SPAN_MS = DAY_MS
 MAX_PAGE_BYTES = 1_048_576
+SMALL_CHUNK_EVENTS = 256
+SMALL_CHUNK_BYTES = 64 * 1024
 _GET_TOKEN = re.compile(r"([fb])/(\d{56})(?:/s)?")
 _ZERO = "0" * 56
 
@@ -94,13 +97,8 @@ def put_log_events(ctx, params: dict) -> tuple[dict, list]:
             raise invalid("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
         rows = []
         if kept:
-            chunk = stream.get("chunks", 0)
-            prefix = _stream_hash(group_name, stream_name)
-            for i in kept:
-                ts = stamps[i]
-                rows.append([f"{ts:020d}{prefix:016d}{chunk:012d}{i:08d}", ts, now, events[i]["message"]])
-            ns.put("events", f"{group_name}:{stream_name}:{chunk:012d}", {"events": rows})
-            stream["chunks"] = chunk + 1
+            rows = _store_rows(ns, group_name, stream_name, stream, [(stamps[i], events[i]["message"]) for i in kept],
+                               now)
             low, high = stamps[kept[0]], stamps[kept[-1]]
             stream["firstEventTimestamp"] = min(stream.get("firstEventTimestamp", low), low)
             stream["lastEventTimestamp"] = max(stream.get("lastEventTimestamp", high), high)
@@ -114,6 +112,31 @@ def put_log_events(ctx, params: dict) -> tuple[dict, list]:
     if rejected:
         out["rejectedLogEventsInfo"] = rejected
     return out, rows
+
+
+def _store_rows(ns, group: str, stream_name: str, stream: dict, accepted: list, now: int) -> list:
+    """Append a batch to the stream's open chunk while that stays small (a function's log comes in
+    many batches of a few lines: one document each would make reading a stream slow), else start
+    a new chunk. Returns the stored rows."""
+    open_chunk = stream.get("open")
+    size = sum(event_size(message) for _, message in accepted)
+    existing: list = []
+    if (open_chunk and open_chunk["count"] + len(accepted) <= SMALL_CHUNK_EVENTS
+            and open_chunk["bytes"] + size <= SMALL_CHUNK_BYTES):
+        chunk = open_chunk["n"]
+        existing = (ns.get("events", f"{group}:{stream_name}:{chunk:012d}") or {"events": []})["events"]
+    else:
+        chunk = stream.get("chunks", 0)
+        stream["chunks"] = chunk + 1
+        open_chunk = {"n": chunk, "count": 0, "bytes": 0}
+    prefix = _stream_hash(group, stream_name)
+    start = open_chunk["count"]
+    rows = [[f"{ts:020d}{prefix:016d}{chunk:012d}{start + i:08d}", ts, now, message]
+            for i, (ts, message) in enumerate(accepted)]
+    ns.put("events", f"{group}:{stream_name}:{chunk:012d}", {"events": existing + rows})
+    stream["open"] = {"n": chunk, "count": start + len(rows), "bytes": open_chunk["bytes"] + size}
+    stream["batches"] = stream.get("batches", 0) + 1
+    return rows
 
 
 def stream_events(ctx, group: dict, stream_name: str, start: int | None = None, end: int | None = None) -> list:

@@ -238,7 +238,7 @@ def stream_view(ctx, group: str, record: dict) -> dict:
 
 def sequence_token(record: dict) -> str:
     """AWS still hands out sequence tokens though it ignores them: a 56-digit number."""
-    return f"{record.get('chunks', 0) + 1:056d}"
+    return f"{record.get('batches', 0) + 1:056d}"
 
 
 def describe_log_streams(ctx, params: dict) -> dict:
