@@ -1,8 +1,9 @@
 """Shipping each invocation's log (START, output, END, REPORT) to CloudWatch Logs.
 
 Group /aws/lambda/<name> (or the function's LoggingConfig.LogGroup), one stream per execution
-environment, as on AWS. Shipping happens after the invocation has answered, in order per
-stream; while CloudWatch Logs is not available (LookupError) logs are simply not shipped.
+environment, as on AWS. Lines are buffered per stream and shipped in one PutLogEvents a moment
+later (FLUSH_SECONDS), off the invocation's path: one call per burst rather than per invocation
+keeps a warm invoke cheap. While CloudWatch Logs is not available (LookupError) nothing is shipped.
 """
 
 from __future__ import annotations
@@ -14,27 +15,44 @@ from ...protocol.errors import ServiceError
 
 log = logging.getLogger("pocketcloud.lambda")
 
+FLUSH_SECONDS = 0.1
+MAX_BATCH_EVENTS = 5000  # under PutLogEvents' 10,000-event limit
+
 
 class LogShipper:
     def __init__(self, runtime):
         self.runtime = runtime
         self.created: set[tuple] = set()
-        self.tails: dict[tuple, asyncio.Future] = {}
+        self.pending: dict[tuple, list[dict]] = {}
+        self.flushing = False
 
     def ship(self, account: str, region: str, group: str, stream: str, text: str, now_ms: int) -> None:
         handler, _ = self.runtime.providers.handler("logs", "PutLogEvents")
         if handler is None:
             return
-        events = [{"timestamp": now_ms, "message": line} for line in text.splitlines() if line]
         key = (account, region, group, stream)
-        previous = self.tails.get(key)
-        task = asyncio.get_running_loop().create_task(self._ship(key, events, previous))
-        self.tails[key] = task
-        task.add_done_callback(lambda t: self.tails.pop(key, None) if self.tails.get(key) is t else None)
+        events = self.pending.get(key)
+        if events is None:
+            events = self.pending[key] = []
+        events.extend({"timestamp": now_ms, "message": line} for line in text.splitlines() if line)
+        if not self.flushing:
+            self.flushing = True
+            asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._start_flush)
 
-    async def _ship(self, key: tuple, events: list[dict], previous) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
+    def _start_flush(self) -> None:
+        asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        try:
+            while self.pending:
+                batches, self.pending = self.pending, {}
+                for key, events in batches.items():
+                    for start in range(0, len(events), MAX_BATCH_EVENTS):
+                        await self._put(key, events[start:start + MAX_BATCH_EVENTS])
+        finally:
+            self.flushing = False
+
+    async def _put(self, key: tuple, events: list[dict]) -> None:
         account, region, group, stream = key
         call = self.runtime.providers.call
         try:

@@ -129,6 +129,8 @@ class Environment:
         self.used = False
         self.dead = False
         self.last_used = 0.0
+        self._memory_read_at = -1.0
+        self._memory_mb = 0
 
     # -- start and stop ----------------------------------------------------------------------
     async def start(self, manager: "WorkerManager") -> None:
@@ -340,6 +342,16 @@ class Environment:
             self.next_conn = None
 
     def max_memory_mb(self) -> int:
+        """Peak RSS (VmHWM). /proc/<pid>/status costs ~50 us to generate, so it is read at
+        most every half second per environment; a REPORT may show a slightly older peak."""
+        now = time.monotonic()
+        if now - self._memory_read_at < 0.5:
+            return self._memory_mb
+        self._memory_read_at = now
+        self._memory_mb = self._read_memory_mb()
+        return self._memory_mb
+
+    def _read_memory_mb(self) -> int:
         try:
             with open(f"/proc/{self.pid}/status", "rb") as f:
                 for line in f:
