@@ -8,7 +8,6 @@ Parts:
   profile    (optional, not run by default) the gateway's CPU per request in-process, with
              a cProfile of where it goes: the noise-resistant figure to watch while optimising
   lambda     (optional) Lambda warm Invoke p50/p99 and invocations/s vs STS; cold start vs python -c
-  lambda     (optional) Lambda warm Invoke p50/p99 and invocations/s vs STS; cold start vs python -c
   apigateway (optional) API Gateway -> Lambda request rate through invoke URLs vs the bare app
 
 Every figure that is compared is a ratio against a reference measured in the same run, with the
@@ -36,8 +35,6 @@ PARTS = {
     "coldstart": lambda a: startup.cold_start(rounds=a.cold_rounds),
     "memory": lambda a: startup.idle_memory(),
     "profile": lambda a: inproc.run(),  # optional: not part of the default run
-    # optional: Lambda warm Invoke latency/rate and cold start (imported here: its own module)
-    "lambda": lambda a: __import__("bench.lambda_", fromlist=["run"]).run(cold_rounds=a.cold_rounds),
     # optional: Lambda warm Invoke latency/rate and cold start (imported here: its own module)
     "lambda": lambda a: __import__("bench.lambda_", fromlist=["run"]).run(cold_rounds=a.cold_rounds),
     "apigateway": lambda a: apigateway.run(rounds=a.rounds, duration=a.duration),  # optional
