@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -248,3 +249,20 @@ def test_deletion_protection_and_regions(server, logs, unique):
     other.create_log_group(logGroupName=unique)
     logs.delete_log_group(logGroupName=unique)
     assert [g["logGroupName"] for g in other.describe_log_groups(logGroupNamePrefix=unique)["logGroups"]] == [unique]
+
+
+def test_resource_policies(logs, unique):
+    document = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "route53.amazonaws.com"},
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]})
+    out = logs.put_resource_policy(policyName=unique, policyDocument=document)
+    assert out["resourcePolicy"]["policyName"] == unique and out["resourcePolicy"]["policyScope"] == "ACCOUNT"
+    names = [p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
+    assert unique in names
+    with pytest.raises(ClientError) as exc:
+        logs.put_resource_policy(policyName=unique + "x", policyDocument="not json")
+    assert err(exc) == ("InvalidParameterException", 400)
+    logs.delete_resource_policy(policyName=unique)
+    with pytest.raises(ClientError) as exc:
+        logs.delete_resource_policy(policyName=unique)
+    assert err(exc) == ("ResourceNotFoundException", 400)

@@ -155,3 +155,13 @@ def test_log_group_fields_and_list_log_groups(logs, group):
     listed = logs.list_log_groups(logGroupNamePattern=group["name"].upper())["logGroups"]
     assert listed == [{"logGroupName": group["name"], "logGroupClass": "STANDARD",
                        "logGroupArn": f"arn:aws:logs:us-east-1:000000000000:log-group:{group['name']}"}]
+
+
+def test_get_log_record_by_pointer(logs, group):
+    rows, _, _ = run(logs, group, "filter latency = 250 | fields @message")
+    record = logs.get_log_record(logRecordPointer=rows[0]["@ptr"])["logRecord"]
+    assert record["latency"] == "250" and record["user.id"] == "u1" and record["@logStream"] == "api"
+    assert record["@log"] == f"000000000000:{group['name']}"
+    with pytest.raises(ClientError) as exc:
+        logs.get_log_record(logRecordPointer="not a pointer")
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterException"

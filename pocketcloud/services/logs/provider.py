@@ -23,7 +23,8 @@ _OPERATIONS = {
     "subscriptions": ("put_subscription_filter", "describe_subscription_filters", "delete_subscription_filter"),
     "metric_filters": ("put_metric_filter", "describe_metric_filters", "delete_metric_filter",
                        "test_metric_filter"),
-    "insights.queries": ("start_query", "get_query_results", "stop_query", "describe_queries"),
+    "insights.queries": ("start_query", "get_query_results", "stop_query", "describe_queries", "get_log_record"),
+    "policies": ("put_resource_policy", "describe_resource_policies", "delete_resource_policy"),
     "insights.definitions": ("put_query_definition", "describe_query_definitions", "delete_query_definition",
                              "get_log_group_fields"),
 }

@@ -65,7 +65,7 @@ def execute(commands, records: list[dict], limit: int):
             value = row.get(name)
             if value is None:
                 continue
-            cells.append({"field": name, "value": _render(name, value, state["timestamps"])})
+            cells.append({"field": name, "value": render(name, value, state["timestamps"])})
         if state["stats"] is None and "@ptr" in row and not any(c["field"] == "@ptr" for c in cells):
             cells.append({"field": "@ptr", "value": row["@ptr"]})
         out.append(cells)
@@ -74,7 +74,7 @@ def execute(commands, records: list[dict], limit: int):
     return out, statistics
 
 
-def _render(name: str, value, timestamps: set) -> str:
+def render(name: str, value, timestamps: set) -> str:
     if name in timestamps and isinstance(value, (int, float)) and not isinstance(value, bool):
         return format_timestamp(value)
     if isinstance(value, float) and not value.is_integer():

@@ -100,3 +100,22 @@ def forget_old_queries(ctx) -> None:
     for query_id, query in ns.list(KIND):
         if query["createTime"] < cutoff:
             ns.delete(KIND, query_id)
+
+
+def get_log_record(ctx, params: dict) -> dict:
+    """The fields of one event, by the @ptr a query returned."""
+    import base64
+    import binascii
+
+    try:
+        group, stream, event_id = base64.b64decode(params["logRecordPointer"], validate=True).decode().rsplit(":", 2)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid("The specified logRecordPointer is invalid.") from None
+    record = load_group(ctx, group)
+    for row in stream_events(ctx, record, stream):
+        if row[0] == event_id:
+            fields = engine.record(ctx.account, group, stream, row)
+            fields.pop("@ptr", None)
+            return {"logRecord": {name: engine.render(name, value, {"@timestamp", "@ingestionTime"})
+                                  for name, value in fields.items() if value is not None}}
+    raise not_found("The specified log record does not exist.")
