@@ -17,14 +17,9 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from test_apigateway_support import LocalHTTP, invoke
+from test_apigateway_support import LocalHTTP, echo_backend, invoke
 
-
-@pytest.fixture(scope="module")
-def backend():
-    http = LocalHTTP()
-    yield http
-    http.stop()
+backend = echo_backend  # the module-scoped echo server fixture, under the name the tests use
 
 
 @pytest.fixture

@@ -8,14 +8,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from test_apigateway_support import LocalHTTP, invoke
+from test_apigateway_support import echo_backend, invoke
 
-
-@pytest.fixture(scope="module")
-def backend():
-    http = LocalHTTP()
-    yield http
-    http.stop()
+backend = echo_backend  # the module-scoped echo server fixture, under the name the tests use
 
 
 @pytest.fixture
@@ -212,3 +207,25 @@ def test_http_proxy_and_http_with_templates(server, apigw, backend, unique):
 def test_unknown_api_and_missing_stage_path(server):
     status, _, body = invoke(server, "nosuchapi1", "/prod/x")
     assert status == 404 and json.loads(body) == {"message": "Not Found"}
+
+
+def test_deployed_api_survives_restart_and_reset_forgets_it(tmp_path, unique):
+    from conftest import Server
+
+    srv = Server(data_dir=tmp_path).start()
+    try:
+        apigw = srv.client("apigateway")
+        api_id, rid = _api_with_resource(apigw, unique, "ping")
+        _mock(apigw, api_id, rid, responseTemplates={"application/json": '{"pong": "$context.stage"}'})
+        apigw.create_deployment(restApiId=api_id, stageName="prod")
+        http_api = srv.client("apigatewayv2").create_api(Name=unique, ProtocolType="HTTP", Target="http://127.0.0.1:9")
+        assert invoke(srv, api_id, "/prod/ping")[::2] == (200, b'{"pong": "prod"}')
+        srv.stop()
+        srv = Server(data_dir=tmp_path).start()
+        assert invoke(srv, api_id, "/prod/ping")[::2] == (200, b'{"pong": "prod"}')
+        assert srv.client("apigatewayv2").get_api(ApiId=http_api["ApiId"])["Name"] == unique
+        srv.admin("/_pocketcloud/reset", {})
+        status, _, body = invoke(srv, api_id, "/prod/ping")
+        assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+    finally:
+        srv.stop()

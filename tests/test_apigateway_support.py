@@ -9,6 +9,8 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 
 def invoke(server, api_id: str, path: str, method: str = "GET", body: bytes | None = None,
            headers: dict | None = None, host_form: bool = False):
@@ -61,3 +63,11 @@ class LocalHTTP:
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def echo_backend():
+    """An echo backend for HTTP and HTTP_PROXY integrations (import it into a test module)."""
+    http = LocalHTTP()
+    yield http
+    http.stop()

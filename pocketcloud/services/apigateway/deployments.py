@@ -7,30 +7,19 @@ import re
 
 from .common import patch
 from .common.index import new_id
+from .common.snapshots import SnapshotCache
 from .state import bad_request, conflict, editing, load_api, not_found, page
 
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _STAGE_FIELDS = ("deploymentId", "stageName", "description", "cacheClusterEnabled", "cacheClusterStatus",
                  "methodSettings", "variables", "tracingEnabled", "tags", "createdDate", "lastUpdatedDate",
                  "accessLogSettings", "canarySettings")
-# In-memory copy of each deployment's serving snapshot: deployments never change once made.
-_snapshots: dict[tuple[str, str, str], dict] = {}
+snapshots = SnapshotCache()
 
 
 def snapshot(doc: dict) -> dict:
     return copy.deepcopy({"resources": doc["resources"], "authorizers": doc["authorizers"],
                           "gatewayResponses": doc["gatewayResponses"], "api": doc["api"]})
-
-
-def load_snapshot(store_ns, account: str, api_id: str, deployment_id: str) -> dict | None:
-    key = (account, api_id, deployment_id)
-    found = _snapshots.get(key)
-    if found is None:
-        deployment = store_ns.get("deployment", f"{api_id}/{deployment_id}")
-        if deployment is None:
-            return None
-        found = _snapshots[key] = deployment["snapshot"]
-    return found
 
 
 def _deployment_view(deployment: dict) -> dict:

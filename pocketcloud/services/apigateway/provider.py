@@ -4,21 +4,13 @@ common/door.py (front door) and serve_rest.py."""
 from __future__ import annotations
 
 from . import deployments, keys, methods, restapis
-from .common import index, operations, throttle
+from .common import operations, reset
 
 
 class Provider:
     def __init__(self, runtime):
         self.runtime = runtime
-        runtime.events.subscribe("pocketcloud.reset", self._forget)
-
-    def _forget(self, *_):
-        from . import rest_auth
-
-        index.forget_all()
-        throttle.forget_all()
-        rest_auth.forget_all()
-        deployments._snapshots.clear()
+        reset.subscribe(runtime)
 
 
 operations.install(Provider, restapis, methods, deployments, keys)

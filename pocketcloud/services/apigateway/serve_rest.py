@@ -15,7 +15,7 @@ from ...protocol.http import HttpResponse
 from . import rest_auth, rest_routes, vtl
 from .common.outbound import IntegrationFailure, forward_http, function_arn, invoke_lambda
 from .common.replies import body_for_lambda, client_ip, split_query
-from .deployments import load_snapshot
+from .deployments import snapshots
 from .rest_auth import Denied
 
 _DEFAULT_STATUS = {"MISSING_AUTHENTICATION_TOKEN": 403}
@@ -108,7 +108,7 @@ async def serve(inv) -> HttpResponse:
     ns = Namespace(inv.runtime.store, "apigateway", inv.account, inv.region)
     stage_name, _, rest = inv.path.lstrip("/").partition("/")
     stage = ns.get("stage", f"{inv.api_id}/{unquote(stage_name)}") if stage_name else None
-    snapshot = load_snapshot(ns, inv.account, inv.api_id, stage["deploymentId"]) if stage else None
+    snapshot = snapshots.load(ns, inv.account, inv.api_id, stage["deploymentId"]) if stage else None
     if snapshot is None:
         return _gateway_error(inv, None, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")
     call = _Call(inv, stage, snapshot, "/" + rest)

@@ -234,6 +234,6 @@ def delete_deployment(ctx, params: dict) -> dict:
     with ctx.runtime.store.transaction():
         _deployment(ctx, params)
         ctx.namespace().delete("deployment", f"{params['ApiId']}/{params['DeploymentId']}")
-        snapshots.pop((ctx.account, params["ApiId"], params["DeploymentId"]), None)
+        snapshots.drop(ctx.account, params["ApiId"], params["DeploymentId"])
     return {"__status__": 204}
 

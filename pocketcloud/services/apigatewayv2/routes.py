@@ -133,15 +133,35 @@ def create_integration(ctx, params: dict) -> dict:
     return {**integration, "__status__": 201}
 
 
-def _integration(doc: dict, integration_id: str) -> dict:
-    integration = doc["integrations"].get(integration_id)
-    if integration is None:
-        raise not_found(f"Invalid Integration identifier specified {integration_id}")
-    return integration
+def _member(doc: dict, collection: str, member_id: str, label: str) -> dict:
+    found = doc[collection].get(member_id)
+    if found is None:
+        raise not_found(f"Invalid {label} identifier specified {member_id}")
+    return found
+
+
+def _get_member(ctx, params: dict, collection: str, id_key: str, label: str) -> dict:
+    return _member(load_api(ctx, params["ApiId"]), collection, params[id_key], label)
+
+
+def _update_member(ctx, params: dict, collection: str, id_key: str, label: str) -> dict:
+    with editing(ctx, params["ApiId"]) as doc:
+        found = _member(doc, collection, params[id_key], label)
+        found.update({k: v for k, v in params.items() if k not in ("ApiId", id_key)})
+    return found
+
+
+def _delete_member(ctx, params: dict, collection: str, id_key: str, label: str, in_use) -> dict:
+    with editing(ctx, params["ApiId"]) as doc:
+        _member(doc, collection, params[id_key], label)
+        if any(in_use(route) for route in doc["routes"].values()):
+            raise conflict(f"Cannot delete {label} {params[id_key]}: routes still use it")
+        del doc[collection][params[id_key]]
+    return {"__status__": 204}
 
 
 def get_integration(ctx, params: dict) -> dict:
-    return _integration(load_api(ctx, params["ApiId"]), params["IntegrationId"])
+    return _get_member(ctx, params, "integrations", "IntegrationId", "Integration")
 
 
 def get_integrations(ctx, params: dict) -> dict:
@@ -149,21 +169,13 @@ def get_integrations(ctx, params: dict) -> dict:
 
 
 def update_integration(ctx, params: dict) -> dict:
-    with editing(ctx, params["ApiId"]) as doc:
-        integration = _integration(doc, params["IntegrationId"])
-        for key, value in params.items():
-            if key not in ("ApiId", "IntegrationId"):
-                integration[key] = value
-    return integration
+    return _update_member(ctx, params, "integrations", "IntegrationId", "Integration")
 
 
 def delete_integration(ctx, params: dict) -> dict:
-    with editing(ctx, params["ApiId"]) as doc:
-        _integration(doc, params["IntegrationId"])
-        if any(r.get("Target") == f"integrations/{params['IntegrationId']}" for r in doc["routes"].values()):
-            raise conflict("Cannot delete an integration that routes still target")
-        del doc["integrations"][params["IntegrationId"]]
-    return {"__status__": 204}
+    target = f"integrations/{params['IntegrationId']}"
+    return _delete_member(ctx, params, "integrations", "IntegrationId", "Integration",
+                          lambda route: route.get("Target") == target)
 
 
 # -- authorizers -------------------------------------------------------------------------------
@@ -191,15 +203,8 @@ def create_authorizer(ctx, params: dict) -> dict:
     return {**authorizer, "__status__": 201}
 
 
-def _authorizer(doc: dict, authorizer_id: str) -> dict:
-    authorizer = doc["authorizers"].get(authorizer_id)
-    if authorizer is None:
-        raise not_found(f"Invalid Authorizer identifier specified {authorizer_id}")
-    return authorizer
-
-
 def get_authorizer(ctx, params: dict) -> dict:
-    return _authorizer(load_api(ctx, params["ApiId"]), params["AuthorizerId"])
+    return _get_member(ctx, params, "authorizers", "AuthorizerId", "Authorizer")
 
 
 def get_authorizers(ctx, params: dict) -> dict:
@@ -207,18 +212,9 @@ def get_authorizers(ctx, params: dict) -> dict:
 
 
 def update_authorizer(ctx, params: dict) -> dict:
-    with editing(ctx, params["ApiId"]) as doc:
-        authorizer = _authorizer(doc, params["AuthorizerId"])
-        for key, value in params.items():
-            if key not in ("ApiId", "AuthorizerId"):
-                authorizer[key] = value
-    return authorizer
+    return _update_member(ctx, params, "authorizers", "AuthorizerId", "Authorizer")
 
 
 def delete_authorizer(ctx, params: dict) -> dict:
-    with editing(ctx, params["ApiId"]) as doc:
-        _authorizer(doc, params["AuthorizerId"])
-        if any(r.get("AuthorizerId") == params["AuthorizerId"] for r in doc["routes"].values()):
-            raise conflict("Cannot delete an authorizer that routes still use")
-        del doc["authorizers"][params["AuthorizerId"]]
-    return {"__status__": 204}
+    return _delete_member(ctx, params, "authorizers", "AuthorizerId", "Authorizer",
+                          lambda route: route.get("AuthorizerId") == params["AuthorizerId"])

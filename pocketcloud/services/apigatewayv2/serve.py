@@ -16,10 +16,15 @@ from ..apigateway.common.replies import body_for_lambda, client_ip, json_reply, 
 from ..apigateway.rest_auth import Denied, evaluate_policy
 from ..apigateway.serve_rest import parse_proxy_response
 from . import jwt_check
-from .state import load_snapshot
+from .state import snapshots
 
 _tables: dict[int, tuple[dict, list]] = {}
 _authorizer_cache: dict[tuple, tuple[float, dict | None]] = {}
+
+
+def forget_all() -> None:
+    _tables.clear()
+    _authorizer_cache.clear()
 
 
 class _Failure(Exception):
@@ -86,7 +91,7 @@ async def serve(inv) -> HttpResponse:
     else:
         stage = ns.get("stage", f"{inv.api_id}/$default")
         path = inv.path
-    snapshot = load_snapshot(ns, inv.account, inv.api_id, stage["DeploymentId"]) \
+    snapshot = snapshots.load(ns, inv.account, inv.api_id, stage["DeploymentId"]) \
         if stage and stage.get("DeploymentId") else None
     if snapshot is None:
         return json_reply(404, {"message": "Not Found"}, inv.request_id, [("apigw-requestid", inv.request_id)])

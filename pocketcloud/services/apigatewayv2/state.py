@@ -11,23 +11,11 @@ from __future__ import annotations
 import copy
 from contextlib import contextmanager
 
-from ...protocol.errors import ServiceError
 from ..apigateway.common.index import new_id
+from ..apigateway.common.snapshots import SnapshotCache
+from ..apigateway.state import bad_request, conflict, not_found  # noqa: F401 - shared error shapes
 
-# (account, api, deployment id) -> snapshot; deployments never change once made.
-snapshots: dict[tuple[str, str, str], dict] = {}
-
-
-def not_found(message: str) -> ServiceError:
-    return ServiceError("NotFoundException", message, 404)
-
-
-def bad_request(message: str) -> ServiceError:
-    return ServiceError("BadRequestException", message, 400)
-
-
-def conflict(message: str) -> ServiceError:
-    return ServiceError("ConflictException", message, 409)
+snapshots = SnapshotCache()
 
 
 def load_api(ctx, api_id: str) -> dict:
@@ -73,19 +61,6 @@ def auto_deploy(ctx, doc: dict) -> None:
         stage["LastDeploymentStatusMessage"] = (f"Successfully deployed stage with deployment ID "
                                                 f"'{deployment['DeploymentId']}'")
         ns.put("stage", name, stage)
-
-
-def load_snapshot(ns, account: str, api_id: str, deployment_id: str) -> dict | None:
-    key = (account, api_id, deployment_id)
-    found = snapshots.get(key)
-    if found is None:
-        deployment = ns.get("deployment", f"{api_id}/{deployment_id}")
-        if deployment is None:
-            return None
-        if len(snapshots) > 2000:
-            snapshots.clear()
-        found = snapshots[key] = deployment["snapshot"]
-    return found
 
 
 def paged(items: list, params: dict) -> dict:
