@@ -259,3 +259,39 @@ def test_role_and_name_validation(lam, unique):
         lam.create_function(FunctionName="bad name!", Runtime="python3.11", Role=ROLE, Handler="a.b",
                             Code={"ZipFile": zipped({"a.py": ""})})
     assert exc.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_queued_async_invocations_survive_a_restart(tmp_path, unique):
+    from conftest import Server
+
+    out = tmp_path / "calls"
+    first = Server(data_dir=tmp_path / "data").start()
+    try:
+        lam = first.client("lambda")
+        create(lam, unique, RECORDER, Environment={"Variables": {"OUT": str(out)}})
+        lam.put_function_concurrency(FunctionName=unique, ReservedConcurrentExecutions=0)
+        assert lam.invoke(FunctionName=unique, InvocationType="Event", Payload=b'{"kept": true}')["StatusCode"] == 202
+    finally:
+        first.kill()  # SIGKILL: nothing gets a chance to flush
+    second = Server(data_dir=tmp_path / "data").start()
+    try:
+        lam = second.client("lambda")
+        lam.delete_function_concurrency(FunctionName=unique)
+        assert not out.exists()  # throttled so far: still queued
+        second.admin("/_pocketcloud/clock", {"advance": "61s"})
+        assert wait_for(lambda: lines(out)) == [{"kept": True}]
+    finally:
+        second.stop()
+
+
+@pytest.mark.parametrize("runtime", ["python3.12", "python3.14"])
+def test_python_runtime_runs_on_that_version_or_the_closest_with_a_warning(lam, unique, runtime):
+    import base64
+
+    create(lam, unique, "import sys\ndef handler(e, c):\n    return '%d.%d' % sys.version_info[:2]\n", runtime=runtime)
+    response, version = call(lam, unique, LogType="Tail")
+    log = base64.b64decode(response["LogResult"]).decode()
+    if f"pocketcloud: {runtime} is not installed here; running on Python {version} instead." in log:
+        assert version != runtime[len("python"):]
+    else:
+        assert version == runtime[len("python"):]

@@ -13,6 +13,7 @@ import glob
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -33,20 +34,33 @@ class Launch:
 
 @functools.lru_cache(maxsize=None)
 def python_interpreters() -> dict[tuple[int, int], str]:
-    """(major, minor) -> interpreter path of every python3.N on PATH, this one first."""
-    found: dict[tuple[int, int], str] = {}
+    """(major, minor) -> a working interpreter of every Python 3 found on PATH or under pyenv,
+    this server's own first. Each candidate is run once to ask its version: a pyenv shim for a
+    version that is not selected is executable but does not run."""
+    found: dict[tuple[int, int], str] = {sys.version_info[:2]: sys.executable}
+    candidates = []
     for directory in os.environ.get("PATH", "").split(os.pathsep):
-        for path in glob.glob(os.path.join(directory, "python3.*")):
-            match = re.fullmatch(r"python3\.(\d+)", os.path.basename(path))
-            if match and os.access(path, os.X_OK):
-                found.setdefault((3, int(match.group(1))), path)
-    found[sys.version_info[:2]] = sys.executable
+        candidates += glob.glob(os.path.join(directory, "python3.*"))
+    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3.*")))
+    for path in candidates:
+        match = re.fullmatch(r"python3\.(\d+)", os.path.basename(path))
+        if not match or (3, int(match.group(1))) in found or not os.access(path, os.X_OK):
+            continue
+        try:
+            done = subprocess.run([path, "-c", "import sys; print(sys.version_info[1])"], capture_output=True,
+                                  text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if done.returncode == 0 and done.stdout.strip() == match.group(1):
+            found[(3, int(match.group(1)))] = path
     return found
 
 
 def pick_python(runtime: str) -> tuple[str, str]:
     """(interpreter, warning) for a runtime such as 'python3.12'."""
     wanted = (3, int(runtime.split(".", 1)[1]))
+    if wanted == sys.version_info[:2]:
+        return sys.executable, ""
     installed = python_interpreters()
     if wanted in installed:
         return installed[wanted], ""

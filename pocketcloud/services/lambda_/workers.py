@@ -439,7 +439,9 @@ class WorkerManager:
             else:
                 cold = True
                 task_root = self.code.task_root(spec.sha)
-                launch = launch_for(spec.runtime, task_root, self.code.opt_dir(spec.layer_shas))
+                # In a thread: the first use of a runtime may probe installed interpreters.
+                launch = await asyncio.to_thread(launch_for, spec.runtime, task_root,
+                                                 self.code.opt_dir(spec.layer_shas))
                 env = Environment(pool, launch)
                 if launch.error is not None:
                     env.dead = True
