@@ -178,7 +178,12 @@ def test_token_authorizer_policy_and_cache(server, functions, unique):
     # once the TTL has passed on the virtual clock, the authorizer runs again
     server.admin("/_pocketcloud/clock", {"advance": "301s"})
     status, _, body = invoke(server, api["id"], "/p/two", headers={"Authorization": "allow-1"})
-    assert status == 200 and json.loads(body)["requestContext"]["authorizer"]["calls"] != first["calls"]
+    second = json.loads(body)["requestContext"]["authorizer"]["calls"]
+    assert status == 200 and second != first["calls"]
+    # flushing the stage's authorizer cache makes the next request call the authorizer again
+    apigw.flush_stage_authorizers_cache(restApiId=api["id"], stageName="p")
+    body = invoke(server, api["id"], "/p/two", headers={"Authorization": "allow-1"})[2]
+    assert json.loads(body)["requestContext"]["authorizer"]["calls"] not in (first["calls"], second)
 
 
 def test_request_authorizer(server, functions, unique):
@@ -228,6 +233,9 @@ def test_api_keys_usage_plans_throttle_and_quota(server, functions, unique):
     assert (status, json.loads(body)) == (429, {"message": "Limit Exceeded"})
     server.admin("/_pocketcloud/clock", {"advance": "1d"})  # a new quota period
     assert invoke(server, api_id, "/p/x", headers=good)[0] == 200
+    today = server.admin("/_pocketcloud/clock")["now"][:10]
+    usage = apigw.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
+    assert usage["items"] == {key["id"]: [[1, 2]]}
     # a disabled key is refused
     apigw.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
     assert invoke(server, api_id, "/p/x", headers=good)[0] == 403

@@ -229,3 +229,68 @@ def test_deployed_api_survives_restart_and_reset_forgets_it(tmp_path, unique):
         assert (status, json.loads(body)) == (404, {"message": "Not Found"})
     finally:
         srv.stop()
+
+
+def test_request_validators_and_models(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "orders")
+    assert sorted(m["name"] for m in apigw.get_models(restApiId=api_id)["items"]) == ["Empty", "Error"]
+    with pytest.raises(ClientError) as exc:
+        apigw.create_model(restApiId=api_id, name="Bad", contentType="application/json", schema="{not json")
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+    apigw.create_model(restApiId=api_id, name="Order", contentType="application/json", schema=json.dumps({
+        "$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "required": ["item"],
+        "properties": {"item": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}}))
+    validator = apigw.create_request_validator(restApiId=api_id, name="all", validateRequestBody=True,
+                                               validateRequestParameters=True)
+    with pytest.raises(ClientError) as exc:
+        apigw.put_method(restApiId=api_id, resourceId=rid, httpMethod="POST", authorizationType="NONE",
+                         requestModels={"application/json": "Nope"})
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+    apigw.put_method(restApiId=api_id, resourceId=rid, httpMethod="POST", authorizationType="NONE",
+                     requestValidatorId=validator["id"], requestModels={"application/json": "Order"},
+                     requestParameters={"method.request.header.X-Tenant": True,
+                                        "method.request.querystring.dry": False})
+    apigw.put_integration(restApiId=api_id, resourceId=rid, httpMethod="POST", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="POST", statusCode="200",
+                                   responseTemplates={"application/json": '{"accepted": true}'})
+    apigw.create_deployment(restApiId=api_id, stageName="v")
+    json_type = {"Content-Type": "application/json"}
+    good = json.dumps({"item": "book", "count": 2}).encode()
+    status, _, body = invoke(server, api_id, "/v/orders", method="POST", body=good, headers=json_type)
+    assert (status, json.loads(body)) == (400, {"message": "Missing required request parameters: [X-Tenant]"})
+    tenant = {**json_type, "X-Tenant": "acme"}
+    for bad in (b'{"count": 2}', b'{"item": "book", "count": 0}', b"not json"):
+        status, _, body = invoke(server, api_id, "/v/orders", method="POST", body=bad, headers=tenant)
+        assert (status, json.loads(body)) == (400, {"message": "Invalid request body"}), bad
+    assert invoke(server, api_id, "/v/orders", method="POST", body=good, headers=tenant)[::2] == \
+        (200, b'{"accepted": true}')
+    with pytest.raises(ClientError) as exc:
+        apigw.delete_model(restApiId=api_id, modelName="Order")
+    assert exc.value.response["Error"]["Code"] == "ConflictException"
+
+
+def test_tags_account_and_stage_listing(apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "t")
+    _mock(apigw, api_id, rid)
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    arn = f"arn:aws:apigateway:us-east-1::/restapis/{api_id}"
+    apigw.tag_resource(resourceArn=arn, tags={"team": "a", "env": "dev"})
+    apigw.untag_resource(resourceArn=arn, tagKeys=["env"])
+    assert apigw.get_tags(resourceArn=arn)["tags"] == {"team": "a"}
+    assert apigw.get_rest_api(restApiId=api_id)["tags"] == {"team": "a"}
+    stage_arn = f"{arn}/stages/prod"
+    apigw.tag_resource(resourceArn=stage_arn, tags={"tier": "1"})
+    assert apigw.get_stage(restApiId=api_id, stageName="prod")["tags"] == {"tier": "1"}
+    with pytest.raises(ClientError) as exc:
+        apigw.get_tags(resourceArn="arn:aws:apigateway:us-east-1::/restapis/nosuchapi0")
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+    assert apigw.get_account()["throttleSettings"] == {"burstLimit": 5000, "rateLimit": 10000.0}
+    apigw.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn",
+                                           "value": "arn:aws:iam::000000000000:role/apigw-logs"}])
+    assert apigw.get_account()["cloudwatchRoleArn"] == "arn:aws:iam::000000000000:role/apigw-logs"
+    assert [s["stageName"] for s in apigw.get_stages(restApiId=api_id)["item"]] == ["prod"]
+    with pytest.raises(ClientError) as exc:
+        apigw.create_stage(restApiId=api_id, stageName="prod",
+                           deploymentId=apigw.get_stage(restApiId=api_id, stageName="prod")["deploymentId"])
+    assert exc.value.response["Error"]["Code"] == "ConflictException"

@@ -19,7 +19,8 @@ snapshots = SnapshotCache()
 
 def snapshot(doc: dict) -> dict:
     return copy.deepcopy({"resources": doc["resources"], "authorizers": doc["authorizers"],
-                          "gatewayResponses": doc["gatewayResponses"], "api": doc["api"]})
+                          "gatewayResponses": doc["gatewayResponses"], "api": doc["api"],
+                          "models": doc.get("models", {}), "requestValidators": doc.get("requestValidators", {})})
 
 
 def _deployment_view(deployment: dict) -> dict:

@@ -207,3 +207,34 @@ def plans_for(ns, api_id: str, stage: str, key_id: str) -> list[dict]:
             if ns.get("usageplankey", f"{plan['id']}/{key_id}") is not None:
                 out.append(plan)
     return out
+
+
+def get_usage(ctx, params: dict) -> dict:
+    """Requests per day of each key of the plan between startDate and endDate, as
+    [used, remaining] pairs (remaining against the plan's quota, when it has one)."""
+    from datetime import date, timedelta
+
+    plan = _plan(ctx, params["usagePlanId"])
+    try:
+        first, last = date.fromisoformat(params["startDate"]), date.fromisoformat(params["endDate"])
+    except ValueError:
+        raise bad_request("Invalid date format: expected yyyy-MM-dd") from None
+    if last < first or (last - first).days > 90:
+        raise bad_request("The usage data date range must be within 90 days")
+    limit = (plan.get("quota") or {}).get("limit")
+    ns = ctx.namespace()
+    items = {}
+    for name, usage in ns.list("usage", plan["id"] + "/"):
+        key_id = name.split("/", 1)[1]
+        if params.get("keyId") and key_id != params["keyId"]:
+            continue
+        days = usage.get("days") or {}
+        rows = []
+        day = first
+        while day <= last:
+            used = days.get(day.isoformat(), 0)
+            rows.append([used, max(limit - used, 0) if limit is not None else 0])
+            day += timedelta(days=1)
+        items[key_id] = rows
+    return {"usagePlanId": plan["id"], "startDate": params["startDate"], "endDate": params["endDate"],
+            "items": items}

@@ -35,6 +35,11 @@ def put_method(ctx, params: dict) -> dict:
         raise bad_request(f"Invalid authorization type specified. Valid options are {', '.join(sorted(AUTH_TYPES))}")
     with editing(ctx, params["restApiId"]) as doc:
         resource = resource_of(doc, params["resourceId"])
+        if params.get("requestValidatorId") and params["requestValidatorId"] not in doc.get("requestValidators", {}):
+            raise bad_request("Invalid Request Validator identifier specified")
+        for model_name in (params.get("requestModels") or {}).values():
+            if model_name not in doc.get("models", {}):
+                raise bad_request(f"Invalid model identifier specified: {model_name}")
         if auth in ("CUSTOM", "COGNITO_USER_POOLS"):
             if not params.get("authorizerId") or params["authorizerId"] not in doc["authorizers"]:
                 raise bad_request("Invalid authorizer ID specified. Setting the authorization type to CUSTOM "

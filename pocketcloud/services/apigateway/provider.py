@@ -3,7 +3,7 @@ common/door.py (front door) and serve_rest.py."""
 
 from __future__ import annotations
 
-from . import deployments, keys, methods, restapis
+from . import account, deployments, keys, methods, models, restapis
 from .common import operations, reset
 
 
@@ -13,4 +13,4 @@ class Provider:
         reset.subscribe(runtime)
 
 
-operations.install(Provider, restapis, methods, deployments, keys)
+operations.install(Provider, restapis, methods, deployments, keys, models, account)

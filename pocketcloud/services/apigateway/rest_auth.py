@@ -28,6 +28,11 @@ def forget_all() -> None:
     _cache.clear()
 
 
+def forget_stage(api_id: str, stage: str) -> None:
+    for key in [k for k in _cache if k[0] == api_id and k[1] == stage]:
+        _cache.pop(key, None)
+
+
 def _identity_values(authorizer: dict, request, query: dict, stage_vars: dict, context: dict) -> list[str | None]:
     values = []
     for source in (authorizer.get("identitySource") or "").split(","):
@@ -164,16 +169,23 @@ def check_api_key(runtime, ns, inv, stage_name: str, key_value: str | None) -> d
         if not throttle.allow((inv.account, plan["id"], key["id"]), float(limits.get("rateLimit") or 0),
                               int(limits.get("burstLimit") or 0), runtime.clock.time()):
             raise Denied("THROTTLED", 429, "Too Many Requests")
-    quota = plan.get("quota")
-    if quota and quota.get("limit") is not None:
-        start = _period_start(runtime.clock.now(), quota.get("period", "DAY"), quota.get("offset", 0))
-        name = f"{plan['id']}/{key['id']}"
-        with runtime.store.transaction():
-            usage = ns.get("usage", name) or {}
-            if usage.get("period") != start:
-                usage = {"period": start, "used": 0}
-            if usage["used"] >= quota["limit"]:
-                raise Denied("QUOTA_EXCEEDED", 429, "Limit Exceeded")
-            usage["used"] += 1
-            ns.put("usage", name, usage)
+    # Usage is counted per plan and key: for the quota's period and per day (GetUsage).
+    quota = plan.get("quota") or {}
+    now = runtime.clock.now()
+    start = _period_start(now, quota.get("period", "DAY"), quota.get("offset", 0))
+    name = f"{plan['id']}/{key['id']}"
+    with runtime.store.transaction():
+        usage = ns.get("usage", name) or {"days": {}}
+        if usage.get("period") != start:
+            usage["period"], usage["used"] = start, 0
+        if quota.get("limit") is not None and usage["used"] >= quota["limit"]:
+            raise Denied("QUOTA_EXCEEDED", 429, "Limit Exceeded")
+        usage["used"] += 1
+        day = now.strftime("%Y-%m-%d")
+        days = usage.setdefault("days", {})
+        days[day] = days.get(day, 0) + 1
+        if len(days) > 100:  # GetUsage looks back 90 days at most
+            for old in sorted(days)[:-100]:
+                del days[old]
+        ns.put("usage", name, usage)
     return key

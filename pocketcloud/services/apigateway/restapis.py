@@ -6,6 +6,7 @@ import re
 
 from .common import index, patch
 from .common.index import new_id
+from .models import default_models
 from .state import bad_request, conflict, editing, load_api, page, resource_of
 
 _PATH_PART = re.compile(r"^(\{[A-Za-z0-9._-]+\+?\}|[A-Za-z0-9._~:@!$&'()*+,;=-]+)$")
@@ -38,7 +39,7 @@ def create_rest_api(ctx, params: dict) -> dict:
             "rootResourceId": root_id,
         }
         doc = {"api": api, "resources": {root_id: {"id": root_id, "path": "/"}},
-               "authorizers": {}, "gatewayResponses": {}, "requestValidators": {}, "models": {}}
+               "authorizers": {}, "gatewayResponses": {}, "requestValidators": {}, "models": default_models()}
         ctx.namespace().put("restapi", api_id, doc)
         index.register(store, api_id, ctx.account, ctx.region, 1)
     return {**_api_view(doc), "__status__": 201}

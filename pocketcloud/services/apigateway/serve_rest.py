@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote, urlencode
 
 from ...core.store import Namespace
 from ...protocol.http import HttpResponse
-from . import rest_auth, rest_routes, vtl
+from . import models, rest_auth, rest_routes, vtl
 from .common.outbound import IntegrationFailure, forward_http, function_arn, invoke_lambda
 from .common.replies import body_for_lambda, client_ip, split_query
 from .deployments import snapshots
@@ -139,9 +139,9 @@ async def _serve(call: _Call, ns) -> HttpResponse:
     if method.get("apiKeyRequired"):
         call.api_key = rest_auth.check_api_key(inv.runtime, ns, inv, call.stage["stageName"],
                                                request.headers.get("x-api-key"))
-    missing = _missing_required_parameters(call)
-    if missing:
-        raise Denied("BAD_REQUEST_PARAMETERS", 400, f"Missing required request parameters: [{', '.join(missing)}]")
+    validator = (call.snapshot.get("requestValidators") or {}).get(method.get("requestValidatorId") or "")
+    if validator:
+        _validate(call, validator)
     integration = method["methodIntegration"]
     kind = integration["type"]
     if kind == "AWS_PROXY":
@@ -164,17 +164,17 @@ def _request_authorizer_event(call: _Call) -> dict:
     return event
 
 
-def _missing_required_parameters(call: _Call) -> list[str]:
-    missing = []
-    headers = call.inv.request.headers
-    for name, required in (call.method.get("requestParameters") or {}).items():
-        if not required:
-            continue
-        if name.startswith("method.request.header.") and name[22:].lower() not in headers:
-            missing.append(name[22:])
-        elif name.startswith("method.request.querystring.") and name[27:] not in call.query:
-            missing.append(name[27:])
-    return missing
+def _validate(call: _Call, validator: dict) -> None:
+    """What the method's request validator checks: required parameters, the body's model."""
+    request = call.inv.request
+    if validator.get("validateRequestParameters"):
+        missing = models.missing_parameters(call.method, request.headers, call.query, call.path_params)
+        if missing:
+            raise Denied("BAD_REQUEST_PARAMETERS", 400, f"Missing required request parameters: [{', '.join(missing)}]")
+    if validator.get("validateRequestBody"):
+        content_type = (request.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
+        if models.body_errors(call.snapshot, call.method, content_type, request.body):
+            raise Denied("BAD_REQUEST_BODY", 400, "Invalid request body")
 
 
 # -- gateway responses -------------------------------------------------------------------------
