@@ -141,3 +141,31 @@ def test_invocation_logs_reach_cloudwatch_logs(server, lam, unique):
     reports = [m for m in messages if m.startswith("REPORT")]
     assert len(reports) == 2 and "Init Duration" in reports[0] and "Init Duration" not in reports[1]
     assert json.loads(json.dumps(stream)).startswith(time.strftime("%Y/%m/%d", time.gmtime())[:4])
+
+
+def test_aws_cli_create_invoke_and_url(server, unique, tmp_path):
+    import os
+    import subprocess
+    import urllib.request
+
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+
+    def aws(*args) -> str:
+        done = subprocess.run(["aws", "--endpoint-url", server.endpoint, "--output", "json", "lambda", *args],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    package = tmp_path / "code.zip"
+    package.write_bytes(zipped({"app.py": "def handler(e, c):\n    return {'cli': e}\n"}))
+    created = json.loads(aws("create-function", "--function-name", unique, "--runtime", "python3.11", "--role", ROLE,
+                             "--handler", "app.handler", "--zip-file", f"fileb://{package}"))
+    assert created["FunctionName"] == unique
+    out = tmp_path / "out.json"
+    result = json.loads(aws("invoke", "--function-name", unique,
+                            "--payload", '{"via": "cli"}', str(out)))
+    assert result["StatusCode"] == 200 and json.loads(out.read_text()) == {"cli": {"via": "cli"}}
+    url = json.loads(aws("create-function-url-config", "--function-name", unique, "--auth-type", "NONE"))["FunctionUrl"]
+    url_id = url.split("//", 1)[1].split(".", 1)[0]
+    with urllib.request.urlopen(f"{server.endpoint}/_aws/lambda-url/{url_id}/?a=b", timeout=10) as resp:
+        assert json.loads(resp.read())["cli"]["queryStringParameters"] == {"a": "b"}
