@@ -294,3 +294,32 @@ def test_tags_account_and_stage_listing(apigw, unique):
         apigw.create_stage(restApiId=api_id, stageName="prod",
                            deploymentId=apigw.get_stage(restApiId=api_id, stageName="prod")["deploymentId"])
     assert exc.value.response["Error"]["Code"] == "ConflictException"
+
+
+def test_stage_method_throttling_and_test_invoke(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "limited")
+    _mock(apigw, api_id, rid, responseTemplates={"application/json": '{"stage": "$context.stage", "v": "$stageVariables.v"}'})
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    stage = apigw.update_stage(restApiId=api_id, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "2"},
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "0.01"},
+        {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"}])
+    assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 2
+    assert stage["methodSettings"]["*/*"]["metricsEnabled"] is True
+    assert invoke(server, api_id, "/prod/limited")[0] == 200
+    assert invoke(server, api_id, "/prod/limited")[0] == 200
+    status, headers, body = invoke(server, api_id, "/prod/limited")
+    assert (status, json.loads(body)) == (429, {"message": "Too Many Requests"})
+    assert headers["x-amzn-ErrorType"] == "TooManyRequestsException"
+    server.admin("/_pocketcloud/clock", {"advance": "100s"})
+    assert invoke(server, api_id, "/prod/limited")[0] == 200
+    with pytest.raises(ClientError) as exc:
+        apigw.update_stage(restApiId=api_id, stageName="prod",
+                           patchOperations=[{"op": "replace", "path": "/*/*/throttling/nonsense", "value": "1"}])
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+
+    result = apigw.test_invoke_method(restApiId=api_id, resourceId=rid, httpMethod="GET",
+                                      pathWithQueryString="/limited", stageVariables={"v": "x"})
+    assert result["status"] == 200
+    assert json.loads(result["body"]) == {"stage": "test-invoke-stage", "v": "x"}
+    assert "Method completed with status: 200" in result["log"]

@@ -151,12 +151,55 @@ def update_stage(ctx, params: dict) -> dict:
             if op.get("path") == "/deploymentId" and ctx.namespace().get(
                     "deployment", f"{params['restApiId']}/{op.get('value')}") is None:
                 raise bad_request("Deployment id does not exist")
-        patch.apply(stage, params.get("patchOperations"),
-                    {"deploymentId", "description", "variables", "cacheClusterEnabled", "cacheClusterSize",
-                     "tracingEnabled", "methodSettings", "accessLogSettings", "canarySettings", "*"})
+        plain = []
+        for op in params.get("patchOperations") or ():
+            if _method_setting(stage, op) is None:
+                plain.append(op)
+        patch.apply(stage, plain, {"deploymentId", "description", "variables", "cacheClusterEnabled",
+                                   "cacheClusterSize", "tracingEnabled", "accessLogSettings", "canarySettings"})
         stage["lastUpdatedDate"] = ctx.now
         ctx.namespace().put("stage", f"{params['restApiId']}/{params['stageName']}", stage)
     return stage_view(stage)
+
+
+# "/{resource path}/{method}/{group}/{name}" -> MethodSetting member (AWS's patch paths for
+# methodSettings; the resource path has '/' escaped as '~1', "*" for every resource or method).
+_METHOD_SETTINGS = {
+    "metrics/enabled": ("metricsEnabled", bool), "logging/loglevel": ("loggingLevel", str),
+    "logging/dataTrace": ("dataTraceEnabled", bool), "throttling/burstLimit": ("throttlingBurstLimit", int),
+    "throttling/rateLimit": ("throttlingRateLimit", float), "caching/enabled": ("cachingEnabled", bool),
+    "caching/ttlInSeconds": ("cacheTtlInSeconds", int), "caching/dataEncrypted": ("cacheDataEncrypted", bool),
+    "caching/requireAuthorizationForCacheControl": ("requireAuthorizationForCacheControl", bool),
+    "caching/unauthorizedCacheControlHeaderStrategy": ("unauthorizedCacheControlHeaderStrategy", str),
+}
+_SETTING_DEFAULTS = {"metricsEnabled": False, "loggingLevel": "OFF", "dataTraceEnabled": False,
+                     "throttlingBurstLimit": 5000, "throttlingRateLimit": 10000.0, "cachingEnabled": False,
+                     "cacheTtlInSeconds": 300, "cacheDataEncrypted": False,
+                     "requireAuthorizationForCacheControl": True,
+                     "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER"}
+
+
+def _method_setting(stage: dict, op: dict):
+    """Apply one methodSettings patch operation; None when the operation is about something else."""
+    parts = (op.get("path") or "").lstrip("/").split("/")
+    if len(parts) < 3 or parts[0] in ("variables", "accessLogSettings", "canarySettings"):
+        return None
+    resource, method, setting = parts[0].replace("~1", "/"), parts[1], "/".join(parts[2:])
+    if setting not in _METHOD_SETTINGS:
+        raise bad_request(f"Invalid method setting path: {op.get('path')}")
+    key = f"{resource.lstrip('/')}/{method}"
+    settings = stage.setdefault("methodSettings", {})
+    if op.get("op") == "remove":
+        settings.pop(key, None)
+        return True
+    member, kind = _METHOD_SETTINGS[setting]
+    value = op.get("value")
+    try:
+        value = (str(value).lower() == "true") if kind is bool else kind(value)
+    except (TypeError, ValueError):
+        raise bad_request(f"Invalid value for {setting}: {value}") from None
+    settings.setdefault(key, dict(_SETTING_DEFAULTS))[member] = value
+    return True
 
 
 def delete_stage(ctx, params: dict) -> dict:

@@ -12,5 +12,10 @@ class Provider:
         self.runtime = runtime
         reset.subscribe(runtime)
 
+    async def test_invoke_method(self, ctx, params):
+        from .serve_rest import test_invoke_method
+
+        return await test_invoke_method(ctx, params)
+
 
 operations.install(Provider, restapis, methods, deployments, keys, models, account)

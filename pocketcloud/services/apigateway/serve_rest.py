@@ -11,9 +11,10 @@ from datetime import datetime, timezone
 from urllib.parse import quote, unquote, urlencode
 
 from ...core.store import Namespace
-from ...protocol.http import HttpResponse
+from ...protocol.http import HttpRequest, HttpResponse
 from . import models, rest_auth, rest_routes, vtl
-from .common.outbound import IntegrationFailure, forward_http, function_arn, invoke_lambda
+from .common import throttle
+from .common.outbound import HOP_BY_HOP, IntegrationFailure, forward_http, function_arn, invoke_lambda
 from .common.replies import body_for_lambda, client_ip, split_query
 from .deployments import snapshots
 from .rest_auth import Denied
@@ -127,6 +128,7 @@ async def _serve(call: _Call, ns) -> HttpResponse:
     if call.method is None:
         raise Denied("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")
     method = call.method
+    _stage_throttle(call)
     auth = method.get("authorizationType")
     if auth == "CUSTOM":
         authorizer = call.snapshot["authorizers"].get(method.get("authorizerId"))
@@ -142,7 +144,11 @@ async def _serve(call: _Call, ns) -> HttpResponse:
     validator = (call.snapshot.get("requestValidators") or {}).get(method.get("requestValidatorId") or "")
     if validator:
         _validate(call, validator)
-    integration = method["methodIntegration"]
+    return await _integrate(call)
+
+
+async def _integrate(call: _Call) -> HttpResponse:
+    integration = call.method["methodIntegration"]
     kind = integration["type"]
     if kind == "AWS_PROXY":
         return await _lambda_proxy(call, integration)
@@ -155,6 +161,25 @@ async def _serve(call: _Call, ns) -> HttpResponse:
     if kind == "AWS" and function_arn(integration.get("uri", "")):
         return await _lambda_custom(call, integration)
     raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error")
+
+
+def _stage_throttle(call: _Call) -> None:
+    """The stage's method settings throttle (the method's own entry, else "*/*")."""
+    settings = call.stage.get("methodSettings")
+    if not settings:
+        return
+    key = f"{(call.resource or {}).get('path', '/').lstrip('/')}/{call.method['httpMethod']}"
+    found = settings.get(key) or settings.get("*/*")
+    if found is None:
+        return
+    if found is settings.get("*/*"):
+        key = "*/*"
+    rate, burst = found.get("throttlingRateLimit"), found.get("throttlingBurstLimit")
+    if rate is None and burst is None:
+        return
+    if not throttle.allow((call.inv.account, call.inv.api_id, call.stage["stageName"], key), float(rate or 0),
+                          int(burst or 0), call.inv.runtime.clock.time()):
+        raise Denied("THROTTLED", 429, "Too Many Requests")
 
 
 def _request_authorizer_event(call: _Call) -> dict:
@@ -491,7 +516,57 @@ async def _http_proxy(call: _Call, integration: dict) -> HttpResponse:
                                                        integration.get("timeoutInMillis", 29000))
     except IntegrationFailure:
         raise Denied("INTEGRATION_FAILURE", 504, "Internal server error") from None
-    from .common.outbound import HOP_BY_HOP
-
     kept = [(k, v) for k, v in out_headers if k.lower() not in HOP_BY_HOP]
     return HttpResponse(status, _headers_out(call, kept), body)
+
+
+# -- TestInvokeMethod --------------------------------------------------------------------------
+
+async def test_invoke_method(ctx, params: dict) -> dict:
+    """Run a method's integration as the console's Test button does: the current (undeployed)
+    configuration, no authorizer, no API key, stage "test-invoke-stage"."""
+    import time
+
+    from .common.door import Invocation
+    from .deployments import snapshot
+    from .state import load_api, method_of, resource_of
+
+    doc = load_api(ctx, params["restApiId"])
+    resource = resource_of(doc, params["resourceId"])
+    method = method_of(doc, params["resourceId"], params["httpMethod"])
+    if "methodIntegration" not in method:
+        from .state import bad_request
+
+        raise bad_request("No integration defined for method")
+    path, _, query = (params.get("pathWithQueryString") or resource["path"]).partition("?")
+    headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
+    for name, values in (params.get("multiValueHeaders") or {}).items():
+        headers[name.lower()] = ",".join(values)
+    body = params.get("body") or ""
+    request = HttpRequest(params["httpMethod"].upper(), path, query, headers, body.encode())
+    inv = Invocation(ctx.runtime, request, params["restApiId"], ctx.account, ctx.region, path,
+                     f"{params['restApiId']}.execute-api.{ctx.region}.amazonaws.com")
+    frozen = snapshot(doc)
+    stage = {"stageName": "test-invoke-stage", "variables": params.get("stageVariables") or {}}
+    call = _Call(inv, stage, frozen, "/" + path.lstrip("/"))
+    call.resource = frozen["resources"][resource["id"]]
+    call.method = call.resource["resourceMethods"][method["httpMethod"]]
+    call.path_params = rest_routes.match(frozen, call.path)[1]
+    started = time.perf_counter()
+    try:
+        response = await _integrate(call)
+    except Denied as denied:
+        response = _gateway_error(inv, call, denied.kind, denied.status, denied.message, denied.key)
+    latency = int((time.perf_counter() - started) * 1000)
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in response.headers:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    text = bytes(response.body or b"").decode("utf-8", "replace")
+    log = (f"Execution log for request {inv.request_id}\n"
+           f"Starting execution for request: {inv.request_id}\n"
+           f"HTTP Method: {request.method}, Resource Path: {call.path}\n"
+           f"Method completed with status: {response.status}\n")
+    return {"status": response.status, "body": text, "headers": single, "multiValueHeaders": multi,
+            "log": log, "latency": latency}
