@@ -226,3 +226,13 @@ def test_boto3_inside_a_function_talks_to_pocketcloud(lam, unique):
              "    return boto3.client('sts').get_caller_identity()['Account']\n"
     create(lam, unique, source, Timeout=30)
     assert call(lam, unique)[1] == "000000000000"
+
+
+def test_invoke_with_response_stream(lam, unique):
+    create(lam, unique, "def handler(e, c):\n    if e.get('fail'):\n        raise KeyError('nope')\n    return {'streamed': e}\n")
+    response = lam.invoke_with_response_stream(FunctionName=unique, Payload=b'{"a": 1}')
+    events = list(response["EventStream"])
+    assert json.loads(events[0]["PayloadChunk"]["Payload"]) == {"streamed": {"a": 1}}
+    assert "InvokeComplete" in events[-1] and "ErrorCode" not in events[-1]["InvokeComplete"]
+    events = list(lam.invoke_with_response_stream(FunctionName=unique, Payload=b'{"fail": true}')["EventStream"])
+    assert events[-1]["InvokeComplete"]["ErrorCode"] == "KeyError"

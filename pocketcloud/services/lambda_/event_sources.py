@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import uuid
 from datetime import datetime, timezone
 
@@ -28,6 +29,7 @@ from .names import function_arn, invalid, not_found, resolve
 log = logging.getLogger("pocketcloud.lambda")
 
 IDLE_POLL_SECONDS = 0.5
+_SQS_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_.-]{1,80}$")
 _UPDATABLE = ("BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "FilterCriteria",
               "ScalingConfig", "DestinationConfig", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds",
               "BisectBatchOnFunctionError")
@@ -144,6 +146,8 @@ class Mappings:
         load_latest(ns, name)
         source = params.get("EventSourceArn") or ""
         is_sqs = source.startswith("arn:aws:sqs:")
+        if is_sqs and not _SQS_ARN.match(source):
+            raise invalid(f"Invalid SQS queue ARN: {source}")
         size = params.get("BatchSize") or (10 if is_sqs else 100)
         window = params.get("MaximumBatchingWindowInSeconds", 0)
         _check_batching(is_sqs, size, window)

@@ -97,3 +97,24 @@ async def run(provider, ns, latest: dict, config: dict, payload: bytes, invoked_
     provider.logs.ship(ns.account, ns.region, spec.log_group, outcome.env_stream, outcome.log,
                        int(provider.runtime.clock.time() * 1000))
     return outcome
+
+
+async def invoke_with_response_stream(provider, ctx, params: dict) -> dict:
+    """The function runs to completion (functions here return their whole answer), then the
+    answer goes out as AWS's event stream: one PayloadChunk and an InvokeComplete."""
+    result = await invoke(provider, ctx, {**params, "InvocationType": params.get("InvocationType") or "RequestResponse"})
+    if result["StatusCode"] != 200:
+        return result
+    complete: dict = {}
+    if result.get("FunctionError"):
+        try:
+            document = json.loads(result["Payload"])
+            complete = {"ErrorCode": document.get("errorType", "Unhandled"), "ErrorDetails": document.get("errorMessage", "")}
+        except (ValueError, AttributeError):
+            complete = {"ErrorCode": "Unhandled", "ErrorDetails": ""}
+    if result.get("LogResult"):
+        complete["LogResult"] = result["LogResult"]
+    events = [{"PayloadChunk": {"Payload": result["Payload"]}}] if result["Payload"] else []
+    events.append({"InvokeComplete": complete})
+    return {"StatusCode": 200, "ExecutedVersion": result["ExecutedVersion"],
+            "ResponseStreamContentType": "application/vnd.amazon.eventstream", "EventStream": events}

@@ -150,6 +150,11 @@ class Provider:
             self._bind_loop(asyncio.get_running_loop())
         return await invoke.invoke(self, ctx, params)
 
+    async def invoke_with_response_stream(self, ctx, params):
+        if self.loop is None:
+            self._bind_loop(asyncio.get_running_loop())
+        return await invoke.invoke_with_response_stream(self, ctx, params)
+
     async def invoke_async(self, ctx, params):
         body = params.get("InvokeArgs")
         data = await functions.read_body(body)
