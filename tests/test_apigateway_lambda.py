@@ -122,11 +122,11 @@ def test_rest_proxy_event_and_response_mapping(server, functions, unique):
 
 def test_rest_proxy_binary_malformed_and_failing_functions(server, functions, unique):
     apigw = server.client("apigateway")
-    api = apigw.create_rest_api(name=unique)
-    for name in ("binary", "malformed", "fail"):
+    api = apigw.create_rest_api(name=unique, binaryMediaTypes=["image/*"])
+    for name in ("binary", "malformed", "fail", "echo"):
         rid = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart=name)["id"]
-        apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="GET", authorizationType="NONE")
-        apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="AWS_PROXY",
+        apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="ANY", authorizationType="NONE")
+        apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="ANY", type="AWS_PROXY",
                               integrationHttpMethod="POST", uri=_uri(functions[name]))
     missing = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="missing")["id"]
     apigw.put_method(restApiId=api["id"], resourceId=missing, httpMethod="GET", authorizationType="NONE")
@@ -134,8 +134,18 @@ def test_rest_proxy_binary_malformed_and_failing_functions(server, functions, un
                           integrationHttpMethod="POST",
                           uri=_uri("arn:aws:lambda:us-east-1:000000000000:function:does-not-exist"))
     apigw.create_deployment(restApiId=api["id"], stageName="s")
-    status, headers, body = invoke(server, api["id"], "/s/binary")
+    status, headers, body = invoke(server, api["id"], "/s/binary", headers={"Accept": "image/png"})
     assert (status, headers["Content-Type"], body) == (200, "image/png", b"\x89PNG\x00\x01")
+    # without a binary media type in Accept, REST APIs hand the base64 text back as it is
+    status, _, body = invoke(server, api["id"], "/s/binary", headers={"Accept": "application/json"})
+    assert (status, body) == (200, b"iVBORwAB")
+    # a request body of a binary media type reaches the function base64-encoded; text as text
+    event = json.loads(invoke(server, api["id"], "/s/echo", method="POST", body=b"\x00\xff",
+                              headers={"Content-Type": "image/gif"})[2])
+    assert (event["body"], event["isBase64Encoded"]) == ("AP8=", True)
+    event = json.loads(invoke(server, api["id"], "/s/echo", method="POST", body=b"<a/>",
+                              headers={"Content-Type": "application/octet-stream"})[2])
+    assert (event["body"], event["isBase64Encoded"]) == ("<a/>", False)
     for path, expected in (("/s/malformed", 502), ("/s/fail", 502), ("/s/missing", 500)):
         status, _, body = invoke(server, api["id"], path)
         assert (status, json.loads(body)) == (expected, {"message": "Internal server error"}), path

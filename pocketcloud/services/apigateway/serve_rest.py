@@ -15,7 +15,7 @@ from ...protocol.http import HttpRequest, HttpResponse
 from . import models, rest_auth, rest_routes, vtl
 from .common import throttle
 from .common.outbound import HOP_BY_HOP, IntegrationFailure, forward_http, function_arn, invoke_lambda
-from .common.replies import body_for_lambda, client_ip, split_query
+from .common.replies import body_for_lambda, client_ip, matches_media_type, split_query
 from .deployments import snapshots
 from .rest_auth import Denied
 
@@ -80,8 +80,8 @@ class _Call:
         """AWS's Lambda proxy integration input (payload format 1.0)."""
         request = self.inv.request
         headers = {_title(k): v for k, v in request.headers.items()}
-        binary = self.snapshot["api"].get("binaryMediaTypes") or []
-        body, encoded = body_for_lambda(request.body, request.headers.get("content-type"), binary)
+        body, encoded = body_for_lambda(request.body, request.headers.get("content-type"),
+                                        self.snapshot["api"].get("binaryMediaTypes") or [])
         return {
             "resource": (self.resource or {}).get("path"), "path": self.path, "httpMethod": request.method,
             "headers": headers or None, "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
@@ -292,7 +292,10 @@ async def _lambda_proxy(call: _Call, integration: dict) -> HttpResponse:
         raise Denied("INTEGRATION_FAILURE", 500, "Internal server error") from None
     if error:
         raise Denied("INTEGRATION_FAILURE", 502, "Internal server error")
-    parsed = parse_proxy_response(payload)
+    # A base64 body is decoded only when the client accepts one of the API's binary media types.
+    accept = call.inv.request.headers.get("accept", "").split(",")
+    decode = any(matches_media_type(a, call.snapshot["api"].get("binaryMediaTypes")) for a in accept)
+    parsed = parse_proxy_response(payload, decode)
     if parsed is None:
         raise Denied("INTEGRATION_FAILURE", 502, "Internal server error")
     status, headers, body = parsed
@@ -304,9 +307,10 @@ async def _lambda_proxy(call: _Call, integration: dict) -> HttpResponse:
 _PROXY_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
 
 
-def parse_proxy_response(payload: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+def parse_proxy_response(payload: bytes, decode_base64: bool = True) -> tuple[int, list[tuple[str, str]], bytes] | None:
     """A Lambda proxy (1.0) response -> (status, headers, body); None when malformed, which
-    API Gateway answers with 502."""
+    API Gateway answers with 502. With decode_base64 False an isBase64Encoded body is returned
+    as the base64 text it is (REST APIs when the client accepts no binary media type)."""
     try:
         output = json.loads(payload or b"null")
     except ValueError:
@@ -338,7 +342,7 @@ def parse_proxy_response(payload: bytes) -> tuple[int, list[tuple[str, str]], by
     if body is None:
         data = b""
     elif isinstance(body, str):
-        if output.get("isBase64Encoded"):
+        if output.get("isBase64Encoded") and decode_base64:
             try:
                 data = base64.b64decode(body, validate=True)
             except ValueError:

@@ -51,18 +51,31 @@ def is_text(content_type: str | None) -> bool:
     ) or kind.endswith("+json") or kind.endswith("+xml")
 
 
-def body_for_lambda(body: bytes, content_type: str | None, binary_types: list[str] = ()) -> tuple[str | None, bool]:
-    """(body, isBase64Encoded): text goes as text, anything else (or a configured binary media
-    type) base64-encoded."""
+def matches_media_type(content_type: str | None, media_types) -> bool:
+    """True when content_type is one of media_types ("image/png", "image/*", "*/*")."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if not kind:
+        return False
+    for pattern in media_types or ():
+        pattern = pattern.lower()
+        if pattern in ("*/*", kind) or (pattern.endswith("/*") and kind.startswith(pattern[:-1])):
+            return True
+    return False
+
+
+def body_for_lambda(body: bytes, content_type: str | None, binary_types=None) -> tuple[str | None, bool]:
+    """(body, isBase64Encoded). REST APIs (binary_types given) base64-encode only bodies of their
+    binaryMediaTypes and hand anything else over as text; HTTP APIs (binary_types None) encode
+    whatever is not a text content type."""
     if not body:
         return None, False
-    kind = (content_type or "").split(";")[0].strip().lower()
-    binary = kind in binary_types or "*/*" in binary_types or not is_text(content_type)
+    binary = matches_media_type(content_type, binary_types) if binary_types is not None else not is_text(content_type)
     if not binary:
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
-            pass
+            if binary_types is not None:
+                return body.decode("utf-8", "replace"), False
     return base64.b64encode(body).decode(), True
 
 
