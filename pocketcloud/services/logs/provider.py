@@ -34,6 +34,7 @@ _MODULE_OF = {operation: module for module, operations in _OPERATIONS.items() fo
 class Provider:
     def __init__(self, runtime):
         self.runtime = runtime
+        self.live_tails = None   # LiveTails, made by the first StartLiveTail
 
     def __getattr__(self, name: str):
         module = _MODULE_OF.get(name)
@@ -62,8 +63,17 @@ class Provider:
 
         out, rows = put_log_events(ctx, params)
         if rows:
+            if self.live_tails is not None:
+                self.live_tails.publish(ctx.account, ctx.region, params["logGroupName"], params["logStreamName"], rows)
             await self._after_put(ctx, params["logGroupName"], params["logStreamName"], rows)
         return out
+
+    def start_live_tail(self, ctx, params):
+        if self.live_tails is None:
+            from .livetail import LiveTails
+
+            self.live_tails = LiveTails()
+        return self.live_tails.start(ctx, params)
 
     async def _after_put(self, ctx, group: str, stream: str, rows: list) -> None:
         """Feed the accepted events to the group's subscription and metric filters."""
