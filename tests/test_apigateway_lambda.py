@@ -42,6 +42,7 @@ def token_auth(event, context):
         raise Exception("Unauthorized")
     effect = "Allow" if token.startswith("allow") else "Deny"
     return {"principalId": "user-" + token, "context": {"calls": calls, "token": token},
+            "usageIdentifierKey": token.partition(":")[2] or None,
             "policyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
 
@@ -325,3 +326,27 @@ def test_http_api_lambda_authorizer_simple_responses(server, functions, unique):
     status, _, body = invoke(server, api_id, "/secret", headers={"X-Pass": "yes"})
     assert status == 200
     assert json.loads(body)["echo"]["requestContext"]["authorizer"]["lambda"]["who"].endswith("/$default/GET/secret")
+
+
+def test_api_key_from_authorizer(server, functions, unique):
+    apigw = server.client("apigateway")
+    api = apigw.create_rest_api(name=unique, apiKeySource="AUTHORIZER")
+    authorizer = apigw.create_authorizer(restApiId=api["id"], name="tok", type="TOKEN",
+                                         authorizerUri=_uri(functions["token_auth"]),
+                                         identitySource="method.request.header.Authorization",
+                                         authorizerResultTtlInSeconds=0)
+    rid = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="k")["id"]
+    apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="GET", authorizationType="CUSTOM",
+                     authorizerId=authorizer["id"], apiKeyRequired=True)
+    apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=_uri(functions["echo"]))
+    apigw.create_deployment(restApiId=api["id"], stageName="p")
+    key = apigw.create_api_key(name=unique, enabled=True, value=f"{unique}-0123456789abcdef")
+    plan = apigw.create_usage_plan(name=unique, apiStages=[{"apiId": api["id"], "stage": "p"}])
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    # the key comes from the authorizer's usageIdentifierKey, not from x-api-key
+    status, _, body = invoke(server, api["id"], "/p/k", headers={"Authorization": f"allow:{key['value']}"})
+    assert status == 200 and json.loads(body)["requestContext"]["identity"]["apiKeyId"] == key["id"]
+    status, _, body = invoke(server, api["id"], "/p/k", headers={"Authorization": "allow-nokey",
+                                                                 "x-api-key": key["value"]})
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})

@@ -82,8 +82,9 @@ def evaluate_policy(policy: dict, method_arn: str) -> None:
 
 
 async def authorize(runtime, inv, authorizer: dict, stage: dict, method_arn: str, query: dict,
-                    request_event) -> dict:
-    """Run a TOKEN or REQUEST authorizer; return the requestContext.authorizer member."""
+                    request_event) -> tuple[dict, str | None]:
+    """Run a TOKEN or REQUEST authorizer: (the requestContext.authorizer member, the
+    usageIdentifierKey it returned, the API key when the API's apiKeySource is AUTHORIZER)."""
     request = inv.request
     identity = _identity_values(authorizer, request, query, stage.get("variables") or {}, {})
     ttl = authorizer.get("authorizerResultTtlInSeconds", 300) or 0
@@ -116,7 +117,8 @@ async def authorize(runtime, inv, authorizer: dict, stage: dict, method_arn: str
     evaluate_policy(output["policyDocument"], method_arn)
     context = {k: v if isinstance(v, (str, int, float, bool)) else json.dumps(v)
                for k, v in (output.get("context") or {}).items()}
-    return {**context, "principalId": output.get("principalId"), "integrationLatency": 0}
+    member = {**context, "principalId": output.get("principalId"), "integrationLatency": 0}
+    return member, output.get("usageIdentifierKey")
 
 
 async def _invoke_authorizer(runtime, inv, authorizer: dict, event: dict) -> dict:

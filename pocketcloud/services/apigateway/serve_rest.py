@@ -130,17 +130,20 @@ async def _serve(call: _Call, ns) -> HttpResponse:
     method = call.method
     _stage_throttle(call)
     auth = method.get("authorizationType")
+    usage_key = None
     if auth == "CUSTOM":
         authorizer = call.snapshot["authorizers"].get(method.get("authorizerId"))
         if authorizer is None:
             raise Denied("AUTHORIZER_CONFIGURATION_ERROR", 500, None)
-        call.authorizer = await rest_auth.authorize(inv.runtime, inv, authorizer, call.stage, call.method_arn(),
-                                                    call.query, lambda: _request_authorizer_event(call))
+        call.authorizer, usage_key = await rest_auth.authorize(
+            inv.runtime, inv, authorizer, call.stage, call.method_arn(), call.query,
+            lambda: _request_authorizer_event(call))
     elif auth == "AWS_IAM" and "authorization" not in request.headers and "X-Amz-Signature" not in request.query_string:
         raise Denied("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")
     if method.get("apiKeyRequired"):
+        from_authorizer = call.snapshot["api"].get("apiKeySource") == "AUTHORIZER"
         call.api_key = rest_auth.check_api_key(inv.runtime, ns, inv, call.stage["stageName"],
-                                               request.headers.get("x-api-key"))
+                                               usage_key if from_authorizer else request.headers.get("x-api-key"))
     validator = (call.snapshot.get("requestValidators") or {}).get(method.get("requestValidatorId") or "")
     if validator:
         _validate(call, validator)
