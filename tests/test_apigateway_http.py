@@ -238,3 +238,25 @@ def test_aws_cli_smoke(server, unique, tmp_path):
     assert aws("apigatewayv2", "get-api", "--api-id", http_api["ApiId"])["Name"] == unique
     stages = aws("apigateway", "get-stages", "--rest-api-id", api["id"])
     assert [s["stageName"] for s in stages["item"]] == ["cli"]
+
+
+def test_http_proxy_parameter_mapping(server, v2, backend, unique):
+    api_id = v2.create_api(Name=unique, ProtocolType="HTTP")["ApiId"]
+    integration = v2.create_integration(
+        ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY", IntegrationUri=backend.url + "/base",
+        PayloadFormatVersion="1.0",
+        RequestParameters={"overwrite:path": "/mapped/$request.path.id", "append:header.x-from": "gw-$context.stage",
+                           "remove:header.x-secret": "''", "overwrite:querystring.q": "$request.header.x-q",
+                           "append:querystring.name": "$request.body.user.name"},
+        ResponseParameters={"200": {"overwrite:header.x-backend": "mapped-$response.header.x-backend",
+                                    "overwrite:statuscode": "202"}})
+    v2.create_route(ApiId=api_id, RouteKey="POST /things/{id}", Target=f"integrations/{integration['IntegrationId']}")
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    status, headers, body = invoke(server, api_id, "/things/7?q=old&keep=1", method="POST",
+                                   body=json.dumps({"user": {"name": "ann"}}).encode(),
+                                   headers={"X-Secret": "s", "X-Q": "new", "Content-Type": "application/json"})
+    echoed = json.loads(body)
+    assert status == 202 and headers["X-Backend"] == "mapped-echo"
+    assert echoed["path"] == "/mapped/7?keep=1&q=new&name=ann"
+    lowered = {k.lower(): v for k, v in echoed["headers"].items()}
+    assert lowered["x-from"] == "gw-$default" and "x-secret" not in lowered

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timezone
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from ...core.store import Namespace
 from ...protocol.http import HttpResponse
@@ -15,7 +15,7 @@ from ..apigateway.common.outbound import HOP_BY_HOP, IntegrationFailure, forward
 from ..apigateway.common.replies import body_for_lambda, client_ip, json_reply, split_query
 from ..apigateway.rest_auth import Denied, evaluate_policy
 from ..apigateway.serve_rest import parse_proxy_response
-from . import jwt_check
+from . import jwt_check, mapping
 from .state import snapshots
 
 _tables: dict[int, tuple[dict, list]] = {}
@@ -355,6 +355,9 @@ async def _lambda_proxy(call: _Call, integration: dict) -> HttpResponse:
     status, headers, body = parsed
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.insert(0, ("Content-Type", "application/json"))
+    if integration.get("ResponseParameters"):
+        status = mapping.apply_response(integration["ResponseParameters"], status, headers, body,
+                                        _mapping_sources(call))
     return HttpResponse(status, headers, body)
 
 
@@ -385,16 +388,42 @@ async def _http_proxy(call: _Call, integration: dict) -> HttpResponse:
         return quote(call.path_params.get(name, ""), safe="/")
 
     url = re.sub(r"\{([A-Za-z0-9._-]+\+?)\}", fill, integration["IntegrationUri"])
-    if request.query_string:
-        url += ("&" if "?" in url else "?") + request.query_string
+    headers = dict(request.headers)
+    headers["x-forwarded-for"] = client_ip(request)
+    query = parse_qsl(request.query_string, keep_blank_values=True)
+    sources = _mapping_sources(call)
+    if integration.get("RequestParameters"):
+        scheme, _, rest = url.partition("://")
+        host, slash, path = rest.partition("/")
+        path = mapping.apply_request(integration["RequestParameters"], sources, headers, query, slash + path)
+        url = f"{scheme}://{host}{path}"
+    if query:
+        url += ("&" if "?" in url else "?") + urlencode(query)
     method = integration.get("IntegrationMethod") or "ANY"
     if method == "ANY":
         method = request.method
-    headers = dict(request.headers)
-    headers["x-forwarded-for"] = client_ip(request)
     try:
         status, out_headers, body = await forward_http(method, url, headers, request.body,
                                                        integration.get("TimeoutInMillis", 30000))
     except IntegrationFailure:
         raise _Failure(504, "Service Unavailable") from None
-    return HttpResponse(status, [(k, v) for k, v in out_headers if k.lower() not in HOP_BY_HOP], body)
+    kept = [(k, v) for k, v in out_headers if k.lower() not in HOP_BY_HOP]
+    status = mapping.apply_response(integration.get("ResponseParameters"), status, kept, body, sources)
+    return HttpResponse(status, kept, body)
+
+
+def _mapping_sources(call: _Call) -> dict:
+    request = call.inv.request
+    try:
+        body = json.loads(request.body) if request.body else None
+    except ValueError:
+        body = None
+    single, _ = split_query(request.query_string)
+    return {"request.header": request.headers, "request.querystring": single, "request.path": call.path_params,
+            "request.rawpath": call.path, "request.body": body,
+            "context": {"requestId": call.inv.request_id, "apiId": call.inv.api_id, "stage": call.stage["StageName"],
+                        "routeKey": call.route["RouteKey"], "domainName": call.inv.domain,
+                        "httpMethod": request.method, "path": call.raw_path,
+                        "identity": {"sourceIp": client_ip(request)},
+                        "authorizer": call.authorizer or {}},
+            "stageVariables": call.stage.get("StageVariables") or {}}
