@@ -350,3 +350,29 @@ def test_api_key_from_authorizer(server, functions, unique):
     status, _, body = invoke(server, api["id"], "/p/k", headers={"Authorization": "allow-nokey",
                                                                  "x-api-key": key["value"]})
     assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+
+
+def test_rest_lambda_custom_integration_with_templates(server, functions, unique):
+    apigw = server.client("apigateway")
+    api = apigw.create_rest_api(name=unique)
+    for name in ("plain", "fail"):
+        rid = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart=name)["id"]
+        apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="POST", authorizationType="NONE")
+        apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="POST", type="AWS",
+                              integrationHttpMethod="POST", uri=_uri(functions[name]),
+                              requestTemplates={"application/json": '{"who": $input.json(\'$.name\'), '
+                                                                    '"stage": "$context.stage"}'})
+        for code in ("200", "400"):
+            apigw.put_method_response(restApiId=api["id"], resourceId=rid, httpMethod="POST", statusCode=code)
+        apigw.put_integration_response(restApiId=api["id"], resourceId=rid, httpMethod="POST", statusCode="200",
+                                       responseTemplates={"application/json": '{"got": $input.json(\'$.echo\')}'})
+        apigw.put_integration_response(restApiId=api["id"], resourceId=rid, httpMethod="POST", statusCode="400",
+                                       selectionPattern="boo.*",
+                                       responseTemplates={"application/json":
+                                                          '{"error": "$input.path(\'$.errorMessage\')"}'})
+    apigw.create_deployment(restApiId=api["id"], stageName="c")
+    request = {"method": "POST", "body": b'{"name": "zoe"}', "headers": {"Content-Type": "application/json"}}
+    status, _, body = invoke(server, api["id"], "/c/plain", **request)
+    assert (status, json.loads(body)) == (200, {"got": {"who": "zoe", "stage": "c"}})
+    status, _, body = invoke(server, api["id"], "/c/fail", **request)
+    assert (status, json.loads(body)) == (400, {"error": "boom"})
