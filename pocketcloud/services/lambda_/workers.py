@@ -16,6 +16,7 @@ import asyncio
 import math
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -29,6 +30,7 @@ INIT_LIMIT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 _MARK = b"\x00PCEND "
+_ACCEPTED = b'{"status": "OK"}'
 
 
 class FunctionSpec:
@@ -117,6 +119,7 @@ class Environment:
         self.stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{self.spec.version}]{self.id}"
         self.out = bytearray()
         self.server = None
+        self.unix_server = None
         self.transport = None
         self.pid = None
         self.tmp: Path | None = None
@@ -142,6 +145,13 @@ class Environment:
         opt_dir = manager.code.opt_dir(spec.layer_shas)
         self.tmp = manager.code.new_tmp_dir()
         environ = manager.environment_for(spec, self, port, task_root, opt_dir)
+        if self.launch.ours and hasattr(socket, "AF_UNIX"):
+            # Our own runtime clients also get the same API on a Unix socket: cheaper than
+            # loopback TCP on every warm invoke. AWS_LAMBDA_RUNTIME_API stays the TCP address.
+            path = str(self.tmp / ".runtime.sock")
+            if len(path) < 100:
+                self.unix_server = await loop.create_unix_server(lambda: RuntimeApiConnection(self), path)
+                environ["_PC_RUNTIME_SOCKET"] = path
         self.spawned = time.perf_counter()
         try:
             self.transport, _ = await loop.subprocess_exec(
@@ -169,8 +179,9 @@ class Environment:
             return
         self.dead = True
         self.kill()
-        if self.server is not None:
-            self.server.close()
+        for server in (self.server, self.unix_server):
+            if server is not None:
+                server.close()
         if self.transport is not None:
             code = self.transport.get_returncode()
             self.transport.close()
@@ -305,7 +316,10 @@ class Environment:
             if inv is None or inv.request_id != request_id or not inv.handed or inv.response is not None:
                 conn.respond_json(400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
                 return
-            conn.respond_json(202, {"status": "OK"})
+            # The runtime's acknowledgement goes out after the caller's answer (call_soon runs
+            # after the invoking task, woken by _finish, has written it): one socket write less
+            # on the invoke's critical path.
+            asyncio.get_running_loop().call_soon(conn.respond, 202, _ACCEPTED)
             inv.ended = time.perf_counter()
             if action == "response":
                 if len(body) > MAX_RESPONSE_BYTES:
