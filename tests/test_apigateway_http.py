@@ -260,3 +260,17 @@ def test_http_proxy_parameter_mapping(server, v2, backend, unique):
     assert echoed["path"] == "/mapped/7?keep=1&q=new&name=ann"
     lowered = {k.lower(): v for k, v in echoed["headers"].items()}
     assert lowered["x-from"] == "gw-$default" and "x-secret" not in lowered
+
+
+def test_stage_variables_in_integration_uri(server, v2, backend, unique):
+    api_id = v2.create_api(Name=unique, ProtocolType="HTTP")["ApiId"]
+    integration = v2.create_integration(ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY",
+                                        IntegrationUri=backend.url + "/${stageVariables.prefix}/{proxy}",
+                                        PayloadFormatVersion="1.0")
+    v2.create_route(ApiId=api_id, RouteKey="ANY /{proxy+}", Target=f"integrations/{integration['IntegrationId']}")
+    for stage, prefix in (("blue", "b"), ("green", "g")):
+        v2.create_stage(ApiId=api_id, StageName=stage, AutoDeploy=True, StageVariables={"prefix": prefix})
+    assert json.loads(invoke(server, api_id, "/blue/x/y")[2])["path"] == "/b/x/y"
+    assert json.loads(invoke(server, api_id, "/green/x/y")[2])["path"] == "/g/x/y"
+    v2.update_stage(ApiId=api_id, StageName="green", StageVariables={"prefix": "g2"})
+    assert json.loads(invoke(server, api_id, "/green/z")[2])["path"] == "/g2/z"

@@ -462,8 +462,15 @@ async def _lambda_custom(call: _Call, integration: dict) -> HttpResponse:
     return _integration_reply(call, integration, selector, text)
 
 
+def stage_substitute(text: str, variables: dict) -> str:
+    """`${stageVariables.name}` in an integration URI or function ARN, filled from the stage."""
+    if "${" not in text:
+        return text
+    return re.sub(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}", lambda m: variables.get(m.group(1), ""), text)
+
+
 def _stage_substitute(text: str, call: _Call) -> str:
-    return re.sub(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}", lambda m: call.variables.get(m.group(1), ""), text)
+    return stage_substitute(text, call.variables)
 
 
 def _target_url(call: _Call, integration: dict) -> tuple[str, dict[str, str], dict[str, str]]:

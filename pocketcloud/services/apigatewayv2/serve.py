@@ -14,7 +14,7 @@ from ...protocol.http import HttpResponse
 from ..apigateway.common.outbound import HOP_BY_HOP, IntegrationFailure, forward_http, function_arn, invoke_lambda
 from ..apigateway.common.replies import body_for_lambda, client_ip, json_reply, split_query
 from ..apigateway.rest_auth import Denied, evaluate_policy
-from ..apigateway.serve_rest import parse_proxy_response
+from ..apigateway.serve_rest import parse_proxy_response, stage_substitute
 from . import jwt_check, mapping
 from .state import snapshots
 
@@ -338,7 +338,7 @@ async def _lambda_authorizer(call: _Call, authorizer: dict | None) -> None:
 
 async def _lambda_proxy(call: _Call, integration: dict) -> HttpResponse:
     inv = call.inv
-    arn = function_arn(integration.get("IntegrationUri", ""))
+    arn = function_arn(stage_substitute(integration.get("IntegrationUri", ""), call.stage.get("StageVariables") or {}))
     if arn is None:
         raise _Failure(500, "Internal Server Error")
     v2 = integration.get("PayloadFormatVersion", "2.0") == "2.0"
@@ -387,7 +387,8 @@ async def _http_proxy(call: _Call, integration: dict) -> HttpResponse:
         name = match.group(1).rstrip("+")
         return quote(call.path_params.get(name, ""), safe="/")
 
-    url = re.sub(r"\{([A-Za-z0-9._-]+\+?)\}", fill, integration["IntegrationUri"])
+    uri = stage_substitute(integration["IntegrationUri"], call.stage.get("StageVariables") or {})
+    url = re.sub(r"\{([A-Za-z0-9._-]+\+?)\}", fill, uri)
     headers = dict(request.headers)
     headers["x-forwarded-for"] = client_ip(request)
     query = parse_qsl(request.query_string, keep_blank_values=True)
