@@ -236,10 +236,26 @@ def test_function_url_serves_http(server, lam, unique):
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(f"{server.endpoint}/_aws/lambda-url/{url_id}/", timeout=10)
     assert exc.value.code == 403
+    assert signed_get(f"{server.endpoint}/_aws/lambda-url/{url_id}/signed", "test") == 201
+    assert signed_get(f"{server.endpoint}/_aws/lambda-url/{url_id}/signed", "wrong-secret") == 403
     lam.delete_function_url_config(FunctionName=unique)
     with pytest.raises(urllib.error.HTTPError) as exc:
         urllib.request.urlopen(f"{server.endpoint}/_aws/lambda-url/{url_id}/", timeout=10)
     assert exc.value.code == 404
+
+
+def signed_get(url: str, secret: str) -> int:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials("test", secret), "lambda", "us-east-1").add_auth(request)
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=dict(request.headers)), timeout=10) as resp:
+            return resp.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def test_function_url_plain_json_answer_and_errors(server, lam, unique):

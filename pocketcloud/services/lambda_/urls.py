@@ -212,6 +212,27 @@ def _cors_headers(cors: dict | None, origin: str | None) -> list:
     return headers
 
 
+def _signed(runtime, request) -> bool:
+    """AuthType AWS_IAM: the request must carry a valid SigV4 signature of a known key."""
+    import hashlib
+
+    from ...core.accounts import resolve_access_key
+    from ...gateway import sigv4
+
+    try:
+        creds = sigv4.parse_credentials(request.method, request.path, request.query_string, request.headers)
+        if creds is None:
+            return False
+        _, secret, _ = resolve_access_key(creds.access_key)
+        if secret is None:
+            return False
+        sigv4.verify(creds, secret, request.method, request.path, request.query_string, request.headers,
+                     hashlib.sha256(request.body or b"").hexdigest(), runtime.clock.now())
+    except ServiceError:
+        return False
+    return True
+
+
 async def handle(gateway, request, receive) -> HttpResponse:
     from ...gateway.body import read_body
     from .invoke import run, select, too_many_requests
@@ -237,11 +258,10 @@ async def handle(gateway, request, receive) -> HttpResponse:
                  ("Access-Control-Allow-Headers", ",".join(record["Cors"].get("AllowHeaders") or ["*"])),
                  ("Access-Control-Max-Age", str(record["Cors"].get("MaxAge", 0)))]
         return HttpResponse(200, cors + extra, b"")
-    if record["AuthType"] == "AWS_IAM" and not (request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256")
-                                                or "X-Amz-Signature=" in request.query_string):
-        return _answer(403, "Forbidden")
     try:
         await read_body(request, receive, MAX_REQUEST_BYTES)
+        if record["AuthType"] == "AWS_IAM" and not _signed(gateway.runtime, request):
+            return _answer(403, "Forbidden")
         latest, config, invoked = select(ns, target["name"], target["qualifier"])
         event = request_event(request, request.body or b"", url_id, target["account"], path, host)
         outcome = await run(provider, ns, latest, config, json.dumps(event).encode(), invoked)
