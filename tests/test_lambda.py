@@ -28,7 +28,7 @@ def handler(event, context):
             "stream": context.log_stream_name,
             "env": {k: os.environ.get(k) for k in ("AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                     "_HANDLER", "AWS_REGION", "AWS_EXECUTION_ENV", "GREETING", "AWS_LAMBDA_RUNTIME_API",
-                    "LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_VERSION")}}
+                    "LAMBDA_TASK_ROOT", "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_VERSION", "TMPDIR")}}
 """
 
 
@@ -80,6 +80,7 @@ def test_create_then_invoke_runs_the_code_and_keeps_module_state(lam, unique):
     assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:") and env["LAMBDA_TASK_ROOT"]
     assert unique not in env["LAMBDA_TASK_ROOT"]  # code directories are named by hash
     assert env["AWS_ENDPOINT_URL"].startswith("http://")
+    assert env["TMPDIR"] and env["TMPDIR"] != "/tmp"  # each environment has its own temporary directory
 
     _, second = call(lam, unique, {"n": 2})
     assert second["calls"] == 2  # the same warm environment: module state survived

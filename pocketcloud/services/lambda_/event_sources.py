@@ -61,7 +61,7 @@ class Mappings:
         self.pollers[mapping_id] = task
         task.add_done_callback(lambda t: self.pollers.pop(mapping_id, None))
 
-    def _stop_poller(self, mapping_id: str) -> None:
+    def stop_poller(self, mapping_id: str) -> None:
         task = self.pollers.pop(mapping_id, None)
         if task is not None:
             task.cancel()
@@ -70,7 +70,7 @@ class Mappings:
         arn = function_arn(ns.region, ns.account, name)
         for mapping_id, record in ns.list("esm"):
             if record["FunctionArn"] == arn or record["FunctionArn"].startswith(arn + ":"):
-                self._stop_poller(mapping_id)
+                self.stop_poller(mapping_id)
                 ns.delete("esm", mapping_id)
                 self.index.delete("esm", mapping_id)
 
@@ -207,14 +207,14 @@ class Mappings:
             record["State"] = "Enabled" if params["Enabled"] else "Disabled"
         record["LastModified"] = datetime.fromtimestamp(self.runtime.clock.time(), timezone.utc)
         ns.put("esm", params["UUID"], record)
-        self._stop_poller(params["UUID"])
+        self.stop_poller(params["UUID"])
         if record["State"] == "Enabled":
             self._start_poller(params["UUID"], where)
         return {**record, "__status__": 202}
 
     def delete(self, ctx, params: dict) -> dict:
         ns, _, record = self._load(ctx, params["UUID"])
-        self._stop_poller(params["UUID"])
+        self.stop_poller(params["UUID"])
         ns.delete("esm", params["UUID"])
         self.index.delete("esm", params["UUID"])
         return {**record, "State": "Deleting", "__status__": 202}

@@ -28,11 +28,19 @@ class Provider:
         self._mappings = None
         self._reaper = None
         atexit.register(self.workers.shutdown)
-        runtime.events.subscribe("pocketcloud.reset", lambda topic, event: self.workers.shutdown())
+        runtime.events.subscribe("pocketcloud.reset", self._reset)
         try:
             self._bind_loop(asyncio.get_running_loop())
         except RuntimeError:
             pass
+
+    def _reset(self, topic, event) -> None:
+        """Everything in the store is gone: so are environments, pollers and log streams."""
+        self.workers.shutdown()
+        self.logs.created.clear()
+        if self._mappings is not None:
+            for mapping_id in list(self._mappings.pollers):
+                self._mappings.stop_poller(mapping_id)
 
     def _bind_loop(self, loop) -> None:
         if self.loop is None:
