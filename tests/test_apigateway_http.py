@@ -274,3 +274,40 @@ def test_stage_variables_in_integration_uri(server, v2, backend, unique):
     assert json.loads(invoke(server, api_id, "/green/x/y")[2])["path"] == "/g/x/y"
     v2.update_stage(ApiId=api_id, StageName="green", StageVariables={"prefix": "g2"})
     assert json.loads(invoke(server, api_id, "/green/z")[2])["path"] == "/g2/z"
+
+
+def test_access_logs_go_to_cloudwatch_logs(server, v2, backend, unique):
+    logs = server.client("logs")
+    group = f"/apigw/{unique}"
+    logs.create_log_group(logGroupName=group)
+    arn = f"arn:aws:logs:us-east-1:000000000000:log-group:{group}"
+    api = v2.create_api(Name=unique, ProtocolType="HTTP", Target=backend.url + "/logged")
+    v2.update_stage(ApiId=api["ApiId"], StageName="$default", AccessLogSettings={
+        "DestinationArn": arn, "Format": '{"id":"$context.requestId","route":"$context.routeKey",'
+                                         '"status":"$context.status","method":"$context.httpMethod"}'})
+    invoke(server, api["ApiId"], "/a")
+    rest = server.client("apigateway")
+    rest_api = rest.create_rest_api(name=unique)
+    rest.put_method(restApiId=rest_api["id"], resourceId=rest_api["rootResourceId"], httpMethod="GET",
+                    authorizationType="NONE")
+    rest.put_integration(restApiId=rest_api["id"], resourceId=rest_api["rootResourceId"], httpMethod="GET",
+                         type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+    rest.put_integration_response(restApiId=rest_api["id"], resourceId=rest_api["rootResourceId"],
+                                  httpMethod="GET", statusCode="200")
+    rest.create_deployment(restApiId=rest_api["id"], stageName="prod")
+    rest.update_stage(restApiId=rest_api["id"], stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": arn + ":*"},
+        {"op": "replace", "path": "/accessLogSettings/format",
+         "value": "$context.identity.sourceIp $context.httpMethod $context.resourcePath $context.status"}])
+    invoke(server, rest_api["id"], "/prod/")
+    invoke(server, rest_api["id"], "/prod/missing")
+    lines = []
+    for _ in range(50):  # delivery happens just after each response
+        lines = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+        if len(lines) >= 3:
+            break
+        server.admin("/_pocketcloud/health")
+    http_line = json.loads(next(line for line in lines if line.startswith("{")))
+    assert http_line["route"] == "$default" and http_line["status"] == "200" and http_line["method"] == "GET"
+    assert sorted(line for line in lines if not line.startswith("{")) == \
+        ["127.0.0.1 GET - 403", "127.0.0.1 GET / 200"]

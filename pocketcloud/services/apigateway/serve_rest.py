@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote, urlencode
 from ...core.store import Namespace
 from ...protocol.http import HttpRequest, HttpResponse
 from . import models, rest_auth, rest_routes, vtl
-from .common import throttle
+from .common import access_log, throttle
 from .common.outbound import HOP_BY_HOP, IntegrationFailure, forward_http, function_arn, invoke_lambda
 from .common.replies import body_for_lambda, client_ip, matches_media_type, split_query
 from .deployments import snapshots
@@ -113,10 +113,20 @@ async def serve(inv) -> HttpResponse:
     if snapshot is None:
         return _gateway_error(inv, None, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")
     call = _Call(inv, stage, snapshot, "/" + rest)
+    error = None
     try:
-        return await _serve(call, ns)
+        response = await _serve(call, ns)
     except Denied as denied:
-        return _gateway_error(inv, call, denied.kind, denied.status, denied.message, denied.key)
+        error = denied.message
+        response = _gateway_error(inv, call, denied.kind, denied.status, denied.message, denied.key)
+    settings = stage.get("accessLogSettings")
+    if settings:
+        context = call.request_context()
+        context.update(status=response.status, responseLength=len(response.body or b""),
+                       requestTime=call.request_time, error={"message": error}, routeKey=None)
+        access_log.emit(inv.runtime, settings.get("destinationArn"), settings.get("format"), context,
+                        stage["stageName"])
+    return response
 
 
 async def _serve(call: _Call, ns) -> HttpResponse:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from ...core.store import Namespace
 from ...protocol.http import HttpResponse
+from ..apigateway.common import access_log
 from ..apigateway.common.outbound import HOP_BY_HOP, IntegrationFailure, forward_http, function_arn, invoke_lambda
 from ..apigateway.common.replies import body_for_lambda, client_ip, json_reply, split_query
 from ..apigateway.rest_auth import Denied, evaluate_policy
@@ -100,10 +101,21 @@ async def serve(inv) -> HttpResponse:
     if cors and request.method == "OPTIONS" and "origin" in request.headers and \
             "access-control-request-method" in request.headers:
         return _preflight(inv, cors)
+    call = _Call(inv, stage, None, path, {})
+    error = None
     try:
-        response = await _serve(inv, stage, snapshot, path)
+        response = await _serve(call, snapshot)
     except _Failure as failure:
+        error = failure.message
         response = json_reply(failure.status, {"message": failure.message}, inv.request_id)
+    settings = stage.get("AccessLogSettings")
+    if settings:
+        context = _mapping_sources(call)["context"]
+        context.update(status=response.status, responseLength=len(response.body or b""), requestTime=call.time,
+                       requestTimeEpoch=call.epoch_ms, protocol="HTTP/1.1", error={"message": error},
+                       routeKey=(call.route or {}).get("RouteKey", "-"))
+        access_log.emit(inv.runtime, settings.get("DestinationArn"), settings.get("Format"), context,
+                        stage["StageName"])
     response.headers.append(("apigw-requestid", inv.request_id))
     if cors:
         response.headers.extend(_cors_headers(cors, request.headers.get("origin")))
@@ -229,11 +241,12 @@ class _Call:
         return f"arn:aws:execute-api:{inv.region}:{inv.account}:{inv.api_id}/{self.stage['StageName']}/{resource}"
 
 
-async def _serve(inv, stage: dict, snapshot: dict, path: str) -> HttpResponse:
-    route, params = match_route(snapshot, inv.request.method, path)
+async def _serve(call: "_Call", snapshot: dict) -> HttpResponse:
+    inv = call.inv
+    route, params = match_route(snapshot, inv.request.method, call.path)
     if route is None:
         raise _Failure(404, "Not Found")
-    call = _Call(inv, stage, route, path, params)
+    call.route, call.path_params = route, params
     auth = route.get("AuthorizationType") or "NONE"
     if auth == "JWT":
         await _jwt(call, snapshot["authorizers"].get(route.get("AuthorizerId")))
@@ -423,7 +436,7 @@ def _mapping_sources(call: _Call) -> dict:
     return {"request.header": request.headers, "request.querystring": single, "request.path": call.path_params,
             "request.rawpath": call.path, "request.body": body,
             "context": {"requestId": call.inv.request_id, "apiId": call.inv.api_id, "stage": call.stage["StageName"],
-                        "routeKey": call.route["RouteKey"], "domainName": call.inv.domain,
+                        "routeKey": (call.route or {}).get("RouteKey"), "domainName": call.inv.domain,
                         "httpMethod": request.method, "path": call.raw_path,
                         "identity": {"sourceIp": client_ip(request)},
                         "authorizer": call.authorizer or {}},
