@@ -9,6 +9,7 @@ import json
 import zipfile
 
 import pytest
+from botocore.exceptions import ClientError
 
 from test_apigateway_support import invoke
 
@@ -376,3 +377,84 @@ def test_rest_lambda_custom_integration_with_templates(server, functions, unique
     assert (status, json.loads(body)) == (200, {"got": {"who": "zoe", "stage": "c"}})
     status, _, body = invoke(server, api["id"], "/c/fail", **request)
     assert (status, json.loads(body)) == (400, {"error": "boom"})
+
+
+OPENAPI = """
+openapi: 3.0.1
+info: {title: imported-pets, version: "1.0"}
+x-amazon-apigateway-binary-media-types: ["image/png"]
+x-amazon-apigateway-request-validators:
+  params: {validateRequestParameters: true, validateRequestBody: false}
+paths:
+  /pets/{petId}:
+    get:
+      x-amazon-apigateway-request-validator: params
+      parameters:
+        - {name: petId, in: path, required: true, schema: {type: string}}
+        - {name: X-Trace, in: header, required: true, schema: {type: string}}
+      security: [{tok: []}]
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration: {type: aws_proxy, httpMethod: POST, uri: "ECHO_URI"}
+  /mock:
+    x-amazon-apigateway-any-method:
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates: {application/json: '{"mocked": "$context.httpMethod"}'}
+components:
+  securitySchemes:
+    tok:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: token
+        authorizerUri: "AUTH_URI"
+        authorizerResultTtlInSeconds: 0
+  schemas:
+    Pet: {type: object, properties: {name: {type: string}}}
+"""
+
+
+def test_import_rest_api_from_openapi(server, functions, unique):
+    apigw = server.client("apigateway")
+    body = OPENAPI.replace("ECHO_URI", _uri(functions["echo"])).replace("AUTH_URI", _uri(functions["token_auth"]))
+    api = apigw.import_rest_api(body=body.encode(), parameters={"endpointConfigurationTypes": "REGIONAL"})
+    assert api["name"] == "imported-pets" and api["binaryMediaTypes"] == ["image/png"]
+    assert api["endpointConfiguration"]["types"] == ["REGIONAL"]
+    paths = {r["path"]: r for r in apigw.get_resources(restApiId=api["id"])["items"]}
+    assert set(paths) == {"/", "/pets", "/pets/{petId}", "/mock"}
+    method = paths["/pets/{petId}"]["resourceMethods"]["GET"]
+    assert method["authorizationType"] == "CUSTOM"
+    assert apigw.get_authorizers(restApiId=api["id"])["items"][0]["type"] == "TOKEN"
+    assert "Pet" in {m["name"] for m in apigw.get_models(restApiId=api["id"])["items"]}
+    apigw.create_deployment(restApiId=api["id"], stageName="v1")
+
+    status, _, body = invoke(server, api["id"], "/v1/mock", method="PUT", body=b"")
+    assert (status, json.loads(body)) == (200, {"mocked": "PUT"})
+    status, _, body = invoke(server, api["id"], "/v1/pets/3", headers={"Authorization": "allow-x"})
+    assert (status, json.loads(body)) == (400, {"message": "Missing required request parameters: [X-Trace]"})
+    status, _, body = invoke(server, api["id"], "/v1/pets/3", headers={"Authorization": "allow-x", "X-Trace": "t"})
+    assert status == 200 and json.loads(body)["pathParameters"] == {"petId": "3"}
+    assert invoke(server, api["id"], "/v1/pets/3", headers={"Authorization": "deny", "X-Trace": "t"})[0] == 403
+
+    # PutRestApi overwrite replaces everything; merge adds
+    apigw.put_rest_api(restApiId=api["id"], mode="overwrite", body=json.dumps({
+        "swagger": "2.0", "info": {"title": "replaced"}, "paths": {"/only": {"get": {
+            "x-amazon-apigateway-integration": {"type": "mock",
+                                                "requestTemplates": {"application/json": '{"statusCode": 200}'},
+                                                "responses": {"default": {"statusCode": "200"}}}}}}}).encode())
+    assert {r["path"] for r in apigw.get_resources(restApiId=api["id"])["items"]} == {"/", "/only"}
+    apigw.put_rest_api(restApiId=api["id"], mode="merge", body=json.dumps({
+        "swagger": "2.0", "info": {"title": "replaced"}, "paths": {"/more": {}}}).encode())
+    assert {r["path"] for r in apigw.get_resources(restApiId=api["id"])["items"]} == {"/", "/only", "/more"}
+    with pytest.raises(ClientError) as exc:
+        apigw.import_rest_api(body=b"not: [valid")
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+    with pytest.raises(ClientError) as exc:
+        apigw.import_rest_api(body=b'{"hello": "world"}')
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"

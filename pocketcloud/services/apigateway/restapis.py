@@ -157,3 +157,33 @@ def delete_resource(ctx, params: dict) -> dict:
             del doc["resources"][rid]
     return {"__status__": 202}
 
+
+
+# -- OpenAPI import ----------------------------------------------------------------------------
+
+def import_rest_api(ctx, params: dict) -> dict:
+    from . import openapi
+
+    spec = openapi.parse(params.get("body"))
+    created = create_rest_api(ctx, {"name": ((spec.get("info") or {}).get("title") or "imported"),
+                                    "endpointConfiguration": _endpoint(params)})
+    with editing(ctx, created["id"]) as doc:
+        openapi.apply(doc, spec, overwrite=True)
+    return {**_api_view(doc), "__status__": 201}
+
+
+def put_rest_api(ctx, params: dict) -> dict:
+    from . import openapi
+
+    mode = params.get("mode") or "merge"
+    if mode not in ("merge", "overwrite"):
+        raise bad_request("Invalid mode specified. Valid options are merge and overwrite")
+    spec = openapi.parse(params.get("body"))
+    with editing(ctx, params["restApiId"]) as doc:
+        openapi.apply(doc, spec, overwrite=mode == "overwrite")
+    return _api_view(doc)
+
+
+def _endpoint(params: dict) -> dict:
+    kind = (params.get("parameters") or {}).get("endpointConfigurationTypes")
+    return {"types": [kind.upper()]} if kind else {"types": ["EDGE"]}

@@ -3,7 +3,8 @@ this turns each into a Provider method (snake_case of the operation name)."""
 
 from __future__ import annotations
 
-_OPERATION_PREFIXES = ("create_", "get_", "put_", "update_", "delete_", "tag_", "untag_", "flush_")
+_OPERATION_PREFIXES = ("create_", "get_", "put_", "update_", "delete_", "tag_", "untag_", "flush_", "import_",
+                       "reimport_")
 
 
 def _delegate(function):
