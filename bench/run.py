@@ -9,6 +9,7 @@ Parts:
              a cProfile of where it goes: the noise-resistant figure to watch while optimising
   lambda     (optional) Lambda warm Invoke p50/p99 and invocations/s vs STS; cold start vs python -c
   apigateway (optional) API Gateway -> Lambda request rate through invoke URLs vs the bare app
+  logs       (optional) CloudWatch Logs PutLogEvents / GetLogEvents / FilterLogEvents rates vs STS
 
 Every figure that is compared is a ratio against a reference measured in the same run, with the
 runs interleaved (A, B, A, B...) and medians reported: the machine is shared, absolute numbers
@@ -38,6 +39,7 @@ PARTS = {
     # optional: Lambda warm Invoke latency/rate and cold start (imported here: its own module)
     "lambda": lambda a: __import__("bench.lambda_", fromlist=["run"]).run(cold_rounds=a.cold_rounds),
     "apigateway": lambda a: apigateway.run(rounds=a.rounds, duration=a.duration),  # optional
+    "logs": lambda a: __import__("bench.logs", fromlist=["run"]).run(rounds=a.rounds, duration=a.duration),
 }
 DEFAULT_PARTS = ["servers", "stack", "coldstart", "memory"]
 ALIASES = {"1": "servers", "2": "stack", "3": "coldstart", "4": "memory", "rss": "memory", "cold": "coldstart"}

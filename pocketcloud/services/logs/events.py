@@ -11,6 +11,7 @@ index in the chunk.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 
 from .common import (DAY_MS, decode_token, encode_token, group_name_of, invalid,
@@ -25,8 +26,8 @@ MAX_AGE_MS = 14 * DAY_MS
 MAX_FUTURE_MS = 2 * 3600 * 1000
 MAX_SPAN_MS = DAY_MS
 MAX_PAGE_BYTES = 1_048_576
-SMALL_CHUNK_EVENTS = 256
-SMALL_CHUNK_BYTES = 64 * 1024
+SMALL_CHUNK_EVENTS = 64
+SMALL_CHUNK_BYTES = 16 * 1024
 _GET_TOKEN = re.compile(r"([fb])/(\d{56})(?:/s)?")
 _ZERO = "0" * 56
 
@@ -212,32 +213,31 @@ def filter_log_events(ctx, params: dict) -> dict:
     streams = [s["logStreamName"] for _, s in ctx.namespace("logs").list("stream", f"{group_name}:{prefix or ''}")]
     if names:
         streams = [s for s in streams if s in set(names)]
-    after = None
+    after = ""
     if params.get("nextToken"):
         after = decode_token(params["nextToken"])
-        if not (isinstance(after, list) and len(after) == 2):
+        if not isinstance(after, str):
             raise invalid("The specified nextToken is invalid.")
-    found = []
-    for stream in streams:
-        for row in stream_events(ctx, group, stream, params.get("startTime"), params.get("endTime")):
-            key = [row[1], row[0]]
-            if after is not None and key <= after:
-                continue
-            if matcher.match(row[3]) is not None:
-                found.append((key, stream, row))
-    found.sort(key=lambda item: item[0])
+    per_stream = [[(row, stream) for row in stream_events(ctx, group, stream, params.get("startTime"),
+                                                          params.get("endTime")) if row[0] > after]
+                  for stream in streams]
+    # Event ids sort by timestamp first: merging the streams' sorted events by id interleaves them
+    # in time order, and the scan stops at the first match past the page, not at the end.
     limit = params.get("limit") or 10_000
-    page_rows, total = [], 0
-    for item in found[:limit]:
-        total += event_size(item[2][3])
-        if total > MAX_PAGE_BYTES and page_rows:
+    page_rows, total, more = [], 0, False
+    for row, stream in heapq.merge(*per_stream, key=lambda item: item[0][0]):
+        if matcher.match(row[3]) is None:
+            continue
+        total += event_size(row[3])
+        if len(page_rows) >= limit or (total > MAX_PAGE_BYTES and page_rows):
+            more = True
             break
-        page_rows.append(item)
+        page_rows.append((row, stream))
     out = {"events": [{"logStreamName": s, "timestamp": r[1], "message": r[3], "ingestionTime": r[2],
-                       "eventId": r[0]} for _, s, r in page_rows],
+                       "eventId": r[0]} for r, s in page_rows],
            "searchedLogStreams": [{"logStreamName": s, "searchedCompletely": True} for s in streams]}
-    if len(page_rows) < len(found):
-        out["nextToken"] = encode_token(page_rows[-1][0])
+    if more:
+        out["nextToken"] = encode_token(page_rows[-1][0][0])
     return out
 
 

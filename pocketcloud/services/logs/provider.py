@@ -7,6 +7,7 @@ every operation works the same with ctx.protocol == "internal".
 
 from __future__ import annotations
 
+import asyncio
 from importlib import import_module
 
 RETENTION_SWEEP_SECONDS = 6 * 3600   # reads hide expired events at once; the sweep frees the space
@@ -19,16 +20,25 @@ _OPERATIONS = {
                "put_log_group_deletion_protection", "tag_resource", "untag_resource", "list_tags_for_resource",
                "tag_log_group", "untag_log_group", "list_tags_log_group", "create_log_stream",
                "delete_log_stream", "describe_log_streams", "list_log_groups"),
-    "events": ("get_log_events", "filter_log_events"),
     "subscriptions": ("put_subscription_filter", "describe_subscription_filters", "delete_subscription_filter"),
     "metric_filters": ("put_metric_filter", "describe_metric_filters", "delete_metric_filter",
                        "test_metric_filter"),
-    "insights.queries": ("start_query", "get_query_results", "stop_query", "describe_queries", "get_log_record"),
+    "insights.queries": ("get_query_results", "stop_query", "describe_queries", "get_log_record"),
     "policies": ("put_resource_policy", "describe_resource_policies", "delete_resource_policy"),
-    "insights.definitions": ("put_query_definition", "describe_query_definitions", "delete_query_definition",
-                             "get_log_group_fields"),
+    "insights.definitions": ("put_query_definition", "describe_query_definitions", "delete_query_definition"),
+}
+# Reads that scan many events run in a worker thread, so the server keeps answering meanwhile.
+_SCANS = {
+    "get_log_events": "events", "filter_log_events": "events", "start_query": "insights.queries",
+    "get_log_group_fields": "insights.definitions",
 }
 _MODULE_OF = {operation: module for module, operations in _OPERATIONS.items() for operation in operations}
+
+
+def _in_thread(function):
+    async def scan(ctx, params):
+        return await asyncio.to_thread(function, ctx, params)
+    return scan
 
 
 class Provider:
@@ -37,10 +47,12 @@ class Provider:
         self.live_tails = None   # LiveTails, made by the first StartLiveTail
 
     def __getattr__(self, name: str):
-        module = _MODULE_OF.get(name)
+        module = _MODULE_OF.get(name) or _SCANS.get(name)
         if module is None:
             raise AttributeError(name)
         function = getattr(import_module(f"{__package__}.{module}"), name)
+        if name in _SCANS:
+            function = _in_thread(function)
         setattr(self, name, function)
         return function
 
