@@ -311,3 +311,41 @@ def test_access_logs_go_to_cloudwatch_logs(server, v2, backend, unique):
     assert http_line["route"] == "$default" and http_line["status"] == "200" and http_line["method"] == "GET"
     assert sorted(line for line in lines if not line.startswith("{")) == \
         ["127.0.0.1 GET - 403", "127.0.0.1 GET / 200"]
+
+
+def test_import_and_reimport_http_api(server, v2, backend, issuer, unique):
+    document = {
+        "openapi": "3.0.1", "info": {"title": unique, "version": "2"},
+        "x-amazon-apigateway-cors": {"allowOrigins": ["*"], "allowMethods": ["GET"]},
+        "components": {"securitySchemes": {"jwt": {"type": "oauth2", "flows": {}, "x-amazon-apigateway-authorizer": {
+            "type": "jwt", "identitySource": "$request.header.Authorization",
+            "jwtConfiguration": {"issuer": issuer.url, "audience": ["my-app"]}}}}},
+        "paths": {
+            "/open/{id}": {"get": {"x-amazon-apigateway-integration": {
+                "type": "http_proxy", "httpMethod": "GET", "uri": backend.url + "/open/{id}",
+                "payloadFormatVersion": "1.0"}}},
+            "/private": {"x-amazon-apigateway-any-method": {"security": [{"jwt": ["read"]}],
+                                                            "x-amazon-apigateway-integration": {
+                "type": "http_proxy", "httpMethod": "ANY", "uri": backend.url + "/private",
+                "payloadFormatVersion": "1.0"}}},
+        }}
+    api = v2.import_api(Body=json.dumps(document))
+    api_id = api["ApiId"]
+    assert api["Name"] == unique and api["CorsConfiguration"]["AllowOrigins"] == ["*"]
+    routes = {r["RouteKey"]: r for r in v2.get_routes(ApiId=api_id)["Items"]}
+    assert set(routes) == {"GET /open/{id}", "ANY /private"}
+    assert routes["ANY /private"]["AuthorizationType"] == "JWT"
+    assert routes["ANY /private"]["AuthorizationScopes"] == ["read"]
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    assert json.loads(invoke(server, api_id, "/open/5")[2])["path"] == "/open/5"
+    assert invoke(server, api_id, "/private", method="DELETE")[0] == 401
+    token = issuer.token(_server_now(server))
+    assert invoke(server, api_id, "/private", method="DELETE", headers={"Authorization": token})[0] == 200
+
+    document["paths"] = {"/only": {"get": document["paths"]["/open/{id}"]["get"]}}
+    v2.reimport_api(ApiId=api_id, Body=json.dumps(document))
+    assert [r["RouteKey"] for r in v2.get_routes(ApiId=api_id)["Items"]] == ["GET /only"]
+    assert invoke(server, api_id, "/open/5")[0] == 404  # auto-deploy picked up the re-import
+    with pytest.raises(ClientError) as exc:
+        v2.import_api(Body="openapi: [broken")
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"

@@ -237,3 +237,24 @@ def delete_deployment(ctx, params: dict) -> dict:
         snapshots.drop(ctx.account, params["ApiId"], params["DeploymentId"])
     return {"__status__": 204}
 
+
+
+# -- OpenAPI import ----------------------------------------------------------------------------
+
+def import_api(ctx, params: dict) -> dict:
+    from . import openapi
+    from ..apigateway.openapi import parse
+
+    spec = parse(params["Body"])  # refused before anything is created
+    created = create_api(ctx, {"Name": (spec.get("info") or {}).get("title") or "imported", "ProtocolType": "HTTP"})
+    with editing(ctx, created["ApiId"]) as doc:
+        openapi.apply(doc, params["Body"])
+    return {**api_view(doc), "__status__": 201}
+
+
+def reimport_api(ctx, params: dict) -> dict:
+    from . import openapi
+
+    with editing(ctx, params["ApiId"]) as doc:
+        openapi.apply(doc, params["Body"])
+    return {**api_view(doc), "__status__": 201}
