@@ -102,6 +102,7 @@ def put_log_events(ctx, params: dict) -> tuple[dict, list]:
                                now)
             low, high = stamps[kept[0]], stamps[kept[-1]]
             stream["firstEventTimestamp"] = min(stream.get("firstEventTimestamp", low), low)
+            stream["oldestKept"] = min(stream.get("oldestKept", low), low)   # for the retention sweep
             stream["lastEventTimestamp"] = max(stream.get("lastEventTimestamp", high), high)
             stream["lastIngestionTime"] = now
             added = sum(event_size(r[3]) for r in rows)
@@ -242,7 +243,9 @@ def filter_log_events(ctx, params: dict) -> dict:
 
 
 def sweep_expired(ctx) -> int:
-    """Delete the events a group's retention has expired; returns how many went."""
+    """Delete the events a group's retention has expired; returns how many went. Only streams
+    whose oldest kept event is past the retention are read, so a sweep that finds nothing to do
+    costs a look at the stream records."""
     ns = ctx.namespace("logs")
     now = now_ms(ctx)
     removed = 0
@@ -250,23 +253,34 @@ def sweep_expired(ctx) -> int:
         cutoff = retention_cutoff(group, now)
         if cutoff is None:
             continue
-        with ns.store.transaction():
-            freed = 0
-            for key, chunk in ns.list("events", f"{name}:"):
-                live = [r for r in chunk["events"] if r[1] >= cutoff]
-                if len(live) == len(chunk["events"]):
-                    continue
-                gone = [r for r in chunk["events"] if r[1] < cutoff]
-                freed += sum(event_size(r[3]) for r in gone)
-                removed += len(gone)
-                if live:
-                    ns.put("events", key, {"events": live})
-                else:
-                    ns.delete("events", key)
-            if freed:
-                fresh = ns.get("group", name)
+        for stream_key, stream in ns.list("stream", f"{name}:"):
+            if stream.get("oldestKept", cutoff) >= cutoff:
+                continue
+            with ns.store.transaction():
+                freed, oldest = 0, None
+                for key, chunk in ns.list("events", f"{stream_key}:"):
+                    live = [r for r in chunk["events"] if r[1] >= cutoff]
+                    if live:
+                        low = min(r[1] for r in live)
+                        oldest = low if oldest is None else min(oldest, low)
+                    if len(live) == len(chunk["events"]):
+                        continue
+                    freed += sum(event_size(r[3]) for r in chunk["events"] if r[1] < cutoff)
+                    removed += len(chunk["events"]) - len(live)
+                    if live:
+                        ns.put("events", key, {"events": live})
+                    else:
+                        ns.delete("events", key)
+                fresh = ns.get("stream", stream_key)
                 if fresh is not None:
+                    if oldest is None:
+                        fresh.pop("oldestKept", None)
+                    else:
+                        fresh["oldestKept"] = oldest
                     fresh["storedBytes"] = max(0, fresh.get("storedBytes", 0) - freed)
-                    ns.put("group", name, fresh)
+                    ns.put("stream", stream_key, fresh)
+                group_now = ns.get("group", name)
+                if freed and group_now is not None:
+                    group_now["storedBytes"] = max(0, group_now.get("storedBytes", 0) - freed)
+                    ns.put("group", name, group_now)
     return removed
-
