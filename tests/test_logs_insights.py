@@ -165,3 +165,25 @@ def test_get_log_record_by_pointer(logs, group):
     with pytest.raises(ClientError) as exc:
         logs.get_log_record(logRecordPointer="not a pointer")
     assert exc.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_lambda_report_fields_are_discovered(server, logs, unique):
+    group = f"/aws/lambda/{unique}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/01/01/[$LATEST]abc")
+    now = virtual_now_ms(server)
+    lines = ["START RequestId: r1 Version: $LATEST", "hello", "END RequestId: r1",
+             "REPORT RequestId: r1\tDuration: 12.50 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\t"
+             "Max Memory Used: 40 MB\tInit Duration: 150.00 ms\t",
+             "START RequestId: r2 Version: $LATEST", "END RequestId: r2",
+             "REPORT RequestId: r2\tDuration: 3.50 ms\tBilled Duration: 4 ms\tMemory Size: 128 MB\t"
+             "Max Memory Used: 41 MB\t"]
+    logs.put_log_events(logGroupName=group, logStreamName="2026/01/01/[$LATEST]abc",
+                        logEvents=[{"timestamp": now + i, "message": m} for i, m in enumerate(lines)])
+    query_id = logs.start_query(
+        logGroupName=group, startTime=now // 1000 - 60, endTime=now // 1000 + 60,
+        queryString="filter @type = 'REPORT' | stats count(*) as invocations, avg(@duration) as avgDuration, "
+                    "max(@maxMemoryUsed / 1000 / 1000) as maxMB, count(@initDuration) as coldStarts")["queryId"]
+    rows = logs.get_query_results(queryId=query_id)["results"]
+    assert {c["field"]: c["value"] for c in rows[0]} == {"invocations": "2", "avgDuration": "8", "maxMB": "41",
+                                                        "coldStarts": "1"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 from .parser import format_timestamp, parse_query, text
 
@@ -22,8 +23,32 @@ def _flatten(value, prefix: str, out: dict) -> None:
         out[prefix] = value
 
 
+_LAMBDA_LINE = re.compile(r"(START|END|REPORT) RequestId: (\S+)")
+_LAMBDA_REPORT = re.compile(
+    r"REPORT RequestId: \S+\s+Duration: ([\d.]+) ms\s+Billed Duration: (\d+) ms\s+Memory Size: (\d+) MB"
+    r"\s+Max Memory Used: (\d+) MB(?:\s+Init Duration: ([\d.]+) ms)?")
+MB = 1000 * 1000   # Insights reports Lambda memory in bytes
+
+
+def _lambda_fields(message: str, fields: dict) -> None:
+    """The fields Insights discovers in Lambda's START/END/REPORT lines."""
+    line = _LAMBDA_LINE.match(message)
+    if not line:
+        return
+    fields["@type"], fields["@requestId"] = line.group(1), line.group(2)
+    report = _LAMBDA_REPORT.match(message)
+    if report:
+        fields["@duration"] = float(report.group(1))
+        fields["@billedDuration"] = float(report.group(2))
+        fields["@memorySize"] = int(report.group(3)) * MB
+        fields["@maxMemoryUsed"] = int(report.group(4)) * MB
+        if report.group(5):
+            fields["@initDuration"] = float(report.group(5))
+
+
 def record(account: str, group: str, stream: str, row: list) -> dict:
-    """One event as the fields Insights sees: system fields plus discovered JSON fields."""
+    """One event as the fields Insights sees: system fields plus discovered JSON fields (and
+    Lambda's report fields in /aws/lambda/ groups)."""
     event_id, timestamp, ingestion, message = row
     fields: dict = {}
     if message[:1] in "{[":
@@ -31,6 +56,8 @@ def record(account: str, group: str, stream: str, row: list) -> dict:
             _flatten(json.loads(message), "", fields)
         except ValueError:
             pass
+    elif group.startswith("/aws/lambda/"):
+        _lambda_fields(message, fields)
     fields.update({"@timestamp": timestamp, "@message": message, "@logStream": stream,
                    "@log": f"{account}:{group}", "@ingestionTime": ingestion,
                    "@ptr": base64.b64encode(f"{group}:{stream}:{event_id}".encode()).decode()})
