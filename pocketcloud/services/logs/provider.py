@@ -24,6 +24,7 @@ _OPERATIONS = {
     "metric_filters": ("put_metric_filter", "describe_metric_filters", "delete_metric_filter",
                        "test_metric_filter"),
     "insights.queries": ("get_query_results", "stop_query", "describe_queries", "get_log_record"),
+    "exports": ("create_export_task", "describe_export_tasks", "cancel_export_task"),
     "policies": ("put_resource_policy", "describe_resource_policies", "delete_resource_policy"),
     "insights.definitions": ("put_query_definition", "describe_query_definitions", "delete_query_definition"),
 }
