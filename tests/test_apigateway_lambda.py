@@ -105,6 +105,8 @@ def test_rest_proxy_event_and_response_mapping(server, functions, unique):
     event = json.loads(body)
     assert event["resource"] == "/{proxy+}" and event["path"] == "/items/42" and event["httpMethod"] == "POST"
     assert event["headers"]["X-Custom"] == "v" and event["multiValueHeaders"]["X-Custom"] == ["v"]
+    assert event["headers"]["X-Forwarded-For"] == "127.0.0.1" and event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["headers"]["X-Amzn-Trace-Id"] == headers["X-Amzn-Trace-Id"]
     assert event["queryStringParameters"] == {"a": "2", "b": "x"}
     assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": ["x"]}
     assert event["pathParameters"] == {"proxy": "items/42"}
@@ -266,7 +268,8 @@ def test_http_api_quick_create_payload_2(server, functions, unique):
     assert event["version"] == "2.0" and event["routeKey"] == "$default"
     assert event["rawPath"] == "/some/path" and event["rawQueryString"] == "a=1&a=2&b=3"
     assert event["cookies"] == ["c1=v1", "c2=v2"] and "cookie" not in event["headers"]
-    assert event["headers"]["content-type"] == "text/plain"
+    assert event["headers"]["content-type"] == "text/plain" and event["headers"]["x-forwarded-for"] == "127.0.0.1"
+    assert event["headers"]["x-amzn-trace-id"].startswith("Root=1-")
     assert event["queryStringParameters"] == {"a": "1,2", "b": "3"}
     assert event["body"] == "hi" and event["isBase64Encoded"] is False
     http = event["requestContext"]["http"]

@@ -79,7 +79,7 @@ class _Call:
     def proxy_event(self) -> dict:
         """AWS's Lambda proxy integration input (payload format 1.0)."""
         request = self.inv.request
-        headers = {_title(k): v for k, v in request.headers.items()}
+        headers = {_title(k): v for k, v in self.inv.forwarded_headers().items()}
         body, encoded = body_for_lambda(request.body, request.headers.get("content-type"),
                                         self.snapshot["api"].get("binaryMediaTypes") or [])
         return {
@@ -289,7 +289,7 @@ def _static_or_lookup(value: str, call: _Call | None, integration_headers: dict 
 
 def _headers_out(call: _Call, extra: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [*extra, ("x-amzn-RequestId", call.inv.request_id), ("x-amz-apigw-id", call.inv.request_id[:16]),
-            ("X-Amzn-Trace-Id", f"Root=1-{call.epoch_ms // 1000:08x}-{call.inv.request_id.replace('-', '')[:24]}")]
+            ("X-Amzn-Trace-Id", call.inv.trace_id)]
 
 
 # -- AWS_PROXY ---------------------------------------------------------------------------------

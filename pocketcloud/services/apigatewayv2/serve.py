@@ -179,7 +179,7 @@ class _Call:
 
     def event_v2(self) -> dict:
         inv, request = self.inv, self.inv.request
-        headers = dict(request.headers)
+        headers = inv.forwarded_headers()
         cookie = headers.pop("cookie", None)
         single, multi = split_query(request.query_string)
         body, encoded = body_for_lambda(request.body, headers.get("content-type"))
@@ -212,6 +212,7 @@ class _Call:
 
     def event_v1(self) -> dict:
         inv, request = self.inv, self.inv.request
+        headers = inv.forwarded_headers()
         single, multi = split_query(request.query_string)
         body, encoded = body_for_lambda(request.body, request.headers.get("content-type"))
         context = {
@@ -228,8 +229,8 @@ class _Call:
         if self.authorizer is not None:
             context["authorizer"] = self.authorizer
         return {"version": "1.0", "resource": context["resourcePath"], "path": self.raw_path,
-                "httpMethod": request.method, "headers": dict(request.headers),
-                "multiValueHeaders": {k: [v] for k, v in request.headers.items()},
+                "httpMethod": request.method, "headers": headers,
+                "multiValueHeaders": {k: [v] for k, v in headers.items()},
                 "queryStringParameters": single or None, "multiValueQueryStringParameters": multi or None,
                 "requestContext": context, "pathParameters": self.path_params or None,
                 "stageVariables": self.stage.get("StageVariables") or None, "body": body, "isBase64Encoded": encoded}

@@ -16,7 +16,7 @@ from ....gateway.body import read_body
 from ....gateway.ids import new_request_id
 from ....protocol.errors import ServiceError
 from . import index
-from .replies import json_reply
+from .replies import client_ip, json_reply
 
 log = logging.getLogger("pocketcloud.apigateway")
 
@@ -26,7 +26,7 @@ PATH_PREFIX = "/_aws/execute-api/"
 class Invocation:
     """One request to an invoke URL, once the API it targets is known."""
 
-    __slots__ = ("request", "api_id", "account", "region", "path", "domain", "request_id", "runtime")
+    __slots__ = ("request", "api_id", "account", "region", "path", "domain", "request_id", "runtime", "_trace")
 
     def __init__(self, runtime, request, api_id, account, region, path, domain):
         self.runtime = runtime
@@ -37,6 +37,25 @@ class Invocation:
         self.path = path  # after the API id: "/<stage>/..." (still percent-encoded)
         self.domain = domain
         self.request_id = new_request_id()
+        self._trace = None
+
+    @property
+    def trace_id(self) -> str:
+        if self._trace is None:
+            self._trace = f"Root=1-{int(self.runtime.clock.time()):08x}-{self.request_id.replace('-', '')[:24]}"
+        return self._trace
+
+    def forwarded_headers(self) -> dict[str, str]:
+        """The request's headers as API Gateway hands them on: X-Forwarded-For/Port/Proto and a
+        trace id added (lower-case names)."""
+        headers = dict(self.request.headers)
+        ip = client_ip(self.request)
+        headers["x-forwarded-for"] = f"{headers['x-forwarded-for']}, {ip}" if "x-forwarded-for" in headers else ip
+        _, _, port = headers.get("host", "").rpartition(":")
+        headers.setdefault("x-forwarded-port", port if port.isdigit() else "80")
+        headers.setdefault("x-forwarded-proto", "http")
+        headers.setdefault("x-amzn-trace-id", self.trace_id)
+        return headers
 
 
 def _target(request) -> tuple[str, str, str] | None:
