@@ -187,3 +187,12 @@ def test_lambda_report_fields_are_discovered(server, logs, unique):
     rows = logs.get_query_results(queryId=query_id)["results"]
     assert {c["field"]: c["value"] for c in rows[0]} == {"invocations": "2", "avgDuration": "8", "maxMB": "41",
                                                         "coldStarts": "1"}
+
+
+def test_functions(logs, group):
+    rows, _, _ = run(logs, group, "filter ispresent(latency) | fields coalesce(missing, user.id) as who, "
+                                  "greatest(latency, 100) as floor100, strlen(level) as n, toupper(level) as up, "
+                                  "datefloor(@timestamp, 1h) as hour | sort latency desc | limit 1")
+    row = rows[0]
+    assert (row["who"], row["floor100"], row["n"], row["up"]) == ("u1", "250", "5", "ERROR")
+    assert row["hour"].endswith(":00:00.000")

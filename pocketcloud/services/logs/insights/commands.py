@@ -35,7 +35,7 @@ def _items(parser: Parser, allow_aggregate: bool = False) -> list[tuple[Expr, st
 
 def _is_timestamp(expr: Expr) -> bool:
     source = expr.source.replace(" ", "").lower()
-    return source in ("@timestamp", "@ingestiontime") or source.startswith(("bin(", "datefloor("))
+    return source in ("@timestamp", "@ingestiontime") or source.startswith(("bin(", "datefloor(", "dateceil("))
 
 
 class Fields(Command):

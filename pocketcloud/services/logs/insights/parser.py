@@ -86,7 +86,22 @@ SCALAR = {
     "round": lambda v, digits=0: None if _number(v) is None else round(_number(v), int(digits)),
     "frommillis": lambda v: _number(v),
     "tomillis": lambda v: _timestamp_ms(v),
+    "coalesce": lambda *vs: next((v for v in vs if v is not None), None),
+    "greatest": lambda *vs: max((n for n in map(_number, vs) if n is not None), default=None),
+    "least": lambda *vs: min((n for n in map(_number, vs) if n is not None), default=None),
+    "isvalidip": lambda v: v is not None and _is_ip(str(v), (4, 6)),
+    "isvalidipv4": lambda v: v is not None and _is_ip(str(v), (4,)),
+    "isvalidipv6": lambda v: v is not None and _is_ip(str(v), (6,)),
 }
+
+
+def _is_ip(text: str, versions: tuple) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(text).version in versions
+    except ValueError:
+        return False
 
 
 class Expr:
@@ -283,13 +298,16 @@ class Parser:
             self.expect(")")
             width = _duration_ms(period)
             return lambda r: None if r.get("@timestamp") is None else (r["@timestamp"] // width) * width
-        if name == "datefloor":
+        if name in ("datefloor", "dateceil"):
             value = self.or_expr()
             self.expect(",")
             period = self.take("a period")
+            if period.kind != "duration":
+                raise QueryError(f"{name_token.text}() needs a period such as 1h", period.start, period.end)
             self.expect(")")
             width = _duration_ms(period)
-            return lambda r: None if _number(value(r)) is None else (_number(value(r)) // width) * width
+            rounding = math.floor if name == "datefloor" else math.ceil
+            return lambda r: None if _number(value(r)) is None else rounding(_number(value(r)) / width) * width
         if name not in SCALAR:
             raise QueryError(f"unknown function {name_token.text}", name_token.start, name_token.end)
         args = []
