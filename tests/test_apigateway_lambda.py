@@ -461,3 +461,24 @@ def test_import_rest_api_from_openapi(server, functions, unique):
     with pytest.raises(ClientError) as exc:
         apigw.import_rest_api(body=b'{"hello": "world"}')
     assert exc.value.response["Error"]["Code"] == "BadRequestException"
+
+
+def test_export_round_trips_through_import(server, functions, unique):
+    apigw = server.client("apigateway")
+    body = OPENAPI.replace("ECHO_URI", _uri(functions["echo"])).replace("AUTH_URI", _uri(functions["token_auth"]))
+    source = apigw.import_rest_api(body=body.encode())
+    apigw.create_deployment(restApiId=source["id"], stageName="v1")
+    exported = apigw.get_export(restApiId=source["id"], stageName="v1", exportType="oas30",
+                                parameters={"extensions": "integrations"}, accepts="application/yaml")
+    assert exported["contentType"] == "application/yaml"
+    text = exported["body"].read()
+    copy = apigw.import_rest_api(body=text)
+    assert {r["path"] for r in apigw.get_resources(restApiId=copy["id"])["items"]} == \
+        {"/", "/pets", "/pets/{petId}", "/mock"}
+    apigw.create_deployment(restApiId=copy["id"], stageName="v1")
+    status, _, body = invoke(server, copy["id"], "/v1/pets/9", headers={"Authorization": "allow-y", "X-Trace": "t"})
+    assert status == 200 and json.loads(body)["pathParameters"] == {"petId": "9"}
+    assert invoke(server, copy["id"], "/v1/pets/9", headers={"Authorization": "allow-y"})[0] == 400  # validator kept
+    swagger = json.loads(apigw.get_export(restApiId=source["id"], stageName="v1", exportType="swagger")["body"].read())
+    assert swagger["swagger"] == "2.0" and swagger["basePath"] == "/v1"
+    assert "x-amazon-apigateway-integration" not in swagger["paths"]["/mock"]["x-amazon-apigateway-any-method"]
