@@ -54,6 +54,11 @@ def request_auth(event, context):
             "policyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Action": "execute-api:Invoke", "Effect": "Allow" if allowed else "Deny", "Resource": arn}]}}
 
+def slow(event, context):
+    import time
+    time.sleep(1)
+    return {"statusCode": 200, "body": "late"}
+
 def simple_auth(event, context):
     return {"isAuthorized": event["headers"].get("x-pass") == "yes", "context": {"who": event["routeArn"]}}
 '''
@@ -71,7 +76,7 @@ def functions(server):
     lam = server.client("lambda")
     code = _zip()
     arns = {}
-    for name in ("echo", "binary", "malformed", "fail", "plain", "token_auth", "request_auth", "simple_auth"):
+    for name in ("echo", "binary", "malformed", "fail", "plain", "token_auth", "request_auth", "simple_auth", "slow"):
         fn = lam.create_function(FunctionName=f"apigw-{name}-{server.port}", Runtime="python3.11", Role=ROLE,
                                  Handler=f"app.{name}", Code={"ZipFile": code})
         arns[name] = fn["FunctionArn"]
@@ -482,3 +487,27 @@ def test_export_round_trips_through_import(server, functions, unique):
     swagger = json.loads(apigw.get_export(restApiId=source["id"], stageName="v1", exportType="swagger")["body"].read())
     assert swagger["swagger"] == "2.0" and swagger["basePath"] == "/v1"
     assert "x-amazon-apigateway-integration" not in swagger["paths"]["/mock"]["x-amazon-apigateway-any-method"]
+
+
+def test_integration_timeouts(server, functions, unique):
+    apigw = server.client("apigateway")
+    api = apigw.create_rest_api(name=unique)
+    rid = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="slow")["id"]
+    apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="GET", authorizationType="NONE")
+    with pytest.raises(ClientError) as exc:
+        apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="AWS_PROXY",
+                              integrationHttpMethod="POST", uri=_uri(functions["slow"]), timeoutInMillis=10)
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+    apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=_uri(functions["slow"]), timeoutInMillis=200)
+    apigw.create_deployment(restApiId=api["id"], stageName="t")
+    status, _, body = invoke(server, api["id"], "/t/slow")
+    assert (status, json.loads(body)) == (504, {"message": "Endpoint request timed out"})
+    v2 = server.client("apigatewayv2")
+    http_api = v2.create_api(Name=unique, ProtocolType="HTTP")
+    integration = v2.create_integration(ApiId=http_api["ApiId"], IntegrationType="AWS_PROXY",
+                                        IntegrationUri=functions["slow"], TimeoutInMillis=200)
+    v2.create_route(ApiId=http_api["ApiId"], RouteKey="GET /slow", Target=f"integrations/{integration['IntegrationId']}")
+    v2.create_stage(ApiId=http_api["ApiId"], StageName="$default", AutoDeploy=True)
+    status, _, body = invoke(server, http_api["ApiId"], "/slow")
+    assert (status, json.loads(body)) == (503, {"message": "Service Unavailable"})

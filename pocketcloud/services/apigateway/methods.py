@@ -128,6 +128,9 @@ def put_integration(ctx, params: dict) -> dict:
         if kind == "AWS_PROXY" and ":lambda:path/" not in params["uri"]:
             raise bad_request("Integrations of type 'AWS_PROXY' currently only supports Lambda function "
                               "and Firehose stream invocations.")
+    timeout = params.get("timeoutInMillis")
+    if timeout is not None and not 50 <= timeout <= 29000:
+        raise bad_request("Timeout should be between 50 ms and 29000 ms")
     with editing(ctx, params["restApiId"]) as doc:
         method = method_of(doc, params["resourceId"], params["httpMethod"])
         integration = {

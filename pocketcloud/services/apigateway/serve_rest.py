@@ -14,7 +14,8 @@ from ...core.store import Namespace
 from ...protocol.http import HttpRequest, HttpResponse
 from . import models, rest_auth, rest_routes, vtl
 from .common import access_log, throttle
-from .common.outbound import HOP_BY_HOP, IntegrationFailure, forward_http, function_arn, invoke_lambda
+from .common.outbound import (HOP_BY_HOP, IntegrationFailure, IntegrationTimeout, forward_http, function_arn,
+                               invoke_lambda)
 from .common.replies import body_for_lambda, client_ip, matches_media_type, split_query
 from .deployments import snapshots
 from .rest_auth import Denied
@@ -300,7 +301,9 @@ async def _lambda_proxy(call: _Call, integration: dict) -> HttpResponse:
         raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error")
     try:
         payload, error = await invoke_lambda(call.inv.runtime, arn, json.dumps(call.proxy_event()).encode(),
-                                             call.inv.account, call.inv.region)
+                                             call.inv.account, call.inv.region, integration.get("timeoutInMillis"))
+    except IntegrationTimeout:
+        raise Denied("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out") from None
     except IntegrationFailure:
         raise Denied("INTEGRATION_FAILURE", 500, "Internal server error") from None
     if error:
@@ -459,7 +462,10 @@ async def _lambda_custom(call: _Call, integration: dict) -> HttpResponse:
     arn = function_arn(_stage_substitute(integration["uri"], call))
     body = _request_body(call, integration)
     try:
-        payload, error = await invoke_lambda(call.inv.runtime, arn, body or b"{}", call.inv.account, call.inv.region)
+        payload, error = await invoke_lambda(call.inv.runtime, arn, body or b"{}", call.inv.account, call.inv.region,
+                                             integration.get("timeoutInMillis"))
+    except IntegrationTimeout:
+        raise Denied("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out") from None
     except IntegrationFailure:
         raise Denied("INTEGRATION_FAILURE", 500, "Internal server error") from None
     text = payload.decode("utf-8", "replace")
@@ -515,8 +521,10 @@ async def _http(call: _Call, integration: dict) -> HttpResponse:
     try:
         status, out_headers, out_body = await forward_http(method, url, headers, body,
                                                            integration.get("timeoutInMillis", 29000))
+    except IntegrationTimeout:
+        raise Denied("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out") from None
     except IntegrationFailure:
-        raise Denied("INTEGRATION_FAILURE", 504, "Internal server error") from None
+        raise Denied("INTEGRATION_FAILURE", 500, "Internal server error") from None
     lowered = {k.lower(): v for k, v in out_headers}
     return _integration_reply(call, integration, str(status), out_body.decode("utf-8", "replace"), lowered)
 
@@ -538,8 +546,10 @@ async def _http_proxy(call: _Call, integration: dict) -> HttpResponse:
     try:
         status, out_headers, body = await forward_http(method, url, headers, request.body,
                                                        integration.get("timeoutInMillis", 29000))
+    except IntegrationTimeout:
+        raise Denied("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out") from None
     except IntegrationFailure:
-        raise Denied("INTEGRATION_FAILURE", 504, "Internal server error") from None
+        raise Denied("INTEGRATION_FAILURE", 500, "Internal server error") from None
     kept = [(k, v) for k, v in out_headers if k.lower() not in HOP_BY_HOP]
     return HttpResponse(status, _headers_out(call, kept), body)
 

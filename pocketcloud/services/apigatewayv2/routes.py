@@ -111,6 +111,9 @@ def integration_record(params: dict) -> dict:
     version = params.get("PayloadFormatVersion") or ("2.0" if kind == "AWS_PROXY" else "1.0")
     if version not in ("1.0", "2.0"):
         raise bad_request("PayloadFormatVersion must be 1.0 or 2.0")
+    timeout = params.get("TimeoutInMillis")
+    if timeout is not None and not 50 <= timeout <= 30000:
+        raise bad_request("TimeoutInMillis must be between 50 and 30000")
     if kind in ("AWS_PROXY", "HTTP_PROXY") and not params.get("IntegrationUri"):
         raise bad_request("IntegrationUri is required for proxy integrations")
     integration = {"IntegrationId": new_id(7), "IntegrationType": kind, "PayloadFormatVersion": version,

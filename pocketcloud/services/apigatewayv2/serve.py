@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 from ...core.store import Namespace
 from ...protocol.http import HttpResponse
 from ..apigateway.common import access_log
-from ..apigateway.common.outbound import HOP_BY_HOP, IntegrationFailure, forward_http, function_arn, invoke_lambda
+from ..apigateway.common.outbound import (HOP_BY_HOP, IntegrationFailure, IntegrationTimeout, forward_http,
+                                          function_arn, invoke_lambda)
 from ..apigateway.common.replies import body_for_lambda, client_ip, json_reply, split_query
 from ..apigateway.rest_auth import Denied, evaluate_policy
 from ..apigateway.serve_rest import parse_proxy_response, stage_substitute
@@ -358,7 +359,10 @@ async def _lambda_proxy(call: _Call, integration: dict) -> HttpResponse:
     v2 = integration.get("PayloadFormatVersion", "2.0") == "2.0"
     event = call.event_v2() if v2 else call.event_v1()
     try:
-        payload, error = await invoke_lambda(inv.runtime, arn, json.dumps(event).encode(), inv.account, inv.region)
+        payload, error = await invoke_lambda(inv.runtime, arn, json.dumps(event).encode(), inv.account, inv.region,
+                                             integration.get("TimeoutInMillis"))
+    except IntegrationTimeout:
+        raise _Failure(503, "Service Unavailable") from None
     except IntegrationFailure:
         raise _Failure(500, "Internal Server Error") from None
     if error:

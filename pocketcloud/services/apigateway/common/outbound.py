@@ -21,6 +21,15 @@ class IntegrationFailure(Exception):
     """The integration could not be reached or answered nonsense (API Gateway answers 5xx)."""
 
 
+class IntegrationTimeout(IntegrationFailure):
+    """The integration did not answer within the integration's timeout."""
+
+
+def _swallow(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved, so a late failure is not reported as never awaited
+
+
 def function_arn(uri: str) -> str | None:
     """The Lambda function ARN an integration URI (or a bare function ARN) names."""
     match = _LAMBDA_URI.match(uri or "")
@@ -29,15 +38,23 @@ def function_arn(uri: str) -> str | None:
     return uri if _FUNCTION_ARN.match(uri or "") else None
 
 
-async def invoke_lambda(runtime, arn: str, payload: bytes, account: str, region: str) -> tuple[bytes, str | None]:
+async def invoke_lambda(runtime, arn: str, payload: bytes, account: str, region: str,
+                        timeout_ms: int | None = None) -> tuple[bytes, str | None]:
     """(response payload, FunctionError or None). Raises IntegrationFailure when the function
-    cannot be invoked (missing, Lambda not available)."""
+    cannot be invoked (missing, Lambda not available), IntegrationTimeout when it has not
+    answered within timeout_ms (the invocation itself runs on to its end, as on AWS)."""
     match = _FUNCTION_ARN.match(arn)
     if match:
         region, account = match.group(1), match.group(2)
+    task = asyncio.ensure_future(runtime.providers.call("lambda", "Invoke", {
+        "FunctionName": arn, "InvocationType": "RequestResponse", "Payload": payload}, account, region))
+    if timeout_ms:
+        done, _ = await asyncio.wait({task}, timeout=timeout_ms / 1000)
+        if not done:
+            task.add_done_callback(_swallow)
+            raise IntegrationTimeout(f"{arn} did not answer within {timeout_ms} ms")
     try:
-        result = await runtime.providers.call("lambda", "Invoke", {
-            "FunctionName": arn, "InvocationType": "RequestResponse", "Payload": payload}, account, region)
+        result = await task
     except (LookupError, ServiceError) as exc:
         raise IntegrationFailure(str(exc)) from None
     body = result.get("Payload") or b""
@@ -64,7 +81,13 @@ def _fetch(method: str, url: str, headers: dict[str, str], body: bytes | None, t
             return response.status, list(response.headers.items()), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, list(exc.headers.items()), exc.read()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except TimeoutError:
+        raise IntegrationTimeout(url) from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise IntegrationTimeout(url) from None
+        raise IntegrationFailure(str(exc)) from None
+    except (OSError, ValueError) as exc:
         raise IntegrationFailure(str(exc)) from None
 
 
