@@ -349,3 +349,20 @@ def test_import_and_reimport_http_api(server, v2, backend, issuer, unique):
     with pytest.raises(ClientError) as exc:
         v2.import_api(Body="openapi: [broken")
     assert exc.value.response["Error"]["Code"] == "BadRequestException"
+
+
+def test_route_throttling(server, v2, backend, unique):
+    api_id = v2.create_api(Name=unique, ProtocolType="HTTP")["ApiId"]
+    integration = v2.create_integration(ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY",
+                                        IntegrationUri=backend.url + "/t", PayloadFormatVersion="1.0")
+    for key in ("GET /tight", "GET /loose"):
+        v2.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integration['IntegrationId']}")
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True,
+                    DefaultRouteSettings={"ThrottlingBurstLimit": 3, "ThrottlingRateLimit": 0.01},
+                    RouteSettings={"GET /tight": {"ThrottlingBurstLimit": 1, "ThrottlingRateLimit": 0.01}})
+    assert invoke(server, api_id, "/tight")[0] == 200
+    status, _, body = invoke(server, api_id, "/tight")
+    assert (status, json.loads(body)) == (429, {"message": "Too Many Requests"})
+    assert [invoke(server, api_id, "/loose")[0] for _ in range(4)] == [200, 200, 200, 429]
+    server.admin("/_pocketcloud/clock", {"advance": "200s"})
+    assert invoke(server, api_id, "/tight")[0] == 200

@@ -323,3 +323,20 @@ def test_stage_method_throttling_and_test_invoke(server, apigw, unique):
     assert result["status"] == 200
     assert json.loads(result["body"]) == {"stage": "test-invoke-stage", "v": "x"}
     assert "Method completed with status: 200" in result["log"]
+
+
+def test_usage_plan_method_throttle(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "res")
+    for method in ("GET", "POST"):
+        _mock(apigw, api_id, rid, method=method)
+        apigw.update_method(restApiId=api_id, resourceId=rid, httpMethod=method,
+                            patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
+    apigw.create_deployment(restApiId=api_id, stageName="p")
+    key = apigw.create_api_key(name=unique, enabled=True)
+    plan = apigw.create_usage_plan(name=unique, throttle={"burstLimit": 5, "rateLimit": 0.01}, apiStages=[
+        {"apiId": api_id, "stage": "p", "throttle": {"/res/POST": {"burstLimit": 1, "rateLimit": 0.01}}}])
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    headers = {"x-api-key": key["value"]}
+    assert invoke(server, api_id, "/p/res", method="POST", body=b"", headers=headers)[0] == 200
+    assert invoke(server, api_id, "/p/res", method="POST", body=b"", headers=headers)[0] == 429
+    assert [invoke(server, api_id, "/p/res", headers=headers)[0] for _ in range(3)] == [200, 200, 200]

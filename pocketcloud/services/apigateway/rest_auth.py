@@ -155,7 +155,7 @@ def _period_start(now, period: str, offset: int = 0):
     return day + timedelta(days=offset or 0)
 
 
-def check_api_key(runtime, ns, inv, stage_name: str, key_value: str | None) -> dict:
+def check_api_key(runtime, ns, inv, stage_name: str, key_value: str | None, method_key: str | None = None) -> dict:
     """The API key record after its usage plan let this request through, or Denied."""
     if not key_value:
         raise Denied("INVALID_API_KEY", 403, "Forbidden")
@@ -167,8 +167,15 @@ def check_api_key(runtime, ns, inv, stage_name: str, key_value: str | None) -> d
         raise Denied("INVALID_API_KEY", 403, "Forbidden")
     plan = plans[0]
     limits = plan.get("throttle")
+    bucket = (inv.account, plan["id"], key["id"])
+    # A per-method throttle in the plan's API stage ("/path/METHOD") overrides the plan's own.
+    for api_stage in plan.get("apiStages") or ():
+        if api_stage.get("apiId") == inv.api_id and api_stage.get("stage") == stage_name:
+            method_limits = (api_stage.get("throttle") or {}).get(method_key or "")
+            if method_limits:
+                limits, bucket = method_limits, (*bucket, method_key)
     if limits and (limits.get("rateLimit") or limits.get("burstLimit")):
-        if not throttle.allow((inv.account, plan["id"], key["id"]), float(limits.get("rateLimit") or 0),
+        if not throttle.allow(bucket, float(limits.get("rateLimit") or 0),
                               int(limits.get("burstLimit") or 0), runtime.clock.time()):
             raise Denied("THROTTLED", 429, "Too Many Requests")
     # Usage is counted per plan and key: for the quota's period and per day (GetUsage).

@@ -154,7 +154,8 @@ async def _serve(call: _Call, ns) -> HttpResponse:
     if method.get("apiKeyRequired"):
         from_authorizer = call.snapshot["api"].get("apiKeySource") == "AUTHORIZER"
         call.api_key = rest_auth.check_api_key(inv.runtime, ns, inv, call.stage["stageName"],
-                                               usage_key if from_authorizer else request.headers.get("x-api-key"))
+                                               usage_key if from_authorizer else request.headers.get("x-api-key"),
+                                               f"{(call.resource or {}).get('path')}/{call.method['httpMethod']}")
     validator = (call.snapshot.get("requestValidators") or {}).get(method.get("requestValidatorId") or "")
     if validator:
         _validate(call, validator)

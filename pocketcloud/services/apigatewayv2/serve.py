@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from ...core.store import Namespace
 from ...protocol.http import HttpResponse
-from ..apigateway.common import access_log
+from ..apigateway.common import access_log, throttle
 from ..apigateway.common.outbound import (HOP_BY_HOP, IntegrationFailure, IntegrationTimeout, forward_http,
                                           function_arn, invoke_lambda)
 from ..apigateway.common.replies import body_for_lambda, client_ip, json_reply, split_query
@@ -249,6 +249,7 @@ async def _serve(call: "_Call", snapshot: dict) -> HttpResponse:
     if route is None:
         raise _Failure(404, "Not Found")
     call.route, call.path_params = route, params
+    _throttle(call)
     auth = route.get("AuthorizationType") or "NONE"
     if auth == "JWT":
         await _jwt(call, snapshot["authorizers"].get(route.get("AuthorizerId")))
@@ -265,6 +266,21 @@ async def _serve(call: "_Call", snapshot: dict) -> HttpResponse:
     if integration["IntegrationType"] == "HTTP_PROXY":
         return await _http_proxy(call, integration)
     raise _Failure(500, "Internal Server Error")
+
+
+def _throttle(call: _Call) -> None:
+    """The stage's route throttling: the route's RouteSettings over DefaultRouteSettings."""
+    stage = call.stage
+    route_key = call.route["RouteKey"]
+    specific = (stage.get("RouteSettings") or {}).get(route_key) or {}
+    default = stage.get("DefaultRouteSettings") or {}
+    rate = specific.get("ThrottlingRateLimit", default.get("ThrottlingRateLimit"))
+    burst = specific.get("ThrottlingBurstLimit", default.get("ThrottlingBurstLimit"))
+    if rate is None and burst is None:
+        return
+    key = (call.inv.account, call.inv.api_id, stage["StageName"], route_key if specific else "*")
+    if not throttle.allow(key, float(rate or 0), int(burst or 0), call.inv.runtime.clock.time()):
+        raise _Failure(429, "Too Many Requests")
 
 
 def _identity(call: _Call, sources: list[str]) -> list[str | None]:
