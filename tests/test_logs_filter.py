@@ -50,6 +50,8 @@ def messages(logs, group, pattern, **kwargs):
     ("ERROR disk", 1),
     ('"user not found"', 1),
     ("ERROR -Exiting", 3),
+    ('"ERROR" - "Exiting"', 3),
+    ('?"disk full" ?"slow request"', 2),
     ("?WARN ?disk", 2),
     ("%ERR[O]R%", 4),
     ("%^INFO%", 1),

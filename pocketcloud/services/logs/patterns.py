@@ -156,12 +156,14 @@ def _compare(op: str, value: Value, actual) -> bool:
 class TextPattern:
     def __init__(self, pattern: str):
         self.required, self.excluded, self.optional = [], [], []
+        modifier = None   # "-" or "?" before the next term, written apart ("ERROR" - "Exiting") or not
         for kind, token in _tokens(pattern, pattern):
-            target = self.required
-            if kind == "word" and token[0] in "-?" and len(token) > 1:
-                target = self.excluded if token[0] == "-" else self.optional
-                token = token[1:]
-                kind = "string" if token.startswith('"') else "regex" if token.startswith("%") else "word"
+            if kind == "word" and token[0] in "-?" and modifier is None:
+                modifier, token = token[0], token[1:]
+                if not token:
+                    continue
+            target = {"-": self.excluded, "?": self.optional}.get(modifier, self.required)
+            modifier = None
             if kind == "string":
                 target.append(self._contains(_unquote(token)))
             elif kind == "regex":
@@ -171,6 +173,8 @@ class TextPattern:
                 target.append(self._contains(token))
             else:
                 raise _bad(pattern)
+        if modifier is not None:
+            raise _bad(pattern)
 
     @staticmethod
     def _contains(term: str):
