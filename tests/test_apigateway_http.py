@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import subprocess
+import urllib.request
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 
@@ -366,3 +367,40 @@ def test_route_throttling(server, v2, backend, unique):
     assert [invoke(server, api_id, "/loose")[0] for _ in range(4)] == [200, 200, 200, 429]
     server.admin("/_pocketcloud/clock", {"advance": "200s"})
     assert invoke(server, api_id, "/tight")[0] == 200
+
+
+def test_custom_domain_maps_rest_and_http_apis(server, v2, backend, unique):
+    rest = server.client("apigateway")
+    rest_api = rest.create_rest_api(name=unique)
+    rid = rest.create_resource(restApiId=rest_api["id"], parentId=rest_api["rootResourceId"], pathPart="items")["id"]
+    rest.put_method(restApiId=rest_api["id"], resourceId=rid, httpMethod="GET", authorizationType="NONE")
+    rest.put_integration(restApiId=rest_api["id"], resourceId=rid, httpMethod="GET", type="MOCK",
+                         requestTemplates={"application/json": '{"statusCode": 200}'})
+    rest.put_integration_response(restApiId=rest_api["id"], resourceId=rid, httpMethod="GET", statusCode="200",
+                                  responseTemplates={"application/json": '{"rest": "$context.stage"}'})
+    rest.create_deployment(restApiId=rest_api["id"], stageName="prod")
+    http_api = v2.create_api(Name=unique, ProtocolType="HTTP", Target=backend.url + "/from-domain")
+
+    name = f"{unique}.example.com"
+    domain = rest.create_domain_name(domainName=name, regionalCertificateArn="arn:aws:acm:us-east-1:000000000000:"
+                                     "certificate/abc", endpointConfiguration={"types": ["REGIONAL"]})
+    regional = domain["regionalDomainName"]
+    assert regional.startswith("d-") and regional.endswith(".execute-api.us-east-1.amazonaws.com")
+    rest.create_base_path_mapping(domainName=name, restApiId=rest_api["id"], stage="prod")
+    v2.create_api_mapping(DomainName=name, ApiId=http_api["ApiId"], Stage="$default", ApiMappingKey="v2")
+    assert v2.get_domain_name(DomainName=name)["DomainNameConfigurations"][0]["ApiGatewayDomainName"] == regional
+    assert {m["basePath"] for m in rest.get_base_path_mappings(domainName=name)["items"]} == {"(none)", "v2"}
+    with pytest.raises(ClientError) as exc:
+        rest.create_base_path_mapping(domainName=name, restApiId=rest_api["id"], stage="prod")
+    assert exc.value.response["Error"]["Code"] == "ConflictException"
+
+    domain_id = regional.split(".")[0]
+    host = {"Host": regional}
+    status, _, body = invoke(server, domain_id, "/items", headers=host, host_form=False)
+    assert (status, json.loads(body)) == (200, {"rest": "prod"})
+    request = urllib.request.Request(f"{server.endpoint}/v2/deep/path", headers=host)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert json.loads(response.read())["path"] == "/from-domain"
+    rest.delete_domain_name(domainName=name)
+    status, _, _ = invoke(server, domain_id, "/items")
+    assert status == 404

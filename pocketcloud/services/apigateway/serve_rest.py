@@ -108,8 +108,12 @@ def _title(name: str) -> str:
 
 async def serve(inv) -> HttpResponse:
     ns = Namespace(inv.runtime.store, "apigateway", inv.account, inv.region)
-    stage_name, _, rest = inv.path.lstrip("/").partition("/")
-    stage = ns.get("stage", f"{inv.api_id}/{unquote(stage_name)}") if stage_name else None
+    if inv.stage is not None:  # a custom domain's base path mapping named the stage
+        stage_name, rest = inv.stage, inv.path.lstrip("/")
+    else:
+        stage_name, _, rest = inv.path.lstrip("/").partition("/")
+        stage_name = unquote(stage_name)
+    stage = ns.get("stage", f"{inv.api_id}/{stage_name}") if stage_name else None
     snapshot = snapshots.load(ns, inv.account, inv.api_id, stage["deploymentId"]) if stage else None
     if snapshot is None:
         return _gateway_error(inv, None, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")

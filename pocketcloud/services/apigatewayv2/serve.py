@@ -88,7 +88,9 @@ async def serve(inv) -> HttpResponse:
     ns = Namespace(inv.runtime.store, "apigatewayv2", inv.account, inv.region)
     first, _, rest = inv.path.lstrip("/").partition("/")
     stage = ns.get("stage", f"{inv.api_id}/{unquote(first)}") if first and first != "$default" else None
-    if stage is not None:
+    if inv.stage is not None:  # a custom domain's API mapping named the stage
+        stage, path = ns.get("stage", f"{inv.api_id}/{inv.stage}"), inv.path
+    elif stage is not None:
         path = "/" + rest
     else:
         stage = ns.get("stage", f"{inv.api_id}/$default")
@@ -176,7 +178,7 @@ class _Call:
     @property
     def raw_path(self) -> str:
         name = self.stage["StageName"]
-        return self.path if name == "$default" else f"/{name}{self.path}"
+        return self.path if name == "$default" or self.inv.stage is not None else f"/{name}{self.path}"
 
     def event_v2(self) -> dict:
         inv, request = self.inv, self.inv.request

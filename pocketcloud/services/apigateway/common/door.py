@@ -26,7 +26,8 @@ PATH_PREFIX = "/_aws/execute-api/"
 class Invocation:
     """One request to an invoke URL, once the API it targets is known."""
 
-    __slots__ = ("request", "api_id", "account", "region", "path", "domain", "request_id", "runtime", "_trace")
+    __slots__ = ("request", "api_id", "account", "region", "path", "domain", "request_id", "runtime", "_trace",
+                 "stage")
 
     def __init__(self, runtime, request, api_id, account, region, path, domain):
         self.runtime = runtime
@@ -38,6 +39,7 @@ class Invocation:
         self.domain = domain
         self.request_id = new_request_id()
         self._trace = None
+        self.stage: str | None = None  # set when a custom domain's mapping names the stage
 
     @property
     def trace_id(self) -> str:
@@ -87,8 +89,10 @@ async def handle(gateway, request, receive):
         invocation = Invocation(gateway.runtime, request, api_id, account, region, path or "/", domain)
         if version == 1:
             from ..serve_rest import serve
-        else:
+        elif version == 2:
             from ...apigatewayv2.serve import serve
+        else:
+            from .domains import serve
         return await serve(invocation)
     except Exception:  # a bug of ours: answer as API Gateway does, never a traceback
         log.exception("invoke URL %s %s failed", request.method, request.path)
