@@ -79,7 +79,7 @@ def run(count: int = 2000, threads: int = 4, seconds: float = 3.0, cold_rounds: 
     h.section("lambda: warm invoke and cold start of a trivial Python function")
     port = h.free_port()
     with h.Server("pocketcloud", h.pocketcloud_start(port), port) as server:
-        h.wait_until(server, lambda: h.get_ok(port))
+        h.wait_until(server, lambda: h.request(port, path="/_pocketcloud/health", timeout=2.0)[0] == 200)
         lam, sts = _client("lambda", port), _client("sts", port)
         lam.create_function(FunctionName="bench", Runtime=f"python{sys.version_info[0]}.{sys.version_info[1]}",
                             Role="arn:aws:iam::000000000000:role/r", Handler="app.handler", Code={"ZipFile": _zip()})
