@@ -20,7 +20,21 @@ def _check_tags(tags: dict) -> None:
             raise invalid(f"Invalid tag value for key: {key}")
 
 
-def create_log_group(ctx, params: dict) -> dict:
+async def check_kms_key(ctx, key_id: str) -> None:
+    """A log group's key must be an enabled symmetric KMS key of this account and region."""
+    try:
+        meta = (await ctx.runtime.providers.call("kms", "DescribeKey", {"KeyId": key_id}, ctx.account,
+                                                 ctx.region))["KeyMetadata"]
+    except LookupError:
+        return  # KMS is not there to ask: the id is kept as given
+    except ServiceError:
+        meta = None
+    if meta is None or meta.get("KeyState") != "Enabled" or meta.get("KeySpec") not in (None, "SYMMETRIC_DEFAULT"):
+        raise invalid(f"Specified KMS key {key_id} does not exist, is not enabled, or is not a symmetric key "
+                      "that this log group may use.")
+
+
+async def create_log_group(ctx, params: dict) -> dict:
     name = params["logGroupName"]
     check_group_name(name)
     if name.startswith("aws/"):
@@ -31,6 +45,8 @@ def create_log_group(ctx, params: dict) -> dict:
                       f"satisfy constraint: Member must satisfy enum value set: [{', '.join(GROUP_CLASSES)}]")
     tags = dict(params.get("tags") or {})
     _check_tags(tags)
+    if params.get("kmsKeyId"):
+        await check_kms_key(ctx, params["kmsKeyId"])
     ns = ctx.namespace("logs")
     record = {"logGroupName": name, "creationTime": now_ms(ctx), "logGroupClass": group_class, "tags": tags,
               "deletionProtectionEnabled": bool(params.get("deletionProtectionEnabled"))}
@@ -124,8 +140,10 @@ def delete_retention_policy(ctx, params: dict) -> dict:
     return {}
 
 
-def associate_kms_key(ctx, params: dict) -> dict:
+async def associate_kms_key(ctx, params: dict) -> dict:
     name = group_name_of(ctx, params)
+    load_group(ctx, name)
+    await check_kms_key(ctx, params["kmsKeyId"])
     _update_group(ctx, name, lambda g: g.__setitem__("kmsKeyId", params["kmsKeyId"]))
     return {}
 
