@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 
 from ...core.store import Namespace
 from ...protocol.errors import ServiceError
+from .filters import matches, parse_criteria, sqs_view
 from .functions import load_latest, paginate
 from .names import function_arn, invalid, not_found, resolve
 
@@ -126,13 +127,19 @@ class Mappings:
         name, qualifier = _function_of(record["FunctionArn"])
         latest, config, invoked = select(ns, name, qualifier)
         arn = record["EventSourceArn"]
-        event = {"Records": [sqs_record(message, arn) for message in batch]}
-        outcome = await run(self.provider, ns, latest, config, json.dumps(event).encode(), invoked)
-        if outcome.kind == "error":
-            return  # the whole batch becomes visible again after the visibility timeout
+        records = [sqs_record(message, arn) for message in batch]
+        patterns = parse_criteria(record.get("FilterCriteria"))
+        wanted = [r for r in records if matches(patterns, sqs_view(r))]
         failed: set[str] = set()
-        if "ReportBatchItemFailures" in (record.get("FunctionResponseTypes") or ()):
-            failed = _batch_item_failures(outcome.payload, {m["MessageId"] for m in batch})
+        if wanted:
+            event = {"Records": wanted}
+            outcome = await run(self.provider, ns, latest, config, json.dumps(event).encode(), invoked)
+            if outcome.kind == "error":
+                # The batch becomes visible again after the visibility timeout; messages the
+                # filter dropped are deleted all the same, as AWS does.
+                failed = {r["messageId"] for r in wanted}
+            elif "ReportBatchItemFailures" in (record.get("FunctionResponseTypes") or ()):
+                failed = _batch_item_failures(outcome.payload, {r["messageId"] for r in wanted})
         done = [m for m in batch if m["MessageId"] not in failed]
         account, region = _owner(arn)
         for start in range(0, len(done), 10):
@@ -151,6 +158,7 @@ class Mappings:
         size = params.get("BatchSize") or (10 if is_sqs else 100)
         window = params.get("MaximumBatchingWindowInSeconds", 0)
         _check_batching(is_sqs, size, window)
+        parse_criteria(params.get("FilterCriteria"))
         if is_sqs:
             try:
                 await _queue_url(self.runtime, source)
@@ -194,6 +202,7 @@ class Mappings:
 
     def update(self, ctx, params: dict) -> dict:
         ns, where, record = self._load(ctx, params["UUID"])
+        parse_criteria(params.get("FilterCriteria"))
         for key in _UPDATABLE:
             if key in params:
                 record[key] = params[key]
