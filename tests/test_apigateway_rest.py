@@ -340,3 +340,32 @@ def test_usage_plan_method_throttle(server, apigw, unique):
     assert invoke(server, api_id, "/p/res", method="POST", body=b"", headers=headers)[0] == 200
     assert invoke(server, api_id, "/p/res", method="POST", body=b"", headers=headers)[0] == 429
     assert [invoke(server, api_id, "/p/res", headers=headers)[0] for _ in range(3)] == [200, 200, 200]
+
+
+def _signed(server, url: str, secret: str = "test"):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials("test", secret), "execute-api", "us-east-1").add_auth(request)
+    return dict(request.headers)
+
+
+def test_aws_iam_authorization_checks_the_signature(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "iam")
+    apigw.put_method(restApiId=api_id, resourceId=rid, httpMethod="GET", authorizationType="AWS_IAM")
+    apigw.put_integration(restApiId=api_id, resourceId=rid, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json": '{"arn": "$context.identity.userArn", '
+                                                                          '"key": "$context.identity.accessKey"}'})
+    apigw.create_deployment(restApiId=api_id, stageName="s")
+    url = f"{server.endpoint}/_aws/execute-api/{api_id}/s/iam"
+    status, _, body = invoke(server, api_id, "/s/iam")
+    assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    status, _, body = invoke(server, api_id, "/s/iam", headers=_signed(server, url))
+    assert (status, json.loads(body)) == (200, {"arn": "arn:aws:iam::000000000000:root", "key": "test"})
+    status, headers, body = invoke(server, api_id, "/s/iam", headers=_signed(server, url, secret="wrong"))
+    assert status == 403 and "signature" in json.loads(body)["message"].lower()
+    assert headers["x-amzn-ErrorType"] == "InvalidSignatureException"

@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote, urlencode
 from ...core.store import Namespace
 from ...protocol.http import HttpRequest, HttpResponse
 from . import models, rest_auth, rest_routes, vtl
-from .common import access_log, throttle
+from .common import access_log, iam, throttle
 from .common.outbound import (HOP_BY_HOP, IntegrationFailure, IntegrationTimeout, forward_http, function_arn,
                                invoke_lambda)
 from .common.replies import body_for_lambda, client_ip, matches_media_type, split_query
@@ -37,6 +37,7 @@ class _Call:
         self.query, self.multi_query = split_query(inv.request.query_string)
         self.authorizer: dict | None = None
         self.api_key: dict | None = None
+        self.iam: dict | None = None  # the signer, when the method uses AWS_IAM
         self.epoch_ms = int(inv.runtime.clock.time() * 1000)
 
     @property
@@ -59,7 +60,8 @@ class _Call:
                 "sourceIp": client_ip(request), "principalOrgId": None, "accessKey": None,
                 "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None, "userArn": None,
                 "userAgent": request.headers.get("user-agent"), "user": None,
-                **({"apiKey": self.api_key["value"], "apiKeyId": self.api_key["id"]} if self.api_key else {})}
+                **({"apiKey": self.api_key["value"], "apiKeyId": self.api_key["id"]} if self.api_key else {}),
+                **(self.iam or {})}
 
     def request_context(self) -> dict:
         inv = self.inv
@@ -153,8 +155,13 @@ async def _serve(call: _Call, ns) -> HttpResponse:
         call.authorizer, usage_key = await rest_auth.authorize(
             inv.runtime, inv, authorizer, call.stage, call.method_arn(), call.query,
             lambda: _request_authorizer_event(call))
-    elif auth == "AWS_IAM" and "authorization" not in request.headers and "X-Amz-Signature" not in request.query_string:
-        raise Denied("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")
+    elif auth == "AWS_IAM":
+        try:
+            call.iam = iam.caller_identity(inv.runtime, request)
+        except iam.NotSigned as refused:
+            kind = "MISSING_AUTHENTICATION_TOKEN" if refused.message == "Missing Authentication Token" \
+                else "INVALID_SIGNATURE"
+            raise Denied(kind, refused.status, refused.message) from None
     if method.get("apiKeyRequired"):
         from_authorizer = call.snapshot["api"].get("apiKeySource") == "AUTHORIZER"
         call.api_key = rest_auth.check_api_key(inv.runtime, ns, inv, call.stage["stageName"],
@@ -254,6 +261,7 @@ def _gateway_error(inv, call: _Call | None, kind: str, status: int, message: str
 
 def _error_type(kind: str, status: int) -> str:
     return {"MISSING_AUTHENTICATION_TOKEN": "MissingAuthenticationTokenException",
+            "INVALID_SIGNATURE": "InvalidSignatureException",
             "UNAUTHORIZED": "UnauthorizedException", "ACCESS_DENIED": "AccessDeniedException",
             "INVALID_API_KEY": "ForbiddenException", "THROTTLED": "TooManyRequestsException",
             "QUOTA_EXCEEDED": "LimitExceededException", "BAD_REQUEST_PARAMETERS": "BadRequestException",

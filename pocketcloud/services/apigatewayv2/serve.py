@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from ...core.store import Namespace
 from ...protocol.http import HttpResponse
-from ..apigateway.common import access_log, throttle
+from ..apigateway.common import access_log, iam, throttle
 from ..apigateway.common.outbound import (HOP_BY_HOP, IntegrationFailure, IntegrationTimeout, forward_http,
                                           function_arn, invoke_lambda)
 from ..apigateway.common.replies import body_for_lambda, client_ip, json_reply, split_query
@@ -257,8 +257,11 @@ async def _serve(call: "_Call", snapshot: dict) -> HttpResponse:
         await _jwt(call, snapshot["authorizers"].get(route.get("AuthorizerId")))
     elif auth == "CUSTOM":
         await _lambda_authorizer(call, snapshot["authorizers"].get(route.get("AuthorizerId")))
-    elif auth == "AWS_IAM" and "authorization" not in inv.request.headers:
-        raise _Failure(403, "Forbidden")
+    elif auth == "AWS_IAM":
+        try:
+            call.authorizer = {"iam": iam.caller_identity(inv.runtime, inv.request)}
+        except iam.NotSigned as refused:
+            raise _Failure(refused.status, refused.message) from None
     target = route.get("Target") or ""
     integration = snapshot["integrations"].get(target[13:]) if target.startswith("integrations/") else None
     if integration is None:
