@@ -5,6 +5,7 @@ IAM policies are not evaluated: a correctly signed caller is allowed."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 
 from ....core.accounts import resolve_access_key
 from ....gateway import sigv4
@@ -35,8 +36,10 @@ def caller_identity(runtime, request) -> dict:
     if sigv4.payload_hash_needed(creds, request.headers):
         payload_hash = hashlib.sha256(request.body or b"").hexdigest()
     try:
+        # The client signs with its real clock: the skew check compares with real time, not the
+        # virtual clock (which `pocketcloud time advance` may have moved days ahead).
         sigv4.verify(creds, secret, request.method, request.path, request.query_string, request.headers,
-                     payload_hash, runtime.clock.now())
+                     payload_hash, datetime.now(timezone.utc))
     except ServiceError as exc:
         raise NotSigned(403, exc.message) from None
     user_arn = principal or f"arn:aws:iam::{account}:root"
