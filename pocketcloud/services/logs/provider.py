@@ -102,7 +102,8 @@ class Provider:
 
 
 def _namespaces_with_groups(store) -> list[tuple[str, str]]:
-    """Every (account, region) that has a log group or a query: the sweep visits each."""
+    """Every (account, region) that has a log group or a query: the sweep visits each. (The store's
+    API lists within one namespace only, hence this one read-only query of its table.)"""
     with store._lock:
         rows = store._db.execute(
             "SELECT DISTINCT account, region FROM resources WHERE service='logs' AND kind IN ('group', 'query')"
