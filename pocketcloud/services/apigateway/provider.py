@@ -13,7 +13,7 @@ class Provider:
         reset.subscribe(runtime)
 
     async def test_invoke_method(self, ctx, params):
-        from .serve_rest import test_invoke_method
+        from .console import test_invoke_method
 
         return await test_invoke_method(ctx, params)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from urllib.parse import unquote
 
 from ....protocol.http import HttpResponse
@@ -82,3 +83,10 @@ def body_for_lambda(body: bytes, content_type: str | None, binary_types=None) ->
 def client_ip(request, gateway_scope_ip: str = "127.0.0.1") -> str:
     forwarded = request.headers.get("x-forwarded-for")
     return forwarded.split(",")[0].strip() if forwarded else gateway_scope_ip
+
+
+def stage_substitute(text: str, variables: dict) -> str:
+    """`${stageVariables.name}` in an integration URI or function ARN, filled from the stage."""
+    if "${" not in text:
+        return text
+    return re.sub(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}", lambda m: variables.get(m.group(1), ""), text)
