@@ -118,7 +118,11 @@ def test_mock_status_selection_and_gateway_response(server, apigw, unique):
     for code in ("200", "418"):
         apigw.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode=code)
     apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
-                                   responseTemplates={"application/json": '{"ok": true}'})
+                                   responseTemplates={"application/json": (
+                                       '#if($input.params("override") == "yes")'
+                                       '#set($context.responseOverride.status = 202)'
+                                       '#set($context.responseOverride.header.X_Overridden = "yes")#end'
+                                       '{"ok": true}')})
     apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="418",
                                    selectionPattern="418", responseTemplates={"application/json": '{"ok": false}'})
     apigw.put_gateway_response(restApiId=api_id, responseType="MISSING_AUTHENTICATION_TOKEN", statusCode="404",
@@ -127,6 +131,8 @@ def test_mock_status_selection_and_gateway_response(server, apigw, unique):
     apigw.create_deployment(restApiId=api_id, stageName="v1")
     assert invoke(server, api_id, "/v1/teapot")[:3:2] == (200, b'{"ok": true}')
     assert invoke(server, api_id, "/v1/teapot?fail=yes")[:3:2] == (418, b'{"ok": false}')
+    status, headers, body = invoke(server, api_id, "/v1/teapot?override=yes")  # $context.responseOverride
+    assert (status, headers["X_Overridden"], body) == (202, "yes", b'{"ok": true}')
     status, headers, body = invoke(server, api_id, "/v1/elsewhere")
     assert status == 404 and json.loads(body) == {"error": "Missing Authentication Token"}
     assert headers["Access-Control-Allow-Origin"] == "*"

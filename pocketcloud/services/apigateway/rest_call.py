@@ -84,8 +84,11 @@ class Call:
         request = self.inv.request
         params = {"path": dict(self.path_params), "querystring": dict(self.query),
                   "header": {title_case(k): v for k, v in request.headers.items()}}
-        return {"input": vtl.Input(body, params), "context": self.request_context(),
-                "stageVariables": dict(self.variables)}
+        context = self.request_context()
+        # Templates may set these ($context.responseOverride.status = 400, ...header.Name = "v").
+        context["responseOverride"] = {"header": {}}
+        context["requestOverride"] = {"header": {}, "querystring": {}, "path": {}}
+        return {"input": vtl.Input(body, params), "context": context, "stageVariables": dict(self.variables)}
 
 
 def title_case(name: str) -> str:

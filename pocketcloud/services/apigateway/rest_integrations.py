@@ -77,13 +77,18 @@ def _request_body(call: Call, integration: dict) -> bytes:
     return _render(call, template, request.body.decode("utf-8", "replace")).encode()
 
 
-def _render(call: Call, template: str, body: str) -> str:
+def _render(call: Call, template: str, body: str, overrides: dict | None = None) -> str:
+    """Evaluate a mapping template; `overrides` receives what it set in $context.responseOverride."""
     if vtl.is_static(template):  # most mock templates: no variables to build
         return template
+    variables = call.template_variables(body)
     try:
-        return vtl.render(template, call.template_variables(body))
+        out = vtl.render(template, variables)
     except vtl.TemplateError:
         raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error") from None
+    if overrides is not None:
+        overrides.update(variables["context"].get("responseOverride") or {})
+    return out
 
 
 def _select_response(integration: dict, selector: str) -> dict | None:
@@ -118,14 +123,20 @@ def _integration_reply(call: Call, integration: dict, selector: str, body: str,
     content_type = accept if accept in templates else "application/json" if "application/json" in templates \
         else next(iter(templates), None)
     template = templates.get(content_type) if content_type else None
+    overrides: dict = {}
     if template:
-        out = _render(call, template, body).encode()
+        out = _render(call, template, body, overrides).encode()
     else:
         out = body.encode()
         content_type = (integration_headers or {}).get("content-type") or "application/json"
+    for name, value in (overrides.get("header") or {}).items():
+        headers = [(k, v) for k, v in headers if k.lower() != str(name).lower()] + [(str(name), str(value))]
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.insert(0, ("Content-Type", content_type))
-    return HttpResponse(int(response.get("statusCode") or 200), headers_out(call, headers), out)
+    status = int(response.get("statusCode") or 200)
+    if str(overrides.get("status", "")).isdigit() and 100 <= int(overrides["status"]) <= 599:
+        status = int(overrides["status"])
+    return HttpResponse(status, headers_out(call, headers), out)
 
 
 async def _mock(call: Call, integration: dict) -> HttpResponse:
