@@ -375,3 +375,25 @@ def test_aws_iam_authorization_checks_the_signature(server, apigw, unique):
     status, headers, body = invoke(server, api_id, "/s/iam", headers=_signed(server, url, secret="wrong"))
     assert status == 403 and "signature" in json.loads(body)["message"].lower()
     assert headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+
+
+def test_canary_deployment(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "c")
+    _mock(apigw, api_id, rid, responseTemplates={"application/json": '{"v": "1", "color": "$stageVariables.color"}'})
+    apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"color": "blue"})
+    apigw.put_integration_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json": '{"v": "2", "color": "$stageVariables.color"}'})
+    canary = apigw.create_deployment(restApiId=api_id, stageName="prod", canarySettings={
+        "percentTraffic": 100.0, "stageVariableOverrides": {"color": "green"}})
+    stage = apigw.get_stage(restApiId=api_id, stageName="prod")
+    assert stage["canarySettings"]["deploymentId"] == canary["id"] and stage["deploymentId"] != canary["id"]
+    assert json.loads(invoke(server, api_id, "/prod/c")[2]) == {"v": "2", "color": "green"}  # all to the canary
+    apigw.update_stage(restApiId=api_id, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "0"}])
+    assert json.loads(invoke(server, api_id, "/prod/c")[2]) == {"v": "1", "color": "blue"}
+    # promotion: the stage takes the canary's deployment, the canary goes away
+    apigw.update_stage(restApiId=api_id, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/deploymentId", "value": canary["id"]},
+        {"op": "remove", "path": "/canarySettings"}])
+    assert "canarySettings" not in apigw.get_stage(restApiId=api_id, stageName="prod")
+    assert json.loads(invoke(server, api_id, "/prod/c")[2]) == {"v": "2", "color": "blue"}

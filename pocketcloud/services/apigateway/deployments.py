@@ -44,9 +44,18 @@ def create_deployment(ctx, params: dict) -> dict:
         if params.get("stageName"):
             stage_name = params["stageName"]
             stage = ns.get("stage", f"{api_id}/{stage_name}")
+            canary = params.get("canarySettings")
             if stage is None:
+                if canary:
+                    raise bad_request("Canary settings need an existing stage to deploy to")
                 stage = _new_stage(ctx, stage_name, deployment["id"], params.get("stageDescription"),
                                    params.get("variables"), params)
+            elif canary:  # a canary deployment: the stage keeps serving its own for the rest
+                stage["canarySettings"] = {"percentTraffic": float(canary.get("percentTraffic") or 0),
+                                           "deploymentId": deployment["id"],
+                                           "stageVariableOverrides": canary.get("stageVariableOverrides") or {},
+                                           "useStageCache": bool(canary.get("useStageCache"))}
+                stage["lastUpdatedDate"] = ctx.now
             else:
                 stage["deploymentId"] = deployment["id"]
                 stage["lastUpdatedDate"] = ctx.now
@@ -103,7 +112,9 @@ def _new_stage(ctx, name: str, deployment_id: str, description, variables, param
             "variables": variables or {}, "cacheClusterEnabled": bool(params.get("cacheClusterEnabled")),
             "cacheClusterStatus": "NOT_AVAILABLE", "tracingEnabled": bool(params.get("tracingEnabled")),
             "methodSettings": {}, "tags": params.get("tags") or {}, "createdDate": ctx.now,
-            "lastUpdatedDate": ctx.now}
+            # CreateStage may start with a canary; CreateDeployment's canarySettings mean something else
+            "lastUpdatedDate": ctx.now, "canarySettings": params.get("canarySettings") if params.get("deploymentId")
+            else None}
 
 
 def stage_view(stage: dict) -> dict:

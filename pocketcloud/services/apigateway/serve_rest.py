@@ -5,6 +5,7 @@ Gateway's gateway responses."""
 from __future__ import annotations
 
 import json
+import random
 from urllib.parse import unquote
 
 from ...core.store import Namespace
@@ -27,6 +28,11 @@ async def serve(inv) -> HttpResponse:
         stage_name, _, rest = inv.path.lstrip("/").partition("/")
         stage_name = unquote(stage_name)
     stage = ns.get("stage", f"{inv.api_id}/{stage_name}") if stage_name else None
+    canary = stage.get("canarySettings") if stage else None
+    if canary and canary.get("deploymentId") and random.random() * 100 < float(canary.get("percentTraffic") or 0):
+        # This request goes to the canary: its deployment, the stage variables it overrides.
+        stage = {**stage, "deploymentId": canary["deploymentId"],
+                 "variables": {**(stage.get("variables") or {}), **(canary.get("stageVariableOverrides") or {})}}
     snapshot = snapshots.load(ns, inv.account, inv.api_id, stage["deploymentId"]) if stage else None
     if snapshot is None:
         return gateway_error(inv, None, "MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token")

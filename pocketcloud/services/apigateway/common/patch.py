@@ -11,9 +11,10 @@ from ....protocol.errors import ServiceError
 
 # Members whose string values must become numbers / booleans.
 _NUMBERS = {"rateLimit": float, "burstLimit": int, "limit": int, "offset": int,
-            "authorizerResultTtlInSeconds": int, "timeoutInMillis": int, "minimumCompressionSize": int}
+            "authorizerResultTtlInSeconds": int, "timeoutInMillis": int, "minimumCompressionSize": int,
+            "percentTraffic": float}
 _BOOLEANS = {"enabled", "apiKeyRequired", "cacheClusterEnabled", "tracingEnabled",
-             "disableExecuteApiEndpoint", "metricsEnabled", "dataTraceEnabled", "cachingEnabled"}
+             "disableExecuteApiEndpoint", "metricsEnabled", "dataTraceEnabled", "cachingEnabled", "useStageCache"}
 
 
 def _segments(path: str) -> list[str]:
