@@ -70,8 +70,13 @@ def test_control_plane_shapes_and_errors(apigw, unique):
     apigw.update_method(restApiId=api_id, resourceId=child["id"], httpMethod="GET",
                         patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "false"}])
     assert apigw.get_method(restApiId=api_id, resourceId=child["id"], httpMethod="GET")["apiKeyRequired"] is False
-    apigw.update_rest_api(restApiId=api_id, patchOperations=[{"op": "replace", "path": "/name", "value": "renamed"}])
-    assert apigw.get_rest_api(restApiId=api_id)["name"] == "renamed"
+    apigw.update_rest_api(restApiId=api_id, patchOperations=[
+        {"op": "replace", "path": "/name", "value": "renamed"},
+        {"op": "replace", "path": "/endpointConfiguration/types/EDGE", "value": "REGIONAL"},
+        {"op": "add", "path": "/binaryMediaTypes/image~1png"}])
+    updated = apigw.get_rest_api(restApiId=api_id)
+    assert updated["name"] == "renamed" and updated["endpointConfiguration"]["types"] == ["REGIONAL"]
+    assert updated["binaryMediaTypes"] == ["image/png"]
     assert any(a["id"] == api_id for a in apigw.get_rest_apis(limit=500)["items"])
     apigw.delete_rest_api(restApiId=api_id)
     with pytest.raises(ClientError) as exc:

@@ -46,26 +46,48 @@ def apply(doc: dict, operations: list[dict], allowed: set[str] | None = None) ->
                                f"Invalid patch path '{op.get('path')}' specified for op '{kind}'. "
                                f"Must be one of: {sorted(allowed)}", 400)
         target = doc
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             nxt = target.get(part)
+            if isinstance(nxt, list) and depth == len(parts) - 2:
+                _patch_list(nxt, kind, parts[-1], op.get("value"))
+                break
             if not isinstance(nxt, dict):
                 nxt = target[part] = {}
             target = nxt
-        key = parts[-1]
-        if kind in ("replace", "add"):
-            value = _convert(key, op.get("value"))
-            if isinstance(target.get(key), list) and kind == "add":
-                target[key].append(value)
-            elif key == "" and kind == "add":
-                raise ServiceError("BadRequestException", "Invalid patch path", 400)
-            else:
-                target[key] = value
-        elif kind == "remove":
-            current = target.get(key)
-            if isinstance(current, list) and op.get("value") is not None:
-                target[key] = [v for v in current if v != op.get("value")]
-            else:
-                target.pop(key, None)
         else:
-            raise ServiceError("BadRequestException", f"Invalid patch operation specified: {kind}", 400)
+            _patch_member(target, kind, parts[-1], op)
     return doc
+
+
+def _patch_list(items: list, kind: str, element: str, value) -> None:
+    """List members are patched by element: "/binaryMediaTypes/image~1png" (add or remove that
+    type), "/endpointConfiguration/types/EDGE" (replace EDGE by the value)."""
+    if kind == "add":
+        if element not in items:
+            items.append(element if value is None else value)
+    elif kind == "remove":
+        if element in items:
+            items.remove(element)
+    elif kind == "replace":
+        items[:] = [value if item == element else item for item in items]
+    else:
+        raise ServiceError("BadRequestException", f"Invalid patch operation specified: {kind}", 400)
+
+
+def _patch_member(target: dict, kind: str, key: str, op: dict) -> None:
+    if kind in ("replace", "add"):
+        value = _convert(key, op.get("value"))
+        if isinstance(target.get(key), list) and kind == "add":
+            target[key].append(value)
+        elif key == "" and kind == "add":
+            raise ServiceError("BadRequestException", "Invalid patch path", 400)
+        else:
+            target[key] = value
+    elif kind == "remove":
+        current = target.get(key)
+        if isinstance(current, list) and op.get("value") is not None:
+            target[key] = [v for v in current if v != op.get("value")]
+        else:
+            target.pop(key, None)
+    else:
+        raise ServiceError("BadRequestException", f"Invalid patch operation specified: {kind}", 400)
