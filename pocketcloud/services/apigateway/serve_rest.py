@@ -141,7 +141,7 @@ def gateway_error(inv, call: Call | None, kind: str, status: int, message: str |
         custom = responses.get(kind) or responses.get("DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
     headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", inv.request_id),
                ("x-amzn-ErrorType", _error_type(kind, status))]
-    body = json.dumps({key: message}).encode()
+    body = json.dumps({key: message}, separators=(",", ":")).encode()  # AWS writes it compact
     if custom:
         status = int(custom.get("statusCode") or status)
         context = call.request_context() if call else {}

@@ -17,7 +17,7 @@ def json_reply(status: int, body: dict | None, request_id: str, extra: list | No
         headers.extend(extra)
     if body is not None:
         headers.append(("x-amzn-ErrorType", _error_type(status)))
-    return HttpResponse(status, headers, b"" if body is None else json.dumps(body).encode())
+    return HttpResponse(status, headers, b"" if body is None else json.dumps(body, separators=(",", ":")).encode())
 
 
 def _error_type(status: int) -> str:
