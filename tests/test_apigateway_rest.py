@@ -402,3 +402,32 @@ def test_canary_deployment(server, apigw, unique):
         {"op": "remove", "path": "/canarySettings"}])
     assert "canarySettings" not in apigw.get_stage(restApiId=api_id, stageName="prod")
     assert json.loads(invoke(server, api_id, "/prod/c")[2]) == {"v": "2", "color": "blue"}
+
+
+def test_stage_response_cache(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "cached")
+    _mock(apigw, api_id, rid, responseTemplates={"application/json": '{"color": "$stageVariables.color", '
+                                                                     '"q": "$input.params(\'q\')"}'})
+    apigw.update_integration(restApiId=api_id, resourceId=rid, httpMethod="GET", patchOperations=[
+        {"op": "add", "path": "/cacheKeyParameters/method.request.querystring.q"}])
+    apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"color": "blue"})
+    stage = apigw.update_stage(restApiId=api_id, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/caching/ttlInSeconds", "value": "60"}])
+    assert stage["cacheClusterStatus"] == "AVAILABLE" and stage["cacheClusterSize"] == "0.5"
+
+    def color(query=""):
+        return json.loads(invoke(server, api_id, f"/prod/cached{query}")[2])
+
+    assert color("?q=1") == {"color": "blue", "q": "1"}
+    apigw.update_stage(restApiId=api_id, stageName="prod",
+                       patchOperations=[{"op": "replace", "path": "/variables/color", "value": "red"}])
+    assert color("?q=1") == {"color": "blue", "q": "1"}  # from the cache
+    assert color("?q=2") == {"color": "red", "q": "2"}  # another cache key
+    server.admin("/_pocketcloud/clock", {"advance": "61s"})
+    assert color("?q=1") == {"color": "red", "q": "1"}  # expired
+    apigw.update_stage(restApiId=api_id, stageName="prod",
+                       patchOperations=[{"op": "replace", "path": "/variables/color", "value": "green"}])
+    apigw.flush_stage_cache(restApiId=api_id, stageName="prod")
+    assert color("?q=1") == {"color": "green", "q": "1"}

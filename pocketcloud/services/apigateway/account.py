@@ -79,3 +79,13 @@ def flush_stage_authorizers_cache(ctx, params: dict) -> dict:
         raise not_found("Invalid Stage identifier specified")
     rest_auth.forget_stage(params["restApiId"], params["stageName"])
     return {"__status__": 202}
+
+
+def flush_stage_cache(ctx, params: dict) -> dict:
+    from . import response_cache
+
+    load_api(ctx, params["restApiId"])
+    if ctx.namespace().get("stage", f"{params['restApiId']}/{params['stageName']}") is None:
+        raise not_found("Invalid Stage identifier specified")
+    response_cache.flush(ctx.account, params["restApiId"], params["stageName"])
+    return {"__status__": 202}

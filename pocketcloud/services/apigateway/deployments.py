@@ -12,6 +12,7 @@ from .state import bad_request, conflict, editing, load_api, not_found, page
 
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _STAGE_FIELDS = ("deploymentId", "stageName", "description", "cacheClusterEnabled", "cacheClusterStatus",
+                 "cacheClusterSize",
                  "methodSettings", "variables", "tracingEnabled", "tags", "createdDate", "lastUpdatedDate",
                  "accessLogSettings", "canarySettings")
 snapshots = SnapshotCache()
@@ -110,7 +111,9 @@ def _new_stage(ctx, name: str, deployment_id: str, description, variables, param
         raise bad_request("Stage name only allows a-zA-Z0-9_-")
     return {"stageName": name, "deploymentId": deployment_id, "description": description,
             "variables": variables or {}, "cacheClusterEnabled": bool(params.get("cacheClusterEnabled")),
-            "cacheClusterStatus": "NOT_AVAILABLE", "tracingEnabled": bool(params.get("tracingEnabled")),
+            "cacheClusterStatus": "AVAILABLE" if params.get("cacheClusterEnabled") else "NOT_AVAILABLE",
+            "cacheClusterSize": (params.get("cacheClusterSize") or "0.5") if params.get("cacheClusterEnabled") else None,
+            "tracingEnabled": bool(params.get("tracingEnabled")),
             "methodSettings": {}, "tags": params.get("tags") or {}, "createdDate": ctx.now,
             # CreateStage may start with a canary; CreateDeployment's canarySettings mean something else
             "lastUpdatedDate": ctx.now, "canarySettings": params.get("canarySettings") if params.get("deploymentId")
@@ -168,6 +171,9 @@ def update_stage(ctx, params: dict) -> dict:
                 plain.append(op)
         patch.apply(stage, plain, {"deploymentId", "description", "variables", "cacheClusterEnabled",
                                    "cacheClusterSize", "tracingEnabled", "accessLogSettings", "canarySettings"})
+        stage["cacheClusterStatus"] = "AVAILABLE" if stage.get("cacheClusterEnabled") else "NOT_AVAILABLE"
+        if stage.get("cacheClusterEnabled"):
+            stage["cacheClusterSize"] = stage.get("cacheClusterSize") or "0.5"
         stage["lastUpdatedDate"] = ctx.now
         ctx.namespace().put("stage", f"{params['restApiId']}/{params['stageName']}", stage)
     return stage_view(stage)

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from ...core.store import Namespace
 from ...protocol.http import HttpResponse
-from . import models, rest_auth, rest_routes, vtl
+from . import models, response_cache, rest_auth, rest_routes, vtl
 from .common import access_log, iam, throttle
 from .deployments import snapshots
 from .rest_auth import Denied
@@ -87,7 +87,13 @@ async def _serve(call: Call, ns) -> HttpResponse:
     validator = (call.snapshot.get("requestValidators") or {}).get(method.get("requestValidatorId") or "")
     if validator:
         _validate(call, validator)
-    return await integrate(call)
+    cached = response_cache.lookup(call)
+    if cached is not None:
+        status, headers, body = cached
+        return HttpResponse(status, [*headers], body)
+    response = await integrate(call)
+    response_cache.store(call, response.status, response.headers, response.body)
+    return response
 
 
 def _stage_throttle(call: Call) -> None:

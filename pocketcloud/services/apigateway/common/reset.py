@@ -7,13 +7,14 @@ import weakref
 
 def forget_all(*_event) -> None:
     from ...apigatewayv2 import jwt_check, serve as serve_v2, state as state_v2
-    from .. import deployments, rest_auth
+    from .. import deployments, response_cache, rest_auth
     from . import access_log, index, throttle
 
     index.forget_all()
     access_log.forget_all()
     throttle.forget_all()
     rest_auth.forget_all()
+    response_cache.forget_all()
     deployments.snapshots.clear()
     state_v2.snapshots.clear()
     jwt_check.forget_all()
