@@ -431,3 +431,35 @@ def test_stage_response_cache(server, apigw, unique):
                        patchOperations=[{"op": "replace", "path": "/variables/color", "value": "green"}])
     apigw.flush_stage_cache(restApiId=api_id, stageName="prod")
     assert color("?q=1") == {"color": "green", "q": "1"}
+
+
+def test_aws_service_integrations(server, apigw, unique):
+    api = apigw.create_rest_api(name=unique)
+    groups = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="groups")["id"]
+    apigw.put_method(restApiId=api["id"], resourceId=groups, httpMethod="POST", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api["id"], resourceId=groups, httpMethod="POST", type="AWS", integrationHttpMethod="POST",
+        uri="arn:aws:apigateway:us-east-1:logs:action/CreateLogGroup",
+        requestTemplates={"application/json": '{"logGroupName": "$input.path(\'$.name\')"}'})
+    apigw.put_integration_response(restApiId=api["id"], resourceId=groups, httpMethod="POST", statusCode="200",
+                                   responseTemplates={"application/json": '{"created": true}'})
+    apigw.put_integration_response(restApiId=api["id"], resourceId=groups, httpMethod="POST", statusCode="409",
+                                   selectionPattern="4\\d\\d",
+                                   responseTemplates={"application/json": '{"error": $input.json(\'$.__type\')}'})
+    who = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="whoami")["id"]
+    apigw.put_method(restApiId=api["id"], resourceId=who, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api["id"], resourceId=who, httpMethod="GET", type="AWS",
+                          integrationHttpMethod="GET", uri="arn:aws:apigateway:us-east-1:sts:action/GetCallerIdentity")
+    apigw.put_integration_response(restApiId=api["id"], resourceId=who, httpMethod="GET", statusCode="200")
+    apigw.create_deployment(restApiId=api["id"], stageName="svc")
+
+    request = {"method": "POST", "body": json.dumps({"name": f"/svc/{unique}"}).encode(),
+               "headers": {"Content-Type": "application/json"}}
+    assert invoke(server, api["id"], "/svc/groups", **request)[::2] == (200, b'{"created": true}')
+    names = [g["logGroupName"] for g in server.client("logs").describe_log_groups(
+        logGroupNamePrefix=f"/svc/{unique}")["logGroups"]]
+    assert names == [f"/svc/{unique}"]
+    status, _, body = invoke(server, api["id"], "/svc/groups", **request)
+    assert (status, json.loads(body)) == (409, {"error": "ResourceAlreadyExistsException"})
+    status, _, body = invoke(server, api["id"], "/svc/whoami")
+    assert status == 200 and b"<Account>000000000000</Account>" in body

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 
 from ...protocol.http import HttpResponse
 from . import vtl
+from .common import aws_service
 from .common.outbound import (HOP_BY_HOP, IntegrationFailure, IntegrationTimeout, forward_http, function_arn,
                                invoke_lambda)
 from .common.proxy_response import parse_proxy_response
@@ -30,7 +31,25 @@ async def integrate(call: Call) -> HttpResponse:
         return await _http(call, integration)
     if kind == "AWS" and function_arn(integration.get("uri", "")):
         return await _lambda_custom(call, integration)
+    if kind == "AWS":
+        return await _aws_service(call, integration)
     raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error")
+
+
+async def _aws_service(call: Call, integration: dict) -> HttpResponse:
+    """Another service's API behind the method (SQS, DynamoDB, S3, Step Functions...)."""
+    uri, headers, query = _target_url(call, integration)
+    body = _request_body(call, integration)
+    if call.inv.gateway is None:
+        raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error")
+    try:
+        status, out_headers, out_body = await aws_service.call_rest(
+            call.inv.gateway, call.inv.account, uri, integration.get("httpMethod") or "POST", headers,
+            list(query.items()), body)
+    except aws_service.NotAService:
+        raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error") from None
+    lowered = {k.lower(): v for k, v in out_headers}
+    return _integration_reply(call, integration, str(status), out_body.decode("utf-8", "replace"), lowered)
 
 
 # -- AWS_PROXY ---------------------------------------------------------------------------------

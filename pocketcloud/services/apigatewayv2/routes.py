@@ -114,7 +114,10 @@ def integration_record(params: dict) -> dict:
     timeout = params.get("TimeoutInMillis")
     if timeout is not None and not 50 <= timeout <= 30000:
         raise bad_request("TimeoutInMillis must be between 50 and 30000")
-    if kind in ("AWS_PROXY", "HTTP_PROXY") and not params.get("IntegrationUri"):
+    if kind == "AWS_PROXY" and params.get("IntegrationSubtype"):
+        if not params.get("RequestParameters"):
+            raise bad_request("RequestParameters are required for an AWS service integration")
+    elif kind in ("AWS_PROXY", "HTTP_PROXY") and not params.get("IntegrationUri"):
         raise bad_request("IntegrationUri is required for proxy integrations")
     integration = {"IntegrationId": new_id(7), "IntegrationType": kind, "PayloadFormatVersion": version,
                    "ConnectionType": params.get("ConnectionType") or "INTERNET",

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from ...core.store import Namespace
 from ...protocol.http import HttpResponse
-from ..apigateway.common import access_log, iam, throttle
+from ..apigateway.common import access_log, aws_service, iam, throttle
 from ..apigateway.common.outbound import (HOP_BY_HOP, IntegrationFailure, IntegrationTimeout, forward_http,
                                           function_arn, invoke_lambda)
 from ..apigateway.common.proxy_response import parse_proxy_response
@@ -88,6 +88,8 @@ async def _serve(call: Call, snapshot: dict) -> HttpResponse:
     integration = snapshot["integrations"].get(target[13:]) if target.startswith("integrations/") else None
     if integration is None:
         raise Failure(500, "Internal Server Error")
+    if integration["IntegrationType"] == "AWS_PROXY" and integration.get("IntegrationSubtype"):
+        return await _service_call(call, integration)
     if integration["IntegrationType"] == "AWS_PROXY":
         return await _lambda_proxy(call, integration)
     if integration["IntegrationType"] == "HTTP_PROXY":
@@ -136,6 +138,21 @@ async def _lambda_proxy(call: Call, integration: dict) -> HttpResponse:
         status = mapping.apply_response(integration["ResponseParameters"], status, headers, body,
                                         mapping_sources(call))
     return HttpResponse(status, headers, body)
+
+
+async def _service_call(call: Call, integration: dict) -> HttpResponse:
+    """An AWS service integration (`SQS-SendMessage`...): the operation's parameters come from
+    the integration's RequestParameters, its output is the JSON answer."""
+    sources = mapping_sources(call)
+    params = {name: mapping.evaluate(str(template), sources)
+              for name, template in (integration.get("RequestParameters") or {}).items()}
+    region = params.pop("Region", None) or call.inv.region
+    try:
+        status, body = await aws_service.call_subtype(call.inv.runtime, integration["IntegrationSubtype"], params,
+                                                      call.inv.account, region)
+    except aws_service.NotAService:
+        raise Failure(500, "Internal Server Error") from None
+    return HttpResponse(status, [("Content-Type", "application/json")], body)
 
 
 def parse_v2_response(payload: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:

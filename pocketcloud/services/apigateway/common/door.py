@@ -27,7 +27,7 @@ class Invocation:
     """One request to an invoke URL, once the API it targets is known."""
 
     __slots__ = ("request", "api_id", "account", "region", "path", "domain", "request_id", "runtime", "_trace",
-                 "stage")
+                 "stage", "gateway")
 
     def __init__(self, runtime, request, api_id, account, region, path, domain):
         self.runtime = runtime
@@ -40,6 +40,7 @@ class Invocation:
         self.request_id = new_request_id()
         self._trace = None
         self.stage: str | None = None  # set when a custom domain's mapping names the stage
+        self.gateway = None  # the ASGI gateway, for integrations that call other services' APIs
 
     @property
     def trace_id(self) -> str:
@@ -87,6 +88,7 @@ async def handle(gateway, request, receive):
         except ServiceError:
             return json_reply(413, {"message": "Request Too Long"}, new_request_id())
         invocation = Invocation(gateway.runtime, request, api_id, account, region, path or "/", domain)
+        invocation.gateway = gateway
         if version == 1:
             from ..serve_rest import serve
         elif version == 2:
