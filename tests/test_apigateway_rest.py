@@ -103,6 +103,10 @@ def test_mock_integration_served_with_templates_and_stage_variables(server, apig
     # the Host form serves the same stage
     status, _, body = invoke(server, api_id, "/prod/items/7", host_form=True)
     assert status == 200 and json.loads(body)["id"] == "7"
+    # ...and so does the same name under any other domain, as a browser would send it
+    status, _, body = invoke(server, api_id, "/prod/items/8", host_form=True,
+                             headers={"Host": f"{api_id}.execute-api.localhost:{server.port}"})
+    assert status == 200 and json.loads(body)["id"] == "8"
     # an unknown route, method or stage: API Gateway's 403
     for path, method in (("/prod/nothing", "GET"), ("/prod/items/1", "POST"), ("/nostage/items/1", "GET")):
         status, headers, body = invoke(server, api_id, path, method=method, body=b"" if method == "POST" else None)

@@ -17,7 +17,7 @@ def invoke(server, api_id: str, path: str, method: str = "GET", body: bytes | No
     """(status, headers, body) of a request to an API's invoke URL; path starts with the stage."""
     if host_form:
         url = f"{server.endpoint}{path}"
-        headers = {**(headers or {}), "Host": f"{api_id}.execute-api.us-east-1.amazonaws.com"}
+        headers = {"Host": f"{api_id}.execute-api.us-east-1.amazonaws.com", **(headers or {})}
     else:
         url = f"{server.endpoint}/_aws/execute-api/{api_id}{path}"
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
