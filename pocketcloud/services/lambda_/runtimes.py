@@ -84,7 +84,7 @@ def node_executable() -> str | None:
         return None
 
 
-def launch_for(runtime: str, task_root: Path, opt_dir: Path | None) -> Launch:
+def launch_for(runtime: str, task_root: Path, opt_dir: Path | None, memory_mb: int = 128) -> Launch:
     if runtime.startswith("python3."):
         interpreter, warning = pick_python(runtime)
         # -s keeps the user's ~/.local site-packages out, as on AWS; PYTHONUNBUFFERED makes
@@ -94,7 +94,9 @@ def launch_for(runtime: str, task_root: Path, opt_dir: Path | None) -> Launch:
         node = node_executable()
         if node is None:
             return Launch(error=("Runtime.InvalidEntrypoint", f"pocketcloud found no node executable to run {runtime}"))
-        return Launch([node, NODE_BOOTSTRAP], {}, True)
+        # V8's heap capped below the memory size, as AWS's Node runtimes do (an address-space
+        # limit would not work: V8 reserves far more than it uses).
+        return Launch([node, f"--max-old-space-size={max(memory_mb * 9 // 10, 32)}", NODE_BOOTSTRAP], {}, True)
     if runtime.startswith("provided"):
         for candidate in (task_root / "bootstrap", opt_dir / "bootstrap" if opt_dir else None):
             if candidate is not None and candidate.is_file():

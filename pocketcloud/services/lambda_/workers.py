@@ -455,7 +455,7 @@ class WorkerManager:
                 task_root = self.code.task_root(spec.sha)
                 # In a thread: the first use of a runtime may probe installed interpreters.
                 launch = await asyncio.to_thread(launch_for, spec.runtime, task_root,
-                                                 self.code.opt_dir(spec.layer_shas))
+                                                 self.code.opt_dir(spec.layer_shas), spec.memory)
                 env = Environment(pool, launch)
                 if launch.error is not None:
                     env.dead = True
