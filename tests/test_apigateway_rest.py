@@ -467,3 +467,31 @@ def test_aws_service_integrations(server, apigw, unique):
     assert (status, json.loads(body)) == (409, {"error": "ResourceAlreadyExistsException"})
     status, _, body = invoke(server, api["id"], "/svc/whoami")
     assert status == 200 and b"<Account>000000000000</Account>" in body
+
+
+def test_client_certificates_and_vpc_links(server, apigw, unique):
+    from cryptography import x509
+
+    cert = apigw.generate_client_certificate(description=unique)
+    parsed = x509.load_pem_x509_certificate(cert["pemEncodedCertificate"].encode())
+    assert parsed.subject.rfc4514_string() == f"CN=apigateway-{cert['clientCertificateId']}"
+    assert apigw.get_client_certificate(clientCertificateId=cert["clientCertificateId"])["description"] == unique
+    apigw.delete_client_certificate(clientCertificateId=cert["clientCertificateId"])
+    with pytest.raises(ClientError) as exc:
+        apigw.get_client_certificate(clientCertificateId=cert["clientCertificateId"])
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"
+
+    nlb = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/n/0123456789abcdef"
+    link = apigw.create_vpc_link(name=unique, targetArns=[nlb])
+    assert link["status"] == "AVAILABLE"
+    with pytest.raises(ClientError) as exc:
+        apigw.create_vpc_link(name=unique, targetArns=["arn:aws:s3:::nope"])
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+    v2 = server.client("apigatewayv2")
+    link2 = v2.create_vpc_link(Name=unique, SubnetIds=["subnet-1"])
+    assert (link2["VpcLinkStatus"], link2["VpcLinkVersion"]) == ("AVAILABLE", "V2")
+    assert v2.update_vpc_link(VpcLinkId=link2["VpcLinkId"], Name="renamed")["Name"] == "renamed"
+    v2.delete_vpc_link(VpcLinkId=link2["VpcLinkId"])
+    with pytest.raises(ClientError) as exc:
+        v2.get_vpc_link(VpcLinkId=link2["VpcLinkId"])
+    assert exc.value.response["Error"]["Code"] == "NotFoundException"

@@ -19,7 +19,7 @@ UNIMPLEMENTED = [
     ("snowball", "list_jobs", {}, "smithy-rpc-v2-cbor", "ListJobs"),
     ("elbv2", "describe_load_balancers", {}, "query", "DescribeLoadBalancers"),
     ("elb", "describe_load_balancers", {}, "query", "DescribeLoadBalancers"),
-    ("apigatewayv2", "get_vpc_links", {}, "rest-json", "GetVpcLinks"),
+    ("apigatewayv2", "list_portals", {}, "rest-json", "ListPortals"),
 ]
 
 

@@ -3,13 +3,19 @@ this turns each into a Provider method (snake_case of the operation name)."""
 
 from __future__ import annotations
 
+import inspect
+
 _OPERATION_PREFIXES = ("create_", "get_", "put_", "update_", "delete_", "tag_", "untag_", "flush_", "import_",
-                       "reimport_")
+                       "reimport_", "generate_")
 
 
 def _delegate(function):
-    def operation(self, ctx, params):
-        return function(ctx, params)
+    if inspect.iscoroutinefunction(function):
+        async def operation(self, ctx, params):
+            return await function(ctx, params)
+    else:
+        def operation(self, ctx, params):
+            return function(ctx, params)
 
     operation.__name__ = function.__name__
     operation.__doc__ = function.__doc__
