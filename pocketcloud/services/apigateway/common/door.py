@@ -15,7 +15,7 @@ import logging
 from ....gateway.body import read_body
 from ....gateway.ids import new_request_id
 from ....protocol.errors import ServiceError
-from . import index
+from . import index, reset
 from .replies import client_ip, json_reply
 
 log = logging.getLogger("pocketcloud.apigateway")
@@ -75,6 +75,9 @@ def _target(request) -> tuple[str, str, str] | None:
 
 
 async def handle(gateway, request, receive):
+    # The door may serve (and cache) before either provider is loaded, e.g. after a restart:
+    # it subscribes the caches to resets itself.
+    reset.subscribe(gateway.runtime)
     try:
         target = _target(request)
         found = index.lookup(gateway.runtime.store, target[0]) if target else None
