@@ -343,6 +343,11 @@ def test_import_and_reimport_http_api(server, v2, backend, issuer, unique):
     token = issuer.token(_server_now(server))
     assert invoke(server, api_id, "/private", method="DELETE", headers={"Authorization": token})[0] == 200
 
+    exported = v2.export_api(ApiId=api_id, Specification="OAS30", OutputType="YAML", IncludeExtensions=True)
+    copy = v2.import_api(Body=exported["body"].read().decode())  # what ExportApi writes, ImportApi reads
+    assert {r["RouteKey"] for r in v2.get_routes(ApiId=copy["ApiId"])["Items"]} == {"GET /open/{id}", "ANY /private"}
+    assert v2.get_authorizers(ApiId=copy["ApiId"])["Items"][0]["JwtConfiguration"]["Issuer"] == issuer.url
+
     document["paths"] = {"/only": {"get": document["paths"]["/open/{id}"]["get"]}}
     v2.reimport_api(ApiId=api_id, Body=json.dumps(document))
     assert [r["RouteKey"] for r in v2.get_routes(ApiId=api_id)["Items"]] == ["GET /only"]

@@ -4,7 +4,7 @@ apigateway/common/door.py (shared with REST APIs) and serve.py."""
 from __future__ import annotations
 
 from ..apigateway.common import operations, reset
-from . import apis, domains, links, routes
+from . import apis, domains, export, links, routes
 
 
 class Provider:
@@ -13,4 +13,4 @@ class Provider:
         reset.subscribe(runtime)
 
 
-operations.install(Provider, apis, routes, domains, links)
+operations.install(Provider, apis, routes, domains, links, export)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 
 _OPERATION_PREFIXES = ("create_", "get_", "put_", "update_", "delete_", "tag_", "untag_", "flush_", "import_",
-                       "reimport_", "generate_")
+                       "reimport_", "generate_", "export_")
 
 
 def _delegate(function):
