@@ -26,13 +26,14 @@ def create_api_key(ctx, params: dict) -> dict:
         raise bad_request("API Key value should be at least 20 characters")
     ns = ctx.namespace()
     with ctx.runtime.store.transaction():
-        if any(k["value"] == value for _, k in ns.list("apikey")):
+        if ns.get("apikey-value", value) is not None:
             raise conflict("API Key already exists")
         key = {"id": new_id(), "value": value, "name": params.get("name") or "", "description": params.get("description"),
                "enabled": bool(params.get("enabled")), "createdDate": ctx.now, "lastUpdatedDate": ctx.now,
                "stageKeys": [f"{s['restApiId']}/{s['stageName']}" for s in params.get("stageKeys") or ()],
                "customerId": params.get("customerId"), "tags": params.get("tags") or {}}
         ns.put("apikey", key["id"], key)
+        ns.put("apikey-value", value, {"id": key["id"]})  # keyed requests find their key by value
     return {**_key_view(key, True), "__status__": 201}
 
 
@@ -67,8 +68,9 @@ def update_api_key(ctx, params: dict) -> dict:
 def delete_api_key(ctx, params: dict) -> dict:
     ns = ctx.namespace()
     with ctx.runtime.store.transaction():
-        _api_key(ctx, params["apiKey"])
+        key = _api_key(ctx, params["apiKey"])
         ns.delete("apikey", params["apiKey"])
+        ns.delete("apikey-value", key["value"])
         for name, _ in ns.list("usageplankey"):
             if name.endswith("/" + params["apiKey"]):
                 ns.delete("usageplankey", name)
@@ -76,10 +78,8 @@ def delete_api_key(ctx, params: dict) -> dict:
 
 
 def find_key_by_value(ns, value: str) -> dict | None:
-    for _, key in ns.list("apikey"):
-        if key["value"] == value:
-            return key
-    return None
+    entry = ns.get("apikey-value", value)
+    return ns.get("apikey", entry["id"]) if entry else None
 
 
 # -- usage plans -------------------------------------------------------------------------------
