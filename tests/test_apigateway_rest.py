@@ -93,6 +93,8 @@ def test_mock_integration_served_with_templates_and_stage_variables(server, apig
     apigw.put_method_response(restApiId=api_id, resourceId=rid, httpMethod="GET", statusCode="200",
                               responseParameters={"method.response.header.X-Custom": False})
     deployment = apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"color": "blue"})
+    summary = apigw.get_deployment(restApiId=api_id, deploymentId=deployment["id"], embed=["apisummary"])["apiSummary"]
+    assert summary == {"/items/{id}": {"GET": {"authorizationType": "NONE", "apiKeyRequired": False}}}
     stage = apigw.get_stage(restApiId=api_id, stageName="prod")
     assert stage["deploymentId"] == deployment["id"] and stage["variables"] == {"color": "blue"}
 

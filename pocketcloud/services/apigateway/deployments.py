@@ -71,7 +71,14 @@ def get_deployment(ctx, params: dict) -> dict:
     deployment = ctx.namespace().get("deployment", f"{params['restApiId']}/{params['deploymentId']}")
     if deployment is None:
         raise not_found("Invalid Deployment identifier specified")
-    return _deployment_view(deployment)
+    view = _deployment_view(deployment)
+    if "apisummary" in (params.get("embed") or []):
+        view["apiSummary"] = {
+            resource["path"]: {name: {"authorizationType": method.get("authorizationType", "NONE"),
+                                      "apiKeyRequired": bool(method.get("apiKeyRequired"))}
+                               for name, method in resource["resourceMethods"].items()}
+            for resource in deployment["snapshot"]["resources"].values() if resource.get("resourceMethods")}
+    return view
 
 
 def get_deployments(ctx, params: dict) -> dict:
