@@ -510,3 +510,23 @@ def test_client_certificates_and_vpc_links(server, apigw, unique):
     with pytest.raises(ClientError) as exc:
         v2.get_vpc_link(VpcLinkId=link2["VpcLinkId"])
     assert exc.value.response["Error"]["Code"] == "NotFoundException"
+
+
+def test_documentation_parts_and_versions(apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "docs")
+    _mock(apigw, api_id, rid)
+    apigw.create_deployment(restApiId=api_id, stageName="prod")
+    part = apigw.create_documentation_part(restApiId=api_id, location={"type": "METHOD", "path": "/docs",
+                                                                       "method": "GET"},
+                                           properties='{"description": "Lists docs"}')
+    with pytest.raises(ClientError) as exc:
+        apigw.create_documentation_part(restApiId=api_id, location={"type": "METHOD", "path": "/docs",
+                                                                    "method": "GET"}, properties="{}")
+    assert exc.value.response["Error"]["Code"] == "ConflictException"
+    with pytest.raises(ClientError) as exc:
+        apigw.create_documentation_part(restApiId=api_id, location={"type": "API"}, properties="not json")
+    assert exc.value.response["Error"]["Code"] == "BadRequestException"
+    assert [p["id"] for p in apigw.get_documentation_parts(restApiId=api_id, type="METHOD")["items"]] == [part["id"]]
+    apigw.create_documentation_version(restApiId=api_id, documentationVersion="1.0", stageName="prod")
+    assert apigw.get_stage(restApiId=api_id, stageName="prod")["documentationVersion"] == "1.0"
+    assert apigw.get_documentation_version(restApiId=api_id, documentationVersion="1.0")["version"] == "1.0"

@@ -12,7 +12,7 @@ from .state import bad_request, conflict, editing, load_api, not_found, page
 
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _STAGE_FIELDS = ("deploymentId", "stageName", "description", "cacheClusterEnabled", "cacheClusterStatus",
-                 "cacheClusterSize",
+                 "cacheClusterSize", "documentationVersion",
                  "methodSettings", "variables", "tracingEnabled", "tags", "createdDate", "lastUpdatedDate",
                  "accessLogSettings", "canarySettings")
 snapshots = SnapshotCache()

@@ -3,7 +3,7 @@ common/door.py (front door) and serve_rest.py."""
 
 from __future__ import annotations
 
-from . import account, deployments, domains, export, keys, links, methods, models, restapis
+from . import account, deployments, documentation, domains, export, keys, links, methods, models, restapis
 from .common import operations, reset
 
 
@@ -18,4 +18,5 @@ class Provider:
         return await test_invoke_method(ctx, params)
 
 
-operations.install(Provider, restapis, methods, deployments, keys, models, account, export, domains, links)
+operations.install(Provider, restapis, methods, deployments, keys, models, account, export, domains, links,
+                   documentation)
