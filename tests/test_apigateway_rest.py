@@ -530,3 +530,23 @@ def test_documentation_parts_and_versions(apigw, unique):
     apigw.create_documentation_version(restApiId=api_id, documentationVersion="1.0", stageName="prod")
     assert apigw.get_stage(restApiId=api_id, stageName="prod")["documentationVersion"] == "1.0"
     assert apigw.get_documentation_version(restApiId=api_id, documentationVersion="1.0")["version"] == "1.0"
+
+
+def test_import_api_keys_and_update_usage(server, apigw, unique):
+    api_id, rid = _api_with_resource(apigw, unique, "q")
+    _mock(apigw, api_id, rid)
+    apigw.update_method(restApiId=api_id, resourceId=rid, httpMethod="GET",
+                        patchOperations=[{"op": "replace", "path": "/apiKeyRequired", "value": "true"}])
+    apigw.create_deployment(restApiId=api_id, stageName="p")
+    plan = apigw.create_usage_plan(name=unique, apiStages=[{"apiId": api_id, "stage": "p"}],
+                                   quota={"limit": 2, "period": "DAY"})
+    value = f"{unique}-imported-key-0001"
+    csv_body = f"name,key,description,enabled,usageplanIds\n{unique},{value},from csv,true,{plan['id']}\n,,,,\n"
+    imported = apigw.import_api_keys(body=csv_body.encode(), format="csv")
+    assert len(imported["ids"]) == 1 and len(imported["warnings"]) == 1
+    headers = {"x-api-key": value}
+    assert [invoke(server, api_id, "/p/q", headers=headers)[0] for _ in range(3)] == [200, 200, 429]
+    usage = apigw.update_usage(usagePlanId=plan["id"], keyId=imported["ids"][0],
+                               patchOperations=[{"op": "replace", "path": "/remaining", "value": "1"}])
+    assert usage["items"][imported["ids"][0]][0][1] == 1
+    assert [invoke(server, api_id, "/p/q", headers=headers)[0] for _ in range(2)] == [200, 429]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+from ...protocol.errors import ServiceError
 from .common import patch
 from .common.index import new_id
 from .state import bad_request, conflict, load_api, not_found, page
@@ -229,12 +231,84 @@ def get_usage(ctx, params: dict) -> dict:
         if params.get("keyId") and key_id != params["keyId"]:
             continue
         days = usage.get("days") or {}
+        period = usage.get("period")
         rows = []
         day = first
         while day <= last:
             used = days.get(day.isoformat(), 0)
-            rows.append([used, max(limit - used, 0) if limit is not None else 0])
+            # Remaining is the quota left in the period: the live counter for the current one.
+            counted = usage.get("used", used) if period is not None and period.date() <= day else used
+            rows.append([used, max(limit - counted, 0) if limit is not None else 0])
             day += timedelta(days=1)
         items[key_id] = rows
     return {"usagePlanId": plan["id"], "startDate": params["startDate"], "endDate": params["endDate"],
             "items": items}
+
+
+def period_start(now, period: str, offset: int = 0):
+    """The start of the quota period that `now` falls in."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "WEEK":
+        day -= timedelta(days=day.weekday())
+    elif period == "MONTH":
+        day = day.replace(day=1)
+    return day + timedelta(days=offset or 0)
+
+
+def import_api_keys(ctx, params: dict) -> dict:
+    """API keys from a CSV file (header: name, key, description, enabled, usageplanIds; case and
+    order free), each optionally attached to usage plans."""
+    import csv
+    import io
+
+    if params.get("format") != "csv":
+        raise bad_request("Invalid format specified. Valid options are csv")
+    text = bytes(params.get("body") or b"").decode("utf-8", "replace")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise bad_request("Invalid API Key CSV: the file is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    if "key" not in header:
+        raise bad_request("Invalid API Key CSV header: a 'key' column is required")
+    ids, warnings = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        fields = dict(zip(header, (value.strip() for value in row)))
+        if not fields.get("key"):
+            warnings.append(f"Line {number}: no key value, skipped")
+            continue
+        try:
+            created = create_api_key(ctx, {"name": fields.get("name") or fields["key"][:8], "value": fields["key"],
+                                           "description": fields.get("description") or None,
+                                           "enabled": (fields.get("enabled") or "true").lower() == "true"})
+            for plan_id in filter(None, (fields.get("usageplanids") or "").split(":")):
+                create_usage_plan_key(ctx, {"usagePlanId": plan_id, "keyId": created["id"], "keyType": "API_KEY"})
+        except ServiceError as exc:
+            if params.get("failOnWarnings"):
+                raise
+            warnings.append(f"Line {number}: {exc.message}")
+            continue
+        ids.append(created["id"])
+    return {"ids": ids, "warnings": warnings, "__status__": 201}
+
+
+def update_usage(ctx, params: dict) -> dict:
+    """Grant a key more (or less) of its quota for the current period: /remaining replaced."""
+    plan = _plan(ctx, params["usagePlanId"])
+    _api_key(ctx, params["keyId"])
+    limit = (plan.get("quota") or {}).get("limit")
+    name = f"{plan['id']}/{params['keyId']}"
+    with ctx.runtime.store.transaction():
+        usage = ctx.namespace().get("usage", name) or {"days": {}, "used": 0}
+        quota = plan.get("quota") or {}
+        start = period_start(ctx.now, quota.get("period", "DAY"), quota.get("offset", 0))
+        if usage.get("period") != start:
+            usage["period"], usage["used"] = start, 0
+        for op in params.get("patchOperations") or ():
+            if op.get("path") != "/remaining" or op.get("op") != "replace" or not str(op.get("value", "")).isdigit():
+                raise bad_request("Invalid patch: only 'replace /remaining' with a number is supported")
+            if limit is None:
+                raise bad_request("The usage plan has no quota")
+            usage["used"] = max(limit - int(op["value"]), 0)
+        ctx.namespace().put("usage", name, usage)
+    today = ctx.now.strftime("%Y-%m-%d")
+    return get_usage(ctx, {"usagePlanId": plan["id"], "keyId": params["keyId"], "startDate": today, "endDate": today})

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 
 from .common import throttle
 from .common.outbound import IntegrationFailure, function_arn, invoke_lambda
-from .keys import find_key_by_value, plans_for
+from .keys import find_key_by_value, period_start, plans_for
 
 
 class Denied(Exception):
@@ -146,15 +145,6 @@ async def _invoke_authorizer(runtime, inv, authorizer: dict, event: dict) -> dic
 
 # -- API keys and usage plans ------------------------------------------------------------------
 
-def _period_start(now, period: str, offset: int = 0):
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "WEEK":
-        day -= timedelta(days=day.weekday())
-    elif period == "MONTH":
-        day = day.replace(day=1)
-    return day + timedelta(days=offset or 0)
-
-
 def check_api_key(runtime, ns, inv, stage_name: str, key_value: str | None, method_key: str | None = None) -> dict:
     """The API key record after its usage plan let this request through, or Denied."""
     if not key_value:
@@ -181,7 +171,7 @@ def check_api_key(runtime, ns, inv, stage_name: str, key_value: str | None, meth
     # Usage is counted per plan and key: for the quota's period and per day (GetUsage).
     quota = plan.get("quota") or {}
     now = runtime.clock.now()
-    start = _period_start(now, quota.get("period", "DAY"), quota.get("offset", 0))
+    start = period_start(now, quota.get("period", "DAY"), quota.get("offset", 0))
     name = f"{plan['id']}/{key['id']}"
     with runtime.store.transaction():
         usage = ns.get("usage", name) or {"days": {}}

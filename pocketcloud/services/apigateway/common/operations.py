@@ -7,6 +7,7 @@ import inspect
 
 _OPERATION_PREFIXES = ("create_", "get_", "put_", "update_", "delete_", "tag_", "untag_", "flush_", "import_",
                        "reimport_", "generate_", "export_")
+# (ImportApiKeys is import_api_keys, UpdateUsage update_usage: the same prefixes.)
 
 
 def _delegate(function):
