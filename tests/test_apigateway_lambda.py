@@ -511,3 +511,21 @@ def test_integration_timeouts(server, functions, unique):
     v2.create_stage(ApiId=http_api["ApiId"], StageName="$default", AutoDeploy=True)
     status, _, body = invoke(server, http_api["ApiId"], "/slow")
     assert (status, json.loads(body)) == (503, {"message": "Service Unavailable"})
+
+
+def test_http_api_lambda_authorizer_with_policy_and_v1_payload(server, functions, unique):
+    v2 = server.client("apigatewayv2")
+    api_id = v2.create_api(Name=unique, ProtocolType="HTTP")["ApiId"]
+    authorizer = v2.create_authorizer(ApiId=api_id, Name="policy", AuthorizerType="REQUEST",
+                                      AuthorizerUri=_uri(functions["request_auth"]),
+                                      AuthorizerPayloadFormatVersion="1.0",
+                                      IdentitySource=["$request.querystring.pass"], AuthorizerResultTtlInSeconds=0)
+    integration = v2.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=functions["plain"])
+    v2.create_route(ApiId=api_id, RouteKey="GET /secret", AuthorizationType="CUSTOM",
+                    AuthorizerId=authorizer["AuthorizerId"], Target=f"integrations/{integration['IntegrationId']}")
+    v2.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+    status, _, body = invoke(server, api_id, "/secret?pass=yes")
+    assert status == 200
+    assert json.loads(body)["echo"]["requestContext"]["authorizer"]["lambda"] == {"type": "REQUEST"}
+    status, _, body = invoke(server, api_id, "/secret?pass=no")
+    assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
