@@ -12,7 +12,7 @@ UNIMPLEMENTED = [
     ("ec2", "describe_instances", {}, "ec2", "DescribeInstances"),
     ("sqs", "list_queues", {}, "json", "ListQueues"),
     ("kms", "list_keys", {}, "json", "ListKeys"),
-    ("lambda", "list_functions", {}, "rest-json", "ListFunctions"),
+    ("lambda", "list_code_signing_configs", {}, "rest-json", "ListCodeSigningConfigs"),
     ("s3", "list_buckets", {}, "rest-xml", "ListBuckets"),
     ("route53", "list_hosted_zones", {}, "rest-xml", "ListHostedZones"),
     ("cloudwatch", "list_metrics", {}, "smithy-rpc-v2-cbor", "ListMetrics"),

@@ -17,7 +17,7 @@ def test_correct_signatures_pass_in_every_protocol(strict_server):
     assert strict_server.client("sts", key="123456789012").get_caller_identity()["Account"] == "123456789012"
     assert strict_server.client("ec2", region="ap-northeast-2").describe_availability_zones()["AvailabilityZones"]
     # signed correctly but not implemented: the signature check passed
-    for service, call in (("s3", "list_buckets"), ("kms", "list_keys"), ("lambda", "list_functions"),
+    for service, call in (("s3", "list_buckets"), ("kms", "list_keys"), ("lambda", "list_code_signing_configs"),
                           ("cloudwatch", "list_metrics")):
         with pytest.raises(ClientError) as exc:
             getattr(strict_server.client(service), call)()

@@ -12,6 +12,8 @@ import atexit
 
 from . import async_invoke, functions, invoke, layers, policy, urls
 
+REAP_SECONDS = 30.0
+
 
 class Provider:
     def __init__(self, runtime):
@@ -45,7 +47,15 @@ class Provider:
     def _bind_loop(self, loop) -> None:
         if self.loop is None:
             self.loop = loop
-            self._reaper = self.runtime.scheduler.every(30.0, self.workers.reap_idle, "lambda-reaper")
+            self._reap()
+
+    def _reap(self) -> None:
+        """Free idle environments every REAP_SECONDS of real time. (Not a scheduler task: a
+        30-second periodic task would run a million times when the clock jumps years ahead;
+        an invocation also checks its environment's idle time itself, so virtual jumps count
+        at once.)"""
+        self.workers.reap_idle()
+        self._reaper = self.loop.call_later(REAP_SECONDS, self._reap)
 
     def start(self) -> None:
         """At server start: resume queued asynchronous invocations and event source pollers."""

@@ -445,9 +445,12 @@ class WorkerManager:
             if pool is None:
                 pool = self.pools[spec.key] = Pool(self, spec)
             inv.future = asyncio.get_running_loop().create_future()
+            cutoff = self.clock.time() - IDLE_SECONDS
             while pool.idle:
                 env = pool.idle.pop()
-                if not env.dead:
+                if env.last_used < cutoff:  # idle too long (virtual time): reaped, not reused
+                    env.kill()
+                elif not env.dead:
                     cold = False
                     break
             else:
