@@ -180,7 +180,7 @@ def test_json_protocol_validation_exception(server, node):
 UNIMPLEMENTED = [
     ("cloudwatch-list-metrics", "ListMetrics", "json 1.0, awsQueryCompatible"),
     ("kms-list-keys", "ListKeys", "json 1.1"),
-    ("lambda-list-functions", "ListFunctions", "rest-json"),
+    ("lambda-list-code-signing-configs", "ListCodeSigningConfigs", "rest-json"),
     ("s3-list-buckets", "ListBuckets", "rest-xml"),
     ("s3-put-object-string", "PutObject", "rest-xml, checksummed body"),
     ("s3-put-object-stream", "PutObject", "rest-xml, aws-chunked stream"),

@@ -17,7 +17,7 @@ def test_correct_signatures_pass_in_every_protocol(bare_strict_server):
     assert bare_strict_server.client("sts", key="123456789012").get_caller_identity()["Account"] == "123456789012"
     assert bare_strict_server.client("ec2", region="ap-northeast-2").describe_availability_zones()["AvailabilityZones"]
     # signed correctly but not implemented: the signature check passed
-    for service, call in (("s3", "list_buckets"), ("kms", "describe_custom_key_stores"), ("lambda", "list_functions"),
+    for service, call in (("s3", "list_buckets"), ("kms", "list_keys"), ("lambda", "list_functions"),
                           ("cloudwatch", "list_metrics")):
         with pytest.raises(ClientError) as exc:
             getattr(bare_strict_server.client(service), call)()

@@ -132,7 +132,9 @@ class Gateway:
             # The client waits for "100 Continue" before sending the body, and we answered
             # without asking for it: the connection cannot carry another request.
             response.headers.append(("Connection", "close"))
-        await send_response(send, response, scope["method"])
+        # With the request body read, `receive` can only tell of the client going away: a long
+        # response stream (Live Tail) watches it so that it ends with its client.
+        await send_response(send, response, scope["method"], None if body_left_unread(request) else receive)
 
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:

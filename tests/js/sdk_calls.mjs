@@ -20,7 +20,7 @@ import {
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { SQSClient, GetQueueUrlCommand, ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { KMSClient, ListKeysCommand, DescribeKeyCommand, DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { LambdaClient, ListCodeSigningConfigsCommand, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { S3Client, ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
 
@@ -149,6 +149,10 @@ const cases = {
 
   async "lambda-list-functions"() {
     await client(LambdaClient).send(new ListFunctionsCommand({}));
+  },
+
+  async "lambda-list-code-signing-configs"() {
+    await client(LambdaClient).send(new ListCodeSigningConfigsCommand({}));
   },
 
   async "s3-list-buckets"() {
