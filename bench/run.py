@@ -9,6 +9,9 @@ Parts:
              a cProfile of where it goes: the noise-resistant figure to watch while optimising
   s3         (optional) S3: 1 KiB and 8 MiB GET/PUT, a 10,000-key ListObjectsV2, memory with
              10,000 objects and while 1 GiB goes up and down (bench/s3.py)
+  lambda     (optional) Lambda warm Invoke p50/p99 and invocations/s vs STS; cold start vs python -c
+  apigateway (optional) API Gateway -> Lambda request rate through invoke URLs vs the bare app
+  logs       (optional) CloudWatch Logs PutLogEvents / GetLogEvents / FilterLogEvents rates vs STS
 
 Every figure that is compared is a ratio against a reference measured in the same run, with the
 runs interleaved (A, B, A, B...) and medians reported: the machine is shared, absolute numbers
@@ -26,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import inproc, s3, servers, stack, startup  # noqa: E402
+from bench import apigateway, iam, inproc, s3, security, servers, sns, sqs, stack, startup  # noqa: E402
 from bench.serve import SERVERS  # noqa: E402
 
 PARTS = {
@@ -36,6 +39,14 @@ PARTS = {
     "memory": lambda a: startup.idle_memory(),
     "profile": lambda a: inproc.run(),  # optional: not part of the default run
     "s3": lambda a: s3.run(rounds=a.rounds, duration=a.duration),  # optional too
+    "sqs": lambda a: sqs.run(rounds=a.rounds, duration=a.duration),  # optional: SQS msgs/s
+    "sns": lambda a: sns.run(rounds=a.rounds, duration=a.duration),  # optional: SNS fan-out to 10 queues
+    "security": lambda a: security.run(),  # optional: CloudTrail recording and KMS costs
+    "iam": lambda a: iam.run(),  # optional: the cost of --enforce-iam
+    # optional: Lambda warm Invoke latency/rate and cold start (imported here: its own module)
+    "lambda": lambda a: __import__("bench.lambda_", fromlist=["run"]).run(cold_rounds=a.cold_rounds),
+    "apigateway": lambda a: apigateway.run(rounds=a.rounds, duration=a.duration),  # optional
+    "logs": lambda a: __import__("bench.logs", fromlist=["run"]).run(rounds=a.rounds, duration=a.duration),
 }
 DEFAULT_PARTS = ["servers", "stack", "coldstart", "memory"]
 ALIASES = {"1": "servers", "2": "stack", "3": "coldstart", "4": "memory", "rss": "memory", "cold": "coldstart"}
@@ -45,7 +56,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("parts", nargs="*", help="servers, stack, coldstart, memory (or 1-4), profile; "
+    parser.add_argument("parts", nargs="*", help="servers, stack, coldstart, memory (or 1-4), profile, security; "
                         "default: the first four")
     parser.add_argument("--rounds", type=int, default=4, help="interleaved load rounds (default 4)")
     parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (default 2)")

@@ -30,6 +30,8 @@ def _settings(args) -> Settings:
         s.enforce_signatures = True
     if getattr(args, "services", None) is not None:
         s.services = parse_services(args.services)
+    if getattr(args, "enforce_iam", False):
+        s.enforce_iam = True
     return s
 
 
@@ -77,6 +79,7 @@ def _banner(settings: Settings) -> str:
         f"  endpoint   {settings.endpoint}",
         f"  data       {where}",
         f"  signatures {'enforced' if settings.enforce_signatures else 'parsed, not enforced'}",
+        f"  iam        {'policies enforced' if settings.enforce_iam else 'policies stored, not enforced'}",
         f"  services   {', '.join(s for s in SERVICES if settings.services is None or s in settings.services)}",
     ]
     return "\n".join(lines)
@@ -116,6 +119,8 @@ def _start_detached(args, settings: Settings) -> int:
         argv.append("--enforce-signatures")
     if settings.services is not None:
         argv += ["--services", ",".join(sorted(settings.services)) or "none"]
+    if settings.enforce_iam:
+        argv.append("--enforce-iam")
     import subprocess
 
     with open(log_path, "ab") as log:
@@ -227,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="verify every SigV4 signature (POCKETCLOUD_ENFORCE_SIGNATURES)")
             p.add_argument("--services", help="comma-separated services to answer, the others answer "
                            "NotImplemented (POCKETCLOUD_SERVICES, default all)")
+            p.add_argument("--enforce-iam", action="store_true",
+                           help="allow each request only as its caller's IAM policies do (POCKETCLOUD_ENFORCE_IAM)")
 
     p = sub.add_parser("start", help="start the server (foreground unless --detach)")
     common(p, server=True)

@@ -39,6 +39,8 @@ class Settings:
         # The services this server answers (botocore names); None = all of them. The others
         # answer NotImplemented, so a test or a CI job can keep the surface it relies on small.
         self.services: frozenset[str] | None = parse_services(env.get("POCKETCLOUD_SERVICES"))
+        # Decide every request by the caller's IAM policies (and resource policies), as AWS does.
+        self.enforce_iam: bool = _env_bool("POCKETCLOUD_ENFORCE_IAM")
         # Largest non-streaming request body accepted (streaming uploads such as S3 PutObject
         # are not held in memory and are bounded by their service's own limits instead).
         # 80 MiB fits Lambda's 50 MB zip upload once base64-encoded in JSON.

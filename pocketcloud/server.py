@@ -27,6 +27,9 @@ def serve(settings: Settings) -> int:
         server_header=False,
         date_header=True,
         timeout_keep_alive=30,
+        # Responses still streaming at shutdown (a Live Tail session runs for hours) are cut
+        # after this long, so `pocketcloud stop` does not wait on them.
+        timeout_graceful_shutdown=3,
     )
     server = uvicorn.Server(config)
     server.run()

@@ -72,6 +72,7 @@ def test_aws_cli_against_the_endpoint(bare_server):
                            env=env, timeout=60)
     assert zones.returncode == 0, zones.stderr
     assert [z["ZoneName"] for z in json.loads(zones.stdout)["AvailabilityZones"]][:1] == ["ap-northeast-2a"]
-    failed = subprocess.run(cmd + ["iam", "list-users"], capture_output=True, text=True, env=env, timeout=60)
+    failed = subprocess.run(cmd + ["iam", "list-organizations-features"], capture_output=True, text=True, env=env,
+                            timeout=60)
     assert failed.returncode != 0
     assert "NotImplemented" in failed.stderr

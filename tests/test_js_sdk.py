@@ -179,9 +179,8 @@ def test_json_protocol_validation_exception(server, node):
 # (case, operation, protocol the JS SDK speaks for it)
 UNIMPLEMENTED = [
     ("cloudwatch-list-metrics", "ListMetrics", "json 1.0, awsQueryCompatible"),
-    ("sqs-list-queues", "ListQueues", "json 1.0, awsQueryCompatible"),
     ("kms-list-keys", "ListKeys", "json 1.1"),
-    ("lambda-list-functions", "ListFunctions", "rest-json"),
+    ("lambda-list-code-signing-configs", "ListCodeSigningConfigs", "rest-json"),
     ("s3-list-buckets", "ListBuckets", "rest-xml"),
     ("s3-put-object-string", "PutObject", "rest-xml, checksummed body"),
     ("s3-put-object-stream", "PutObject", "rest-xml, aws-chunked stream"),
@@ -200,11 +199,12 @@ def test_unimplemented_operation_parses_as_not_implemented(bare_server, node, un
     assert operation in err["message"]
 
 
-def test_query_compatible_json_errors_keep_the_query_code(bare_server, node):
+def test_query_compatible_json_errors_keep_the_query_code(server, node):
     # awsQueryCompatible services send x-amzn-query-error; the SDK copies it to Code and Type.
-    err = failed(node(bare_server.endpoint, "sqs-list-queues"))
-    assert err["Code"] == "NotImplemented"
-    assert err["Type"] == "Receiver"
+    err = failed(node(server.endpoint, "sqs-get-missing-queue-url"))
+    assert err["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+    assert err["Type"] == "Sender"
+    assert err["metadata"]["httpStatusCode"] == 400
 
 
 def test_s3_put_object_stream_is_sent_aws_chunked_with_a_trailing_checksum(bare_server, node, unique):

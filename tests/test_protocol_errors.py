@@ -8,18 +8,17 @@ from botocore.exceptions import ClientError
 
 # One operation nobody implements yet, per protocol family, through boto3 itself.
 UNIMPLEMENTED = [
-    ("iam", "list_users", {}, "query", "ListUsers"),
+    ("iam", "list_organizations_features", {}, "query", "ListOrganizationsFeatures"),
     ("ec2", "describe_instances", {}, "ec2", "DescribeInstances"),
-    ("sqs", "list_queues", {}, "json", "ListQueues"),
     ("kms", "list_keys", {}, "json", "ListKeys"),
-    ("lambda", "list_functions", {}, "rest-json", "ListFunctions"),
+    ("lambda", "list_code_signing_configs", {}, "rest-json", "ListCodeSigningConfigs"),
     ("s3", "list_buckets", {}, "rest-xml", "ListBuckets"),
     ("route53", "list_hosted_zones", {}, "rest-xml", "ListHostedZones"),
     ("cloudwatch", "list_metrics", {}, "smithy-rpc-v2-cbor", "ListMetrics"),
     ("snowball", "list_jobs", {}, "smithy-rpc-v2-cbor", "ListJobs"),
     ("elbv2", "describe_load_balancers", {}, "query", "DescribeLoadBalancers"),
     ("elb", "describe_load_balancers", {}, "query", "DescribeLoadBalancers"),
-    ("apigatewayv2", "get_apis", {}, "rest-json", "GetApis"),
+    ("apigatewayv2", "list_portals", {}, "rest-json", "ListPortals"),
 ]
 
 

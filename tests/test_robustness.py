@@ -237,7 +237,7 @@ TEMPLATES = {
                         b"</CreateHostedZoneRequest>", frozenset({"InvalidInput"})),
     "lambda": Template("rest-json", "lambda", "POST", "/2015-03-31/functions", (),
                        b'{"FunctionName": "f", "Role": "arn:aws:iam::444455556666:role/r", '
-                       b'"Code": {"ZipFile": "UEsDBA=="}, "Runtime": "python3.12", "Handler": "h.h", '
+                       b'"Code": {"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}, "Runtime": "python3.12", "Handler": "h.h", '
                        b'"Timeout": 3, "MemorySize": 128, "Publish": true, "Environment": {"Variables": {"A": "1"}}}',
                        frozenset({"InvalidRequestContentException"})),
 }
@@ -788,6 +788,8 @@ def test_malformed_authorization_headers(request_fixture, strict, service):
     for i, value in enumerate(_authorization_variants(service, now)):
         headers = [("Authorization", value), *dates[i % len(dates)], *t.headers]
         answer = exchange(srv.port, request(t.method, t.path, headers, t.body))
+        if not strict and 200 <= answer.status < 300:
+            continue  # accepted (the default server does not check signatures): no error to read
         # In the request's protocol when the scope names its service; a header too broken to
         # name one may be answered in another service's protocol (see the xfail test below).
         protocol = t.protocol if _scope_service(value) == service else _protocol_of(answer)

@@ -75,12 +75,14 @@ def test_elb_and_elbv2_are_told_apart_by_version(server):
 
 
 def test_api_gateway_v1_and_v2_are_told_apart_by_path(server):
+    # operations neither provider implements, so the 501's message names which one was routed
     with pytest.raises(ClientError) as exc:
-        server.client("apigateway").get_rest_apis()
-    assert "GetRestApis" in exc.value.response["Error"]["Message"]
+        server.client("apigateway").get_sdk_types()
+    assert "GetSdkTypes" in exc.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as exc:
-        server.client("apigatewayv2").get_apis()
-    assert "GetApis" in exc.value.response["Error"]["Message"]
+        server.client("apigatewayv2").list_portals()
+    assert "ListPortals" in exc.value.response["Error"]["Message"]
+    assert "ApiGatewayV2" in exc.value.response["Error"]["Message"]
 
 
 def test_cloudwatch_answers_in_each_of_its_three_protocols(server):

@@ -5,6 +5,9 @@ POST /_pocketcloud/reset    forget all state
 GET  /_pocketcloud/clock    virtual time
 POST /_pocketcloud/clock    {"advance": "30d"} or {"set": "2027-01-01T00:00:00Z"}
 POST /_pocketcloud/shutdown stop the server (used by `pocketcloud stop`)
+GET  /_pocketcloud/sns/outbox   SNS deliveries to email, email-json, SMS and mobile-push endpoints
+                            (filters: ?protocol=&endpoint=&topic=&subscription=); DELETE empties it
+GET  /_pocketcloud/sns/retries  HTTP/S deliveries waiting for their next retry (services/sns/admin_api.py)
 GET  /_localstack/health    LocalStack's health document shape
 POST /moto-api/reset        moto's reset
 """
@@ -97,6 +100,12 @@ async def handle(gateway, request: HttpRequest, receive) -> HttpResponse:
             else:
                 return _json(400, {"error": 'give {"advance": "30d"} or {"set": "<ISO-8601>"}'})
             return _json(200, {**clock_state(runtime), "tasks_run": ran})
+        if path.startswith("/_pocketcloud/sns/"):
+            from ..services.sns import admin_api
+
+            found = admin_api.handle(runtime, path, method, request.query_string)
+            if found is not None:
+                return _json(200, found)
         if path == "/_pocketcloud/shutdown" and method == "POST":
             os.kill(os.getpid(), signal.SIGTERM)
             return _json(200, {"status": "stopping"})

@@ -17,6 +17,7 @@ from ..protocol import codec, specs
 from ..protocol.errors import ServiceError, internal_error, not_implemented
 from ..protocol.http import HttpRequest, HttpResponse
 from ..services.base import RequestContext
+from ..services.cloudtrail.recorder import recorder_for
 from . import frontdoors
 from . import sigv4
 from .body import body_left_unread
@@ -40,6 +41,11 @@ class Gateway:
         self.settings = runtime.settings
         self.providers = runtime.providers
         self.router = Router(self.settings.max_body_bytes)
+        # IAM users' access keys and STS temporary credentials sign requests too.
+        from ..services.iam.credentials import install as install_iam_keys
+
+        install_iam_keys(runtime)
+        self.recorder = recorder_for(runtime)
         self._tick_task: asyncio.Task | None = None
 
     # -- ASGI entry ------------------------------------------------------------------------------
@@ -60,6 +66,7 @@ class Gateway:
             elif message["type"] == "lifespan.shutdown":
                 if self._tick_task:
                     self._tick_task.cancel()
+                self.recorder.flush()  # CloudTrail events still queued
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -85,6 +92,8 @@ class Gateway:
             header_bytes += len(name) + len(value)
             headers[name] = f"{headers[name]},{value}" if name in headers else value
         request = HttpRequest(scope["method"], path, scope["query_string"].decode("latin-1"), headers)
+        if scope.get("client"):
+            request.client = scope["client"][0]
 
         if path.startswith(ADMIN_PREFIXES):
             from . import admin  # loaded on the first admin call, not at every cold start
@@ -101,6 +110,7 @@ class Gateway:
 
         request_id = new_request_id()
         route: Route | None = None
+        failure: ServiceError | None = None
         try:
             if header_bytes > MAX_HEADER_BYTES:
                 raise self.router.early_error(ServiceError(
@@ -110,20 +120,26 @@ class Gateway:
             route = await self.router.route(request, receive)
             response = await self.dispatch(route, request, request_id)
         except ServiceError as error:
+            failure = error
             response = self.error_response(route, error, request_id)
         except Exception as exc:  # a bug of ours: still answer like AWS would
             log.exception("internal error on %s %s", scope["method"], path)
-            response = self.error_response(route, internal_error(type(exc).__name__), request_id)
+            failure = internal_error(type(exc).__name__)
+            response = self.error_response(route, failure, request_id)
+        if route is not None:
+            self.record_trail(route, request, request_id, failure)
         if "expect" in headers and body_left_unread(request):
             # The client waits for "100 Continue" before sending the body, and we answered
             # without asking for it: the connection cannot carry another request.
             response.headers.append(("Connection", "close"))
-        await send_response(send, response, scope["method"])
+        # With the request body read, `receive` can only tell of the client going away: a long
+        # response stream (Live Tail) watches it so that it ends with its client.
+        await send_response(send, response, scope["method"], None if body_left_unread(request) else receive)
 
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
         creds = request.credentials
-        service_model = specs.service_model(route.service)
+        service_model = specs.model_for(route.service, route.protocol)
         operation_model = service_model.operation_model(route.operation)
         account, secret, principal = resolve_access_key(creds.access_key if creds else None)
         region = (creds.region if creds and creds.region else None) or DEFAULT_REGION
@@ -148,8 +164,34 @@ class Gateway:
             raise not_implemented(service_model.metadata.get("serviceId", route.service), route.operation)
         ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
                              creds.access_key if creds else None, principal, request, request_id)
+        request.audit = [ctx, params, None]
+        await self.authorize(ctx, params, creds)
         result = (await handler(ctx, params)) if is_async else handler(ctx, params)
+        request.audit[2] = result
         return codec.serialize_response(operation_model, route.protocol, result or {}, request_id)
+
+    def record_trail(self, route: Route, request: HttpRequest, request_id: str, failure: ServiceError | None) -> None:
+        """Hand the call to CloudTrail's recorder (it queues; the record is built later)."""
+        if request.audit is not None:
+            ctx, params, result = request.audit
+            account, region, principal, access_key = ctx.account, ctx.region, ctx.principal_arn, ctx.access_key
+        else:  # refused before the operation ran (signature, parsing...)
+            creds = request.credentials
+            access_key = creds.access_key if creds else None
+            account, _, principal = resolve_access_key(access_key)
+            region = (creds.region if creds and creds.region else None) or DEFAULT_REGION
+            params = result = None
+        self.recorder.record(route.service, route.operation, account, region, principal, access_key, params,
+                             result, None if failure is None else (failure.code, failure.message), request_id,
+                             request.client, request.headers.get("user-agent", ""))
+
+    async def authorize(self, ctx: RequestContext, params: dict, creds) -> None:
+        """Temporary credentials must carry their session token and be unexpired; with
+        --enforce-iam the caller's policies must allow the operation (policy/enforcement.py)."""
+        if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
+            from ..policy.enforcement import authorize
+
+            await authorize(self.runtime, ctx, params, creds)
 
     def verify_signature(self, route: Route, request: HttpRequest, creds, secret, now) -> None:
         if secret is None:
@@ -176,7 +218,7 @@ class Gateway:
         service = route.service if route else getattr(error, "service", None)
         protocol = route.protocol if route else getattr(error, "protocol", None)
         if service and protocol:
-            service_model = specs.service_model(service)
+            service_model = specs.model_for(service, protocol)
             op_model = None
             if route is not None:
                 try:

@@ -20,10 +20,16 @@ from importlib import import_module
 # Host substring -> module. Checked only when the Host has one of these markers.
 HOST_DOORS: dict[str, str] = {
     ".s3-website": "pocketcloud.services.s3.website",  # <bucket>.s3-website[-.]<region>.<domain>
+    ".lambda-url.": "pocketcloud.services.lambda_.urls",
+    ".execute-api.": "pocketcloud.services.apigateway.common.door",
 }
 # Path prefix -> module.
 PATH_DOORS: dict[str, str] = {
     "/_aws/s3-website/": "pocketcloud.services.s3.website",  # /_aws/s3-website/<bucket>/<key>
+    "/_aws/sns/": "pocketcloud.services.sns.frontdoor",  # signing certificate, subscribe/unsubscribe URLs
+    "/_aws/lambda-url/": "pocketcloud.services.lambda_.urls",
+    "/_aws/lambda-code/": "pocketcloud.services.lambda_.code_door",
+    "/_aws/execute-api/": "pocketcloud.services.apigateway.common.door",
 }
 # HTTP method -> (a header the request must carry, module), for requests no API operation
 # uses (checked after the others): a browser's CORS preflight to S3 (OPTIONS with an Origin).

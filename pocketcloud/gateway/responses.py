@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from ..protocol.errors import ServiceError
 from ..protocol.http import HttpResponse
 
 
-async def send_response(send, response: HttpResponse, method: str) -> None:
+async def send_response(send, response: HttpResponse, method: str, receive=None) -> None:
     body = response.body
     headers = [
         (k.lower().encode("latin-1"), v.encode("latin-1") if type(v) is str and v.isascii() else _header_bytes(v))
@@ -26,9 +27,7 @@ async def send_response(send, response: HttpResponse, method: str) -> None:
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     if method != "HEAD":
         if hasattr(body, "__aiter__"):
-            async for chunk in body:
-                if chunk:
-                    await send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
+            await _stream_until_disconnect(send, body, receive)
         else:
             for chunk in body:
                 if chunk:
@@ -39,6 +38,34 @@ async def send_response(send, response: HttpResponse, method: str) -> None:
         if hasattr(result, "__await__"):
             await result
     await send({"type": "http.response.body", "body": b""})
+
+
+async def _stream_until_disconnect(send, body, receive) -> None:
+    """Send an async body (event streams, which may run for hours: Live Tail) until it ends or the
+    client goes away; the ASGI server drops writes to a closed connection without a word, so
+    without watching `receive` an abandoned stream would run on."""
+
+    async def pump():
+        async for chunk in body:
+            if chunk:
+                await send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
+
+    async def disconnected():
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    if receive is None:
+        await pump()
+        return
+    streaming, watching = asyncio.ensure_future(pump()), asyncio.ensure_future(disconnected())
+    try:
+        await asyncio.wait({streaming, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (streaming, watching):
+            task.cancel()
+        await asyncio.gather(streaming, watching, return_exceptions=True)
+    if streaming.done() and not streaming.cancelled() and streaming.exception() is not None:
+        raise streaming.exception()
 
 
 def _header_bytes(value) -> bytes:

@@ -62,7 +62,7 @@ class Routes:
             if info.get("targetPrefix"):
                 self.by_target[info["targetPrefix"]] = name
             self.by_signing.setdefault(info["signingName"], []).append(name)
-            if "query" in protocols or "ec2" in protocols:
+            if "query" in protocols or "ec2" in protocols or info.get("legacyQuery"):
                 self.query_by_version.setdefault(info["apiVersion"], []).append(name)
                 for op in info["operations"]:
                     self.query_by_action.setdefault(op, []).append(name)
@@ -75,8 +75,8 @@ class Routes:
         return preferred if preferred in protocols else None
 
     def speaks_query(self, service: str) -> bool:
-        protocols = self.services[service]["protocols"]
-        return "query" in protocols or "ec2" in protocols
+        info = self.services[service]
+        return "query" in info["protocols"] or "ec2" in info["protocols"] or bool(info.get("legacyQuery"))
 
     def query_protocol(self, service: str) -> str:
         """The form-encoded protocol a service speaks: ec2 for EC2, query for the rest."""

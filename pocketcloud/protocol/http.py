@@ -79,7 +79,8 @@ class HttpRequest:
     made per request, and dataclass machinery costs start-up time."""
 
     __slots__ = ("method", "path", "query_string", "headers", "body", "stream", "uri_params",
-                 "credentials", "original_path", "body_read", "chunk_signatures", "_form", "_query")
+                 "credentials", "original_path", "body_read", "chunk_signatures", "_form", "_query", "client",
+                 "audit")
 
     def __init__(self, method: str, path: str, query_string: str = "", headers: dict[str, str] | None = None,
                  body: bytes = b"", stream: BodyStream | None = None):
@@ -96,6 +97,9 @@ class HttpRequest:
         # gateway.sigv4.ChunkSignatureChain of a signed aws-chunked upload whose seed signature
         # was verified: the body's decoder checks every chunk against it.
         self.chunk_signatures = None
+        self.client: str = "127.0.0.1"  # the client's address, as CloudTrail's sourceIPAddress
+        # [RequestContext, params, result] once the gateway has them, for CloudTrail's record.
+        self.audit: list | None = None
         self._form: list[tuple[str, str]] | None = None
         self._query: list[tuple[str, str]] | None = None
 

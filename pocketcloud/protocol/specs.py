@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import query_compat
 from .model import ServiceModel, load_service_data
 
 # botocore service names: every service of the SAA notes plus STS (and CloudWatch Logs and
@@ -27,7 +28,7 @@ SERVICES: tuple[str, ...] = (
     "lambda", "redshift", "apigateway", "apigatewayv2", "events",
 )
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +61,19 @@ def _cache_dir() -> Path:
 def service_model(name: str) -> ServiceModel:
     """The model of one service (loaded on first use, then kept)."""
     return ServiceModel(load_service_data(name), name)
+
+
+@lru_cache(maxsize=None)
+def query_service_model(name: str) -> ServiceModel:
+    """The query-flavoured model of a service that moved from query to JSON (SQS)."""
+    return ServiceModel(query_compat.query_model_data(name, load_service_data(name)), name)
+
+
+def model_for(name: str, protocol: str | None) -> ServiceModel:
+    """The model that reads and writes a request in `protocol`."""
+    if protocol == "query" and query_compat.speaks_query(name):
+        return query_service_model(name)
+    return service_model(name)
 
 
 def protocols_of(metadata: dict) -> list[str]:
@@ -99,6 +113,8 @@ def _build_index() -> dict[str, Any]:
             "apiVersion": md.get("apiVersion"),
             "jsonVersion": md.get("jsonVersion"),
             "serviceId": md.get("serviceId"),
+            # Moved from query to JSON but still answers query (older clients): see query_compat.
+            "legacyQuery": query_compat.speaks_query(name),
             "operations": ops,
         }
     return {"format": INDEX_FORMAT, "botocore": _botocore_version(), "services": services}

@@ -71,11 +71,17 @@ class RequestContext:
 BACKGROUND_SERVICES: list[str] = [
     # one per line, with why
     "s3",  # lifecycle rules run daily on the virtual clock
+    "sns",  # HTTP retries persisted across restarts
+    "kms",  # key deletions and rotations on the virtual clock
+    "cloudtrail",  # event writer, trail deliveries
+    "logs",  # retention sweeps on the virtual clock
+    "lambda",  # event source pollers, queued asynchronous invocations
 ]
 
 
 def package_of(service: str) -> str:
-    return service.replace("-", "_")
+    # "lambda" is a Python keyword, so its package is lambda_.
+    return "lambda_" if service == "lambda" else service.replace("-", "_")
 
 
 class Providers:

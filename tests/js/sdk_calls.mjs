@@ -18,9 +18,9 @@ import {
   DeleteKeyPairCommand,
 } from "@aws-sdk/client-ec2";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { SQSClient, ListQueuesCommand } from "@aws-sdk/client-sqs";
-import { KMSClient, ListKeysCommand, DescribeKeyCommand } from "@aws-sdk/client-kms";
-import { LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
+import { SQSClient, GetQueueUrlCommand, ListQueuesCommand } from "@aws-sdk/client-sqs";
+import { KMSClient, ListKeysCommand, DescribeKeyCommand, DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
+import { LambdaClient, ListCodeSigningConfigsCommand, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { S3Client, ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
 
@@ -135,16 +135,24 @@ const cases = {
     await client(CloudWatchClient).send(new ListMetricsCommand({ Namespace: "AWS/EC2" }));
   },
 
-  async "sqs-list-queues"() {
-    await client(SQSClient).send(new ListQueuesCommand({}));
+  async "sqs-get-missing-queue-url"() {
+    await client(SQSClient).send(new GetQueueUrlCommand({ QueueName: "pocketcloud-no-such-queue" }));
   },
 
   async "kms-list-keys"() {
     await client(KMSClient).send(new ListKeysCommand({}));
   },
 
+  async "kms-describe-custom-key-stores"() {
+    await client(KMSClient).send(new DescribeCustomKeyStoresCommand({}));
+  },
+
   async "lambda-list-functions"() {
     await client(LambdaClient).send(new ListFunctionsCommand({}));
+  },
+
+  async "lambda-list-code-signing-configs"() {
+    await client(LambdaClient).send(new ListCodeSigningConfigsCommand({}));
   },
 
   async "s3-list-buckets"() {

@@ -1,0 +1,108 @@
+"""CloudWatch Logs request rates, each against STS GetCallerIdentity (the cheapest call through
+the same stack) on the same server in the same run: wrk replays boto3-signed requests.
+
+Workloads:
+  PutLogEvents 10     a batch of 10 events of ~100 bytes into one stream (the same batch again
+                      and again: AWS accepts repeated events)
+  GetLogEvents        the latest events of a stream holding 10,000
+  FilterLogEvents     a JSON filter pattern over a group of 10,000 events in 10 streams, limit 50
+  sts GetCallerIdentity   the reference
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from bench import awsreq
+from bench import harness as h
+
+CONNECTIONS = 4   # few: a slow scan must not leave a queue behind that the next run would measure
+
+
+def _signed(port: int, service: str, method: str, operation: str, params: dict) -> awsreq.Signed:
+    """The request boto3 would send for this call, captured before it leaves."""
+    api = awsreq.client(service, port)
+    captured = {}
+
+    def capture(request, **_):
+        captured["request"] = request
+        raise awsreq._Captured(request)
+
+    api.meta.events.register(f"before-send.{service}.{operation}", capture)
+    try:
+        getattr(api, method)(**params)
+    except awsreq._Captured:
+        pass
+    request = captured["request"]
+    body = request.body or b""
+    body = body.encode() if isinstance(body, str) else bytes(body)
+    headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
+    headers["Host"] = f"127.0.0.1:{port}"
+    return awsreq.Signed(request.method, "/", headers, body, b"")
+
+
+def _setup(port: int) -> None:
+    logs = awsreq.client("logs", port)
+    logs.create_log_group(logGroupName="bench")
+    now = int(time.time() * 1000)
+    for s in range(10):
+        logs.create_log_stream(logGroupName="bench", logStreamName=f"s{s}")
+        for batch in range(10):
+            logs.put_log_events(logGroupName="bench", logStreamName=f"s{s}", logEvents=[
+                {"timestamp": now - 60_000 + i, "message": json.dumps({"level": "ERROR" if i % 10 == 0 else "INFO",
+                                                                      "latency": i, "batch": batch})}
+                for i in range(100)])
+    logs.create_log_stream(logGroupName="bench", logStreamName="put")
+    logs.create_log_stream(logGroupName="bench", logStreamName="big")
+    for batch in range(10):
+        logs.put_log_events(logGroupName="bench", logStreamName="big", logEvents=[
+            {"timestamp": now - 60_000 + i, "message": f"line {batch}-{i} " + "x" * 80} for i in range(1000)])
+
+
+def run(rounds: int = 3, duration: float = 2.0) -> dict:
+    h.section(f"CloudWatch Logs request rates vs STS GetCallerIdentity on the same server, wrk -t1 -c{CONNECTIONS}")
+    port = h.free_port()
+    with h.Server("pocketcloud", h.pocketcloud_start(port), port) as pc:
+        h.wait_until(pc, lambda: h.request(port, path="/_pocketcloud/health", timeout=2)[0] == 200)
+        _setup(port)
+        now = int(time.time() * 1000)
+        calls = {
+            "sts GetCallerIdentity": ("sts", "get_caller_identity", "GetCallerIdentity", {}),
+            "PutLogEvents 10": ("logs", "put_log_events", "PutLogEvents", {
+                "logGroupName": "bench", "logStreamName": "put",
+                "logEvents": [{"timestamp": now, "message": "y" * 100} for _ in range(10)]}),
+            "GetLogEvents": ("logs", "get_log_events", "GetLogEvents",
+                             {"logGroupName": "bench", "logStreamName": "big", "limit": 100}),
+            "FilterLogEvents": ("logs", "filter_log_events", "FilterLogEvents",
+                                {"logGroupName": "bench", "filterPattern": '{ $.level = "ERROR" && $.latency > 50 }',
+                                 "logStreamNamePrefix": "s", "limit": 50}),
+        }
+        scripts = {}
+        try:
+            for name, (service, method, operation, params) in calls.items():
+                signed = _signed(port, service, method, operation, params)
+                status, body = h.request(port, signed.method, signed.path, signed.body, signed.headers)
+                if status != 200:
+                    raise RuntimeError(f"{name} answered {status}: {body[:300]!r}")
+                headers = {k: v for k, v in signed.headers.items() if k.lower() != "content-length"}
+                scripts[name] = h.wrk_script(signed.method, signed.body.decode(), headers)
+            for script in scripts.values():  # warm-up, not recorded
+                h.run_wrk(port, 1, CONNECTIONS, script=script)
+            rates = {name: [] for name in scripts}
+            errors = {name: 0 for name in scripts}
+            for _ in range(rounds):   # interleaved
+                for name, script in scripts.items():
+                    out = h.run_wrk(port, duration, CONNECTIONS, script=script, server_pid=pc.proc.pid)
+                    rates[name].append(out["rps"])
+                    errors[name] += out["non2xx"] + out["socket_errors"]
+        finally:
+            for script in scripts.values():
+                os.unlink(script)
+    reference = rates["sts GetCallerIdentity"]
+    rows = [[name, h.median(r), h.median([a / b for a, b in zip(r, reference)]), errors[name]]
+            for name, r in rates.items()]
+    print(h.table(["workload", "req/s", "ratio to STS", "errors"], rows))
+    print("ratio: median over rounds of the workload's req/s / STS GetCallerIdentity's, measured back to back.")
+    return {"rates": rates}

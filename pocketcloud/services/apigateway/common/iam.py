@@ -1,0 +1,48 @@
+"""AWS_IAM authorization of invoke-URL requests: the request must carry a valid SigV4 signature
+(service `execute-api`), checked with the gateway's own SigV4 code against the signer's secret.
+IAM policies are not evaluated: a correctly signed caller is allowed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from ....core.accounts import resolve_access_key
+from ....gateway import sigv4
+from ....protocol.errors import ServiceError
+
+
+class NotSigned(Exception):
+    """(status, message) API Gateway answers for an unsigned or badly signed request."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def caller_identity(runtime, request) -> dict:
+    """The requestContext.identity members of a correctly signed request, or NotSigned."""
+    try:
+        creds = sigv4.parse_credentials(request.method, request.path, request.query_string, request.headers,
+                                        "execute-api")
+    except ServiceError as exc:
+        raise NotSigned(403, exc.message) from None
+    if creds is None:
+        raise NotSigned(403, "Missing Authentication Token")
+    account, secret, principal = resolve_access_key(creds.access_key)
+    if secret is None:
+        raise NotSigned(403, "The security token included in the request is invalid.")
+    payload_hash = None
+    if sigv4.payload_hash_needed(creds, request.headers):
+        payload_hash = hashlib.sha256(request.body or b"").hexdigest()
+    try:
+        # The client signs with its real clock: the skew check compares with real time, not the
+        # virtual clock (which `pocketcloud time advance` may have moved days ahead).
+        sigv4.verify(creds, secret, request.method, request.path, request.query_string, request.headers,
+                     payload_hash, datetime.now(timezone.utc))
+    except ServiceError as exc:
+        raise NotSigned(403, exc.message) from None
+    user_arn = principal or f"arn:aws:iam::{account}:root"
+    return {"accessKey": creds.access_key, "accountId": account, "caller": account if principal is None else
+            principal.rsplit("/", 1)[-1], "user": account if principal is None else principal.rsplit("/", 1)[-1],
+            "userArn": user_arn}

@@ -1,0 +1,1 @@
+"""Amazon SNS: topics, subscriptions and real push delivery (SQS, HTTP/S, Lambda, outbox)."""
