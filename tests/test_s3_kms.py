@@ -1,0 +1,71 @@
+"""SSE-KMS (notes §4): object bodies under KMS data keys, the AWS managed key, S3 Bucket Keys."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import Server
+
+
+def _code(exc):
+    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_sse_kms_with_a_customer_key(server, unique):
+    s3, kms = server.client("s3"), server.client("kms")
+    key = kms.create_key(Description="s3 objects")["KeyMetadata"]
+    s3.create_bucket(Bucket=unique)
+    put = s3.put_object(Bucket=unique, Key="secret", Body=b"kms protected", ServerSideEncryption="aws:kms",
+                        SSEKMSKeyId=key["KeyId"])
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == key["Arn"]
+    got = s3.get_object(Bucket=unique, Key="secret")
+    assert got["Body"].read() == b"kms protected"
+    assert got["ServerSideEncryption"] == "aws:kms" and got["SSEKMSKeyId"] == key["Arn"]
+    # A disabled key cannot decrypt: the object is unreadable until it is enabled again.
+    kms.disable_key(KeyId=key["KeyId"])
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=unique, Key="secret")
+    assert _code(exc)[0] in ("KMS.DisabledException", "DisabledException")
+    kms.enable_key(KeyId=key["KeyId"])
+    assert s3.get_object(Bucket=unique, Key="secret")["Body"].read() == b"kms protected"
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=unique, Key="x", Body=b"x", ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId="arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000")
+    assert _code(exc)[1] == 400 and "NotFound" in _code(exc)[0]
+
+
+def test_aws_managed_key_and_bucket_keys(server, unique):
+    s3, kms = server.client("s3"), server.client("kms")
+    s3.create_bucket(Bucket=unique)
+    put = s3.put_object(Bucket=unique, Key="managed", Body=b"m", ServerSideEncryption="aws:kms")
+    managed = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
+    assert put["SSEKMSKeyId"] == managed["Arn"] and managed["KeyManager"] == "AWS"
+    s3.put_bucket_encryption(Bucket=unique, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}]})
+    first = s3.put_object(Bucket=unique, Key="a", Body=b"a" * 100000)
+    second = s3.put_object(Bucket=unique, Key="b", Body=b"b")
+    assert first["ServerSideEncryption"] == second["ServerSideEncryption"] == "aws:kms"
+    assert first["BucketKeyEnabled"] is True and second["BucketKeyEnabled"] is True
+    assert s3.get_object(Bucket=unique, Key="a")["Body"].read() == b"a" * 100000
+    head = s3.head_object(Bucket=unique, Key="b")
+    assert head["BucketKeyEnabled"] is True and head["SSEKMSKeyId"] == managed["Arn"]
+    up = s3.create_multipart_upload(Bucket=unique, Key="multi")
+    assert up["ServerSideEncryption"] == "aws:kms"
+    etag = s3.upload_part(Bucket=unique, Key="multi", UploadId=up["UploadId"], PartNumber=1, Body=b"part")["ETag"]
+    s3.complete_multipart_upload(Bucket=unique, Key="multi", UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.get_object(Bucket=unique, Key="multi")["Body"].read() == b"part"
+
+
+def test_kms_bodies_are_not_plaintext_on_disk(tmp_path, unique):
+    data = tmp_path / "data"
+    srv = Server(data_dir=data).start()
+    try:
+        s3 = srv.client("s3")
+        s3.create_bucket(Bucket=unique)
+        body = b"KMS-PLAINTEXT-MARKER" * 5000
+        s3.put_object(Bucket=unique, Key="k", Body=body, ServerSideEncryption="aws:kms")
+        assert s3.get_object(Bucket=unique, Key="k")["Body"].read() == body
+    finally:
+        srv.stop()
+    for path in (p for p in data.rglob("*") if p.is_file()):
+        assert b"KMS-PLAINTEXT-MARKER" not in path.read_bytes(), path
