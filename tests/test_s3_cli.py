@@ -66,9 +66,21 @@ def test_s3api_calls(server, unique, tmp_path):
     assert status["Status"] == "Enabled"
 
 
-def test_cli_presign(server, unique, tmp_path):
+def test_cli_presign(unique, tmp_path):
     import requests
 
+    from conftest import Server
+
+    # A server of its own: the URL is signed with the real time, and the shared server's
+    # virtual clock may have been moved ahead by other tests.
+    server = Server().start()
+    try:
+        _presign(server, unique, tmp_path, requests)
+    finally:
+        server.stop()
+
+
+def _presign(server, unique, tmp_path, requests):
     _aws(server, "s3", "mb", f"s3://{unique}")
     (tmp_path / "p.txt").write_text("presigned")
     _aws(server, "s3", "cp", str(tmp_path / "p.txt"), f"s3://{unique}/p.txt")
