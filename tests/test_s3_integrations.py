@@ -1,0 +1,34 @@
+"""Other services reading and writing S3 in-process: Lambda code from S3, CloudWatch Logs
+exports into a bucket."""
+
+import gzip
+import time
+
+
+def test_lambda_code_from_s3(server, unique):
+    from test_lambda import ROLE, zipped
+
+    s3, lam = server.client("s3"), server.client("lambda")
+    s3.create_bucket(Bucket=unique)
+    s3.put_object(Bucket=unique, Key="code/app.zip",
+                  Body=zipped({"app.py": "def handler(event, context):\n    return {'from': 's3'}\n"}))
+    lam.create_function(FunctionName=unique, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+                        Code={"S3Bucket": unique, "S3Key": "code/app.zip"})
+    out = lam.invoke(FunctionName=unique, Payload=b"{}")
+    assert out["Payload"].read() == b'{"from": "s3"}'
+
+
+def test_logs_export_lands_in_the_bucket(server, unique):
+    s3, logs = server.client("s3"), server.client("logs")
+    s3.create_bucket(Bucket=unique)
+    logs.create_log_group(logGroupName=unique)
+    logs.create_log_stream(logGroupName=unique, logStreamName="s")
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=unique, logStreamName="s", logEvents=[{"timestamp": now, "message": "hello s3"}])
+    task = logs.create_export_task(logGroupName=unique, fromTime=now - 60000, to=now + 60000, destination=unique,
+                                   destinationPrefix="exports")["taskId"]
+    assert task
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=unique, Prefix="exports/").get("Contents", [])]
+    assert keys, "no exported object"
+    body = s3.get_object(Bucket=unique, Key=[k for k in keys if k.endswith(".gz")][0])["Body"].read()
+    assert b"hello s3" in gzip.decompress(body)
