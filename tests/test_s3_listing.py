@@ -83,6 +83,9 @@ def test_list_objects_v1_markers(server, filled):
     assert len(page["Contents"]) + len(rest["Contents"]) == len(KEYS)
     delimited = s3.list_objects(Bucket=filled, Delimiter="/", MaxKeys=2)
     assert delimited["IsTruncated"] is True and delimited["NextMarker"] == "photos/"
+    following = s3.list_objects(Bucket=filled, Delimiter="/", MaxKeys=2, Marker=delimited["NextMarker"])
+    assert [o["Key"] for o in following["Contents"]] == ["plus+key", "space key"]
+    assert "CommonPrefixes" not in following and following["IsTruncated"] is True
 
 
 def test_encoding_type_url(server, filled):
