@@ -64,7 +64,8 @@ def test_tampered_url_is_refused(server, unique, config):
 
 
 def test_presigned_urls_expire_on_the_virtual_clock(server, unique):
-    """Last in the module: it moves this module's server's clock."""
+    """Last in the module: it moves this module's server's clock (which ages the signatures
+    made before the move)."""
     urls = []
     for config in VERSIONS:
         s3 = server.client("s3", **config)
@@ -76,5 +77,5 @@ def test_presigned_urls_expire_on_the_virtual_clock(server, unique):
     server.admin("/_pocketcloud/clock", {"advance": "2h"})
     for url in urls:
         resp = requests.get(url)
-        assert resp.status_code == 403 and _error(resp) == "AccessDenied"
+        assert resp.status_code == 403 and _error(resp) == "AccessDenied", url
         assert "Request has expired" in resp.text
