@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from conftest import Server
 from test_enforcement import allow, doc, error, make_user
+from test_sts import session_client, trust
 
 OWNER, OTHER = "111111111111", "222222222222"
 
@@ -142,3 +143,24 @@ def test_lambda_resource_policy_across_accounts(strict, unique):
                        Principal=OTHER)
     out = invoker("lambda").invoke(FunctionName=arn, Payload=json.dumps({"a": 1}).encode())
     assert json.loads(out["Payload"].read()) == {"echo": {"a": 1}}
+
+
+def test_role_session_presigned_url(strict, unique):
+    # A module-scoped server whose clock no other test moves: presigned URLs carry real time.
+    s3 = strict.client("s3", key=OWNER)
+    s3.create_bucket(Bucket=unique)
+    s3.put_object(Bucket=unique, Key="k", Body=b"data")
+    iam = strict.client("iam", key=OWNER)
+    iam.create_role(RoleName=unique, AssumeRolePolicyDocument=trust({"AWS": OWNER}))
+    iam.attach_role_policy(RoleName=unique, PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    creds = strict.client("sts", key=OWNER).assume_role(RoleArn=f"arn:aws:iam::{OWNER}:role/{unique}",
+                                                        RoleSessionName="presign")["Credentials"]
+    session = session_client(strict, "s3", creds)
+    url = session.generate_presigned_url("get_object", Params={"Bucket": unique, "Key": "k"}, ExpiresIn=300)
+    assert "security-token=" in url.lower()  # SigV2 query authentication, as boto3 presigns S3 by default
+    response = requests.get(url)
+    assert response.status_code == 200 and response.content == b"data"
+    # The role may read, not write, presigned or not.
+    put_url = session.generate_presigned_url("put_object", Params={"Bucket": unique, "Key": "new"}, ExpiresIn=300)
+    response = requests.put(put_url, data=b"x")
+    assert response.status_code == 403 and "<Code>AccessDenied</Code>" in response.text

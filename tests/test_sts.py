@@ -225,20 +225,3 @@ def test_assume_role_with_saml(server, unique):
                                   SAMLAssertion=base64.b64encode(b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>").decode())
     assert error(exc) == ("InvalidIdentityToken", 400)
 
-
-def test_temporary_credentials_sign_s3_presigned_urls(server, unique):
-    import requests
-
-    server.client("s3").create_bucket(Bucket=unique)
-    server.client("s3").put_object(Bucket=unique, Key="k", Body=b"data")
-    server.client("iam").create_role(RoleName=unique, AssumeRolePolicyDocument=trust({"AWS": "000000000000"}))
-    creds = server.client("sts").assume_role(RoleArn=f"arn:aws:iam::000000000000:role/{unique}",
-                                             RoleSessionName="presign")["Credentials"]
-    url = session_client(server, "s3", creds).generate_presigned_url(
-        "get_object", Params={"Bucket": unique, "Key": "k"}, ExpiresIn=300)
-    assert "security-token=" in url.lower()  # SigV2 query authentication, as boto3 presigns S3 by default
-    response = requests.get(url)
-    assert response.status_code == 200 and response.content == b"data"
-    tampered = url.replace("ecurity-token=", "ecurity-token=AAAA")
-    response = requests.get(tampered)  # the token is signed: changing it breaks the signature
-    assert response.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in response.text
