@@ -308,6 +308,7 @@ def test_iam_users_and_assumed_roles_in_user_identity(server, account, unique):
     assert identity["arn"] == f"arn:aws:sts::{account}:assumed-role/{unique}-role/auditor"
     assert identity["principalId"] == f"{role['RoleId']}:auditor"
     assert identity["sessionContext"]["sessionIssuer"]["arn"] == role["Arn"]
+    assert identity["sessionContext"]["attributes"]["creationDate"].endswith("Z")
     assert identity["accessKeyId"] == temp["AccessKeyId"]
 
 
