@@ -239,3 +239,28 @@ def test_log_files_encrypted_with_the_trails_kms_key(srv, unique):
     with pytest.raises(ClientError) as exc:
         ct.update_trail(Name=unique, KmsKeyId="alias/not-there")
     assert exc.value.response["Error"]["Code"] == "KmsKeyNotFoundException"
+
+
+def test_lambda_invocations_as_data_events(srv, unique):
+    import io
+    import zipfile
+
+    ct, s3, bucket = _trail(srv, unique)
+    lam = srv.client("lambda")
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return {'ok': True}\n")
+    function = lam.create_function(FunctionName=unique, Runtime="python3.11", Handler="app.handler",
+                                   Role=f"arn:aws:iam::{ACCOUNT}:role/lambda-role",
+                                   Code={"ZipFile": code.getvalue()})["FunctionArn"]
+    ct.put_event_selectors(TrailName=unique, EventSelectors=[{
+        "ReadWriteType": "All", "IncludeManagementEvents": False,
+        "DataResources": [{"Type": "AWS::Lambda::Function", "Values": [function]}]}])
+    assert lam.invoke(FunctionName=unique, Payload=b'{"secret": "payload"}')["StatusCode"] == 200
+    _advance(srv, "6m", unique)
+    records = [r for key in _objects(s3, bucket, f"AWSLogs/{ACCOUNT}/CloudTrail/")
+               for r in json.loads(_read_gz(s3, bucket, key))["Records"]]
+    assert [r["eventName"] for r in records] == ["Invoke"]
+    assert records[0]["eventSource"] == "lambda.amazonaws.com"
+    assert records[0]["resources"][0] == {"type": "AWS::Lambda::Function", "ARN": function, "accountId": ACCOUNT}
+    assert "secret" not in json.dumps(records)
