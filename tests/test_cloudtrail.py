@@ -22,6 +22,12 @@ def account():
     return "".join(random.choice("123456789") for _ in range(12))
 
 
+def _bucket(server, account, name) -> str:
+    """Trails need their S3 bucket to exist."""
+    server.client("s3", key=account).create_bucket(Bucket=name)
+    return name
+
+
 def _events(ct, **kwargs):
     return ct.lookup_events(**kwargs)["Events"]
 
@@ -167,6 +173,7 @@ def test_events_survive_a_restart(tmp_path):
 
 def test_trail_crud_and_validation(server, account, unique):
     ct = server.client("cloudtrail", key=account)
+    _bucket(server, account, f"{unique}-logs")
     made = ct.create_trail(Name=unique, S3BucketName=f"{unique}-logs", S3KeyPrefix="audit",
                            EnableLogFileValidation=True)
     arn = f"arn:aws:cloudtrail:us-east-1:{account}:trail/{unique}"
@@ -209,7 +216,7 @@ def test_trail_crud_and_validation(server, account, unique):
 
 def test_start_and_stop_logging(server, account, unique):
     ct = server.client("cloudtrail", key=account)
-    ct.create_trail(Name=unique, S3BucketName=f"{unique}-logs")
+    ct.create_trail(Name=unique, S3BucketName=_bucket(server, account, f"{unique}-logs"))
     assert ct.get_trail_status(Name=unique)["IsLogging"] is False
     ct.start_logging(Name=unique)
     status = ct.get_trail_status(Name=unique)
@@ -221,7 +228,7 @@ def test_start_and_stop_logging(server, account, unique):
 
 def test_event_selectors(server, account, unique):
     ct = server.client("cloudtrail", key=account)
-    ct.create_trail(Name=unique, S3BucketName=f"{unique}-logs")
+    ct.create_trail(Name=unique, S3BucketName=_bucket(server, account, f"{unique}-logs"))
     default = ct.get_event_selectors(TrailName=unique)["EventSelectors"]
     assert default == [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
                         "ExcludeManagementEventSources": []}]
@@ -301,6 +308,7 @@ def test_iam_users_and_assumed_roles_in_user_identity(server, account, unique):
     assert identity["arn"] == f"arn:aws:sts::{account}:assumed-role/{unique}-role/auditor"
     assert identity["principalId"] == f"{role['RoleId']}:auditor"
     assert identity["sessionContext"]["sessionIssuer"]["arn"] == role["Arn"]
+    assert identity["sessionContext"]["attributes"]["creationDate"].endswith("Z")
     assert identity["accessKeyId"] == temp["AccessKeyId"]
 
 

@@ -29,16 +29,17 @@ def err(exc) -> tuple[str, int]:
     return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
-def test_log_group_lifecycle(logs, unique):
+def test_log_group_lifecycle(server, logs, unique):
     name = f"/app/{unique}"
-    logs.create_log_group(logGroupName=name, kmsKeyId="arn:aws:kms:us-east-1:000000000000:key/abc",
+    key_arn = server.client("kms").create_key()["KeyMetadata"]["Arn"]
+    logs.create_log_group(logGroupName=name, kmsKeyId=key_arn,
                           tags={"team": "a"}, logGroupClass="INFREQUENT_ACCESS")
     with pytest.raises(ClientError) as exc:
         logs.create_log_group(logGroupName=name)
     assert err(exc) == ("ResourceAlreadyExistsException", 400)
     group = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]
     assert group["logGroupName"] == name
-    assert group["kmsKeyId"] == "arn:aws:kms:us-east-1:000000000000:key/abc"
+    assert group["kmsKeyId"] == key_arn
     assert group["logGroupClass"] == "INFREQUENT_ACCESS"
     assert group["arn"] == f"arn:aws:logs:us-east-1:000000000000:log-group:{name}:*"
     assert group["logGroupArn"] == f"arn:aws:logs:us-east-1:000000000000:log-group:{name}"

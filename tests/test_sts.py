@@ -224,3 +224,4 @@ def test_assume_role_with_saml(server, unique):
         sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider,
                                   SAMLAssertion=base64.b64encode(b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>").decode())
     assert error(exc) == ("InvalidIdentityToken", 400)
+

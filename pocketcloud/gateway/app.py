@@ -46,6 +46,8 @@ class Gateway:
 
         install_iam_keys(runtime)
         self.recorder = recorder_for(runtime)
+        # A server that does not answer CloudTrail (--services without it) records nothing.
+        self.trail_on = self.settings.services is None or "cloudtrail" in self.settings.services
         self._tick_task: asyncio.Task | None = None
 
     # -- ASGI entry ------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ class Gateway:
             log.exception("internal error on %s %s", scope["method"], path)
             failure = internal_error(type(exc).__name__)
             response = self.error_response(route, failure, request_id)
-        if route is not None:
+        if route is not None and self.trail_on:
             self.record_trail(route, request, request_id, failure)
         if "expect" in headers and body_left_unread(request):
             # The client waits for "100 Continue" before sending the body, and we answered

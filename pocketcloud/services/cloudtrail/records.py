@@ -114,6 +114,17 @@ def _iam_id(store, account: str, kind: str, name: str, id_key: str, prefix: str,
     return _pseudo_id(prefix, arn)
 
 
+def _session_issued(store, access_key: str | None) -> str | None:
+    """When STS issued a temporary key (sessionContext.attributes.creationDate)."""
+    if store is None or not access_key:
+        return None
+    from pocketcloud.core.store import Namespace
+
+    session = Namespace(store, "sts", "", "global").get("session", access_key)
+    issued = (session or {}).get("issued")
+    return issued.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(issued, datetime) else None
+
+
 def user_identity(account: str, principal_arn: str | None, access_key: str | None,
                   store=None) -> tuple[dict, str]:
     """(userIdentity, the Username event history shows)."""
@@ -130,7 +141,10 @@ def user_identity(account: str, principal_arn: str | None, access_key: str | Non
                     "accountId": account,
                     "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": role_id, "arn": role_arn,
                                                          "accountId": account, "userName": role},
-                                       "attributes": {"mfaAuthenticated": "false"}}}
+                                       "attributes": {"creationDate": _session_issued(store, access_key),
+                                                      "mfaAuthenticated": "false"}}}
+        if identity["sessionContext"]["attributes"]["creationDate"] is None:
+            del identity["sessionContext"]["attributes"]["creationDate"]
         username = session
     elif ":user/" in principal_arn:
         name = principal_arn.rsplit("/", 1)[1]
