@@ -87,7 +87,7 @@ class EventQueue:
             outcome = await run(self.provider, ns, latest, config, record["payload"], invoked)
         except ServiceError:  # throttled: try again later, within the event's maximum age
             if now - record["enqueued"] < settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE):
-                self._retry_later(event_id, record, 60.0, count=False)
+                self._retry_later(event_id, record, now + 60.0)
                 return
             outcome = None
         record["attempts"] += 1
@@ -95,7 +95,8 @@ class EventQueue:
         retries = settings.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
         if failed and record["attempts"] <= retries and now - record["enqueued"] < max_age:
-            self._retry_later(event_id, record, RETRY_DELAYS[min(record["attempts"], len(RETRY_DELAYS)) - 1])
+            # Counted from when this attempt started, so a clock moved while it ran counts.
+            self._retry_later(event_id, record, now + RETRY_DELAYS[min(record["attempts"], len(RETRY_DELAYS)) - 1])
             return
         self.queue.delete("event", event_id)
         destinations = settings.get("DestinationConfig") or {}
@@ -109,10 +110,10 @@ class EventQueue:
             await dead_letter(self.runtime, ns, config["DeadLetterConfig"]["TargetArn"], record["payload"], event_id,
                               error)
 
-    def _retry_later(self, event_id: str, record: dict, delay: float, count: bool = True) -> None:
-        record["due"] = self.runtime.clock.time() + delay
+    def _retry_later(self, event_id: str, record: dict, due: float) -> None:
+        record["due"] = due
         self.queue.put("event", event_id, record)
-        self.runtime.scheduler.at(record["due"], lambda: self._kick_soon(event_id), "lambda-event-retry")
+        self.runtime.scheduler.at(due, lambda: self._kick_soon(event_id), "lambda-event-retry")
 
 
 def _error_message(outcome) -> str:
