@@ -81,7 +81,7 @@ async def _serve(call: Call, snapshot: dict) -> HttpResponse:
         await auth.lambda_authorizer(call, snapshot["authorizers"].get(route.get("AuthorizerId")))
     elif kind == "AWS_IAM":
         try:
-            call.authorizer = {"iam": iam.caller_identity(inv.runtime, inv.request)}
+            call.authorizer = {"iam": iam.caller_identity(inv.runtime, inv.request, call.route_arn(), inv.region)}
         except iam.NotSigned as refused:
             raise Failure(refused.status, refused.message) from None
     target = route.get("Target") or ""
