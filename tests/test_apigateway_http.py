@@ -445,3 +445,50 @@ def test_sqs_service_integrations(server, v2, unique):
     assert status == 200 and "MessageId" in json.loads(body)
     received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     assert sorted(m["Body"] for m in received) == ["from http api", '{"order": 1}']
+
+
+def test_s3_and_sns_service_integrations(server, unique):
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket=unique)
+    s3.put_object(Bucket=unique, Key="docs/readme.txt", Body=b"hello from s3")
+    sns = server.client("sns")
+    topic = sns.create_topic(Name=unique)["TopicArn"]
+    sqs = server.client("sqs")
+    queue_url = sqs.create_queue(QueueName=unique)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+
+    rest = server.client("apigateway")
+    api = rest.create_rest_api(name=unique)
+    files = rest.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="files")["id"]
+    item = rest.create_resource(restApiId=api["id"], parentId=files, pathPart="{key+}")["id"]
+    rest.put_method(restApiId=api["id"], resourceId=item, httpMethod="GET", authorizationType="NONE",
+                    requestParameters={"method.request.path.key": True})
+    rest.put_integration(restApiId=api["id"], resourceId=item, httpMethod="GET", type="AWS",
+                         integrationHttpMethod="GET", uri=f"arn:aws:apigateway:us-east-1:s3:path/{unique}/{{key}}",
+                         requestParameters={"integration.request.path.key": "method.request.path.key"})
+    rest.put_integration_response(restApiId=api["id"], resourceId=item, httpMethod="GET", statusCode="200")
+    rest.put_integration_response(restApiId=api["id"], resourceId=item, httpMethod="GET", statusCode="404",
+                                  selectionPattern="404",
+                                  responseTemplates={"application/json": '{"error": "no such file"}'})
+    publish = rest.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="publish")["id"]
+    rest.put_method(restApiId=api["id"], resourceId=publish, httpMethod="POST", authorizationType="NONE")
+    rest.put_integration(
+        restApiId=api["id"], resourceId=publish, httpMethod="POST", type="AWS", integrationHttpMethod="POST",
+        uri="arn:aws:apigateway:us-east-1:sns:action/Publish",
+        requestParameters={"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+        requestTemplates={"application/json": f"TopicArn=$util.urlEncode('{topic}')"
+                                              "&Message=$util.urlEncode($input.path('$.text'))"})
+    rest.put_integration_response(restApiId=api["id"], resourceId=publish, httpMethod="POST", statusCode="200",
+                                  responseTemplates={"application/json": '{"published": true}'})
+    rest.create_deployment(restApiId=api["id"], stageName="aws")
+
+    status, _, body = invoke(server, api["id"], "/aws/files/docs/readme.txt")
+    assert (status, body) == (200, b"hello from s3")
+    status, _, body = invoke(server, api["id"], "/aws/files/missing.txt")
+    assert (status, json.loads(body)) == (404, {"error": "no such file"})
+    status, _, body = invoke(server, api["id"], "/aws/publish", method="POST", body=b'{"text": "via sns"}',
+                             headers={"Content-Type": "application/json"})
+    assert (status, body) == (200, b'{"published": true}')
+    messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)["Messages"]
+    assert messages[0]["Body"] == "via sns"
