@@ -152,12 +152,12 @@ def destination_record(event_id: str, record: dict, config: dict, invoked: str, 
     return document
 
 
-async def _queue_url(runtime, account: str, region: str, arn: str) -> str:
+async def queue_url(runtime, arn: str) -> str:
+    """The URL of the SQS queue an ARN names, asked of SQS in the queue's own account and region."""
     parts = arn.split(":")
-    queue_account, queue_region, queue_name = parts[4], parts[3], parts[5]
-    result = await runtime.providers.call("sqs", "GetQueueUrl", {"QueueName": queue_name,
-                                                                 "QueueOwnerAWSAccountId": queue_account},
-                                          queue_account, queue_region)
+    account, region = parts[4], parts[3]
+    result = await runtime.providers.call("sqs", "GetQueueUrl", {"QueueName": parts[5],
+                                                                 "QueueOwnerAWSAccountId": account}, account, region)
     return result["QueueUrl"]
 
 
@@ -169,7 +169,7 @@ async def deliver(runtime, ns, arn: str, body: bytes, condition: str) -> None:
     call = runtime.providers.call
     try:
         if service == "sqs":
-            url = await _queue_url(runtime, account, region, arn)
+            url = await queue_url(runtime, arn)
             await call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": body.decode()}, account, region)
         elif service == "sns":
             await call("sns", "Publish", {"TopicArn": arn, "Message": body.decode()}, account, region)
@@ -196,7 +196,7 @@ async def dead_letter(runtime, ns, arn: str, payload: bytes, request_id: str, er
     account, region = parts[4], parts[3]
     try:
         if parts[2] == "sqs":
-            url = await _queue_url(runtime, account, region, arn)
+            url = await queue_url(runtime, arn)
             await runtime.providers.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": payload.decode(),
                                                                 "MessageAttributes": attributes}, account, region)
         elif parts[2] == "sns":
