@@ -590,3 +590,20 @@ def test_aws_iam_with_enforced_policies(unique):
                                    f"{api['id']}/s/GET/closed")
     finally:
         srv.stop()
+
+
+def test_resource_policy_by_source_ip(server, apigw, unique):
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+         "Condition": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}}]}
+    api = apigw.create_rest_api(name=unique, policy=json.dumps(policy))
+    rid = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="guarded")["id"]
+    _mock(apigw, api["id"], rid)
+    apigw.create_deployment(restApiId=api["id"], stageName="p")
+    assert invoke(server, api["id"], "/p/guarded")[0] == 200
+    status, _, body = invoke(server, api["id"], "/p/guarded", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert status == 403
+    assert json.loads(body) == {"Message": "User: anonymous is not authorized to perform: execute-api:Invoke on "
+                                           f"resource: arn:aws:execute-api:us-east-1:000000000000:{api['id']}/p/GET/"
+                                           "guarded with an explicit deny"}

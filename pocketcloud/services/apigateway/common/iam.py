@@ -68,3 +68,49 @@ def _check_policies(runtime, request, account, principal_arn, access_key, resour
         raise NotSigned(403, f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
                              f"{resource_arn}" + (" with an explicit deny" if decision.decision == "explicitDeny"
                                                   else ""))
+
+
+_parsed: dict[str, object] = {}
+
+
+def check_resource_policy(runtime, request, policy_text: str, method_arn: str, region: str,
+                          signer: dict | None) -> None:
+    """A REST API's resource policy, as API Gateway applies it to every request: an explicit
+    Deny refuses; otherwise the caller (anonymous, or the AWS_IAM signer, whose own policies
+    count) must be allowed. `execute-api:/...` resources stand for this API's ARN prefix."""
+    from ....policy.context import base_context
+    from ....policy.document import PolicyError, parse
+    from ....policy.evaluate import Principal, Source, evaluate
+    from .replies import client_ip
+
+    api_prefix = method_arn.split("/", 1)[0] + "/"
+    text = policy_text.replace('"execute-api:/', f'"{api_prefix}')
+    source = _parsed.get(text)
+    if source is None:
+        try:
+            source = Source(parse(text, "resource"), "resource", "resource")
+        except PolicyError:
+            raise NotSigned(403, "Forbidden") from None  # a policy API Gateway could not read allows nothing
+        if len(_parsed) > 200:
+            _parsed.clear()
+        _parsed[text] = source
+    account = method_arn.split(":")[4]
+    identity, boundary, session, who_session = [], None, None, None
+    if signer is not None:
+        from ...iam.principals import identity_of
+
+        who = identity_of(runtime, signer["accountId"], None if signer["userArn"].endswith(":root")
+                          else signer["userArn"], signer["accessKey"])
+        principal, identity, boundary = who.principal, who.identity, who.boundary
+        session, who_session = who.session_policies, who.session
+    else:
+        principal = Principal("anonymous", None, None)
+    context = base_context(principal, runtime.clock.now(), region, source_ip=client_ip(request),
+                           user_agent=request.headers.get("user-agent"), session=who_session)
+    decision = evaluate(principal, "execute-api:Invoke", method_arn, context, identity=identity,
+                        resource_policy=source, resource_account=account, boundary=boundary, session=session)
+    if not decision.allowed:
+        arn = principal.arn or "anonymous"
+        suffix = " with an explicit deny" if decision.decision == "explicitDeny" else ""
+        raise NotSigned(403, f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+                             f"{method_arn}{suffix}")
