@@ -121,7 +121,7 @@ async def _lambda_proxy(call: Call, integration: dict) -> HttpResponse:
     event = call.event_v2() if v2 else call.event_v1()
     try:
         payload, error = await invoke_lambda(inv.runtime, arn, json.dumps(event).encode(), inv.account, inv.region,
-                                             integration.get("TimeoutInMillis"))
+                                             integration.get("TimeoutInMillis"), call.route_arn())
     except IntegrationTimeout:
         raise Failure(503, "Service Unavailable") from None
     except IntegrationFailure:
