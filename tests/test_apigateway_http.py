@@ -409,3 +409,86 @@ def test_custom_domain_maps_rest_and_http_apis(server, v2, backend, unique):
     rest.delete_domain_name(domainName=name)
     status, _, _ = invoke(server, domain_id, "/items")
     assert status == 404
+
+
+def test_sqs_service_integrations(server, v2, unique):
+    sqs = server.client("sqs")
+    queue_url = sqs.create_queue(QueueName=unique)["QueueUrl"]
+    # REST API -> SQS, the classic form: path/<account>/<queue>, a form body built by the template
+    rest = server.client("apigateway")
+    api = rest.create_rest_api(name=unique)
+    rid = rest.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="enqueue")["id"]
+    rest.put_method(restApiId=api["id"], resourceId=rid, httpMethod="POST", authorizationType="NONE")
+    rest.put_integration(
+        restApiId=api["id"], resourceId=rid, httpMethod="POST", type="AWS", integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:us-east-1:sqs:path/000000000000/{unique}",
+        requestParameters={"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+        requestTemplates={"application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"})
+    rest.put_integration_response(restApiId=api["id"], resourceId=rid, httpMethod="POST", statusCode="200",
+                                  responseTemplates={"application/json": '{"queued": true}'})
+    rest.create_deployment(restApiId=api["id"], stageName="q")
+    status, _, body = invoke(server, api["id"], "/q/enqueue", method="POST", body=b'{"order": 1}',
+                             headers={"Content-Type": "application/json"})
+    assert (status, body) == (200, b'{"queued": true}')
+    # HTTP API -> SQS through an integration subtype
+    http_api = v2.create_api(Name=unique, ProtocolType="HTTP")
+    integration = v2.create_integration(
+        ApiId=http_api["ApiId"], IntegrationType="AWS_PROXY", IntegrationSubtype="SQS-SendMessage",
+        PayloadFormatVersion="1.0", CredentialsArn="arn:aws:iam::000000000000:role/apigw-sqs",
+        RequestParameters={"QueueUrl": queue_url, "MessageBody": "$request.body.message"})
+    v2.create_route(ApiId=http_api["ApiId"], RouteKey="POST /send",
+                    Target=f"integrations/{integration['IntegrationId']}")
+    v2.create_stage(ApiId=http_api["ApiId"], StageName="$default", AutoDeploy=True)
+    status, _, body = invoke(server, http_api["ApiId"], "/send", method="POST",
+                             body=json.dumps({"message": "from http api"}).encode(),
+                             headers={"Content-Type": "application/json"})
+    assert status == 200 and "MessageId" in json.loads(body)
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in received) == ["from http api", '{"order": 1}']
+
+
+def test_s3_and_sns_service_integrations(server, unique):
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket=unique)
+    s3.put_object(Bucket=unique, Key="docs/readme.txt", Body=b"hello from s3")
+    sns = server.client("sns")
+    topic = sns.create_topic(Name=unique)["TopicArn"]
+    sqs = server.client("sqs")
+    queue_url = sqs.create_queue(QueueName=unique)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+
+    rest = server.client("apigateway")
+    api = rest.create_rest_api(name=unique)
+    files = rest.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="files")["id"]
+    item = rest.create_resource(restApiId=api["id"], parentId=files, pathPart="{key+}")["id"]
+    rest.put_method(restApiId=api["id"], resourceId=item, httpMethod="GET", authorizationType="NONE",
+                    requestParameters={"method.request.path.key": True})
+    rest.put_integration(restApiId=api["id"], resourceId=item, httpMethod="GET", type="AWS",
+                         integrationHttpMethod="GET", uri=f"arn:aws:apigateway:us-east-1:s3:path/{unique}/{{key}}",
+                         requestParameters={"integration.request.path.key": "method.request.path.key"})
+    rest.put_integration_response(restApiId=api["id"], resourceId=item, httpMethod="GET", statusCode="200")
+    rest.put_integration_response(restApiId=api["id"], resourceId=item, httpMethod="GET", statusCode="404",
+                                  selectionPattern="404",
+                                  responseTemplates={"application/json": '{"error": "no such file"}'})
+    publish = rest.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="publish")["id"]
+    rest.put_method(restApiId=api["id"], resourceId=publish, httpMethod="POST", authorizationType="NONE")
+    rest.put_integration(
+        restApiId=api["id"], resourceId=publish, httpMethod="POST", type="AWS", integrationHttpMethod="POST",
+        uri="arn:aws:apigateway:us-east-1:sns:action/Publish",
+        requestParameters={"integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
+        requestTemplates={"application/json": f"TopicArn=$util.urlEncode('{topic}')"
+                                              "&Message=$util.urlEncode($input.path('$.text'))"})
+    rest.put_integration_response(restApiId=api["id"], resourceId=publish, httpMethod="POST", statusCode="200",
+                                  responseTemplates={"application/json": '{"published": true}'})
+    rest.create_deployment(restApiId=api["id"], stageName="aws")
+
+    status, _, body = invoke(server, api["id"], "/aws/files/docs/readme.txt")
+    assert (status, body) == (200, b"hello from s3")
+    status, _, body = invoke(server, api["id"], "/aws/files/missing.txt")
+    assert (status, json.loads(body)) == (404, {"error": "no such file"})
+    status, _, body = invoke(server, api["id"], "/aws/publish", method="POST", body=b'{"text": "via sns"}',
+                             headers={"Content-Type": "application/json"})
+    assert (status, body) == (200, b'{"published": true}')
+    messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)["Messages"]
+    assert messages[0]["Body"] == "via sns"

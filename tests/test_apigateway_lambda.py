@@ -529,3 +529,27 @@ def test_http_api_lambda_authorizer_with_policy_and_v1_payload(server, functions
     assert json.loads(body)["echo"]["requestContext"]["authorizer"]["lambda"] == {"type": "REQUEST"}
     status, _, body = invoke(server, api_id, "/secret?pass=no")
     assert (status, json.loads(body)) == (403, {"message": "Forbidden"})
+
+
+def test_lambda_permission_enforced_with_enforce_iam(unique):
+    """With --enforce-iam, API Gateway may invoke a function only as its resource policy allows
+    (AddPermission for apigateway.amazonaws.com with the method's SourceArn), as on AWS."""
+    from conftest import Server
+
+    srv = Server("--enforce-iam").start()
+    try:
+        fn = srv.client("lambda").create_function(FunctionName=unique, Runtime="python3.11", Role=ROLE,
+                                                  Handler="app.echo", Code={"ZipFile": _zip()})
+        apigw = srv.client("apigateway")
+        api_id, _ = _proxy_api(apigw, unique, fn["FunctionArn"])
+        apigw.create_deployment(restApiId=api_id, stageName="p")
+        status, _, body = invoke(srv, api_id, "/p/ok")
+        assert (status, json.loads(body)) == (500, {"message": "Internal server error"})
+        srv.client("lambda").add_permission(
+            FunctionName=unique, StatementId="apigw", Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:us-east-1:000000000000:{api_id}/*/GET/ok")
+        status, _, body = invoke(srv, api_id, "/p/ok")
+        assert status == 200 and json.loads(body)["path"] == "/ok"
+        assert invoke(srv, api_id, "/p/other")[0] == 500  # the permission names one method only
+    finally:
+        srv.stop()

@@ -372,13 +372,13 @@ def test_usage_plan_method_throttle(server, apigw, unique):
     assert [invoke(server, api_id, "/p/res", headers=headers)[0] for _ in range(3)] == [200, 200, 200]
 
 
-def _signed(server, url: str, secret: str = "test"):
+def _signed(server, url: str, secret: str = "test", key: str = "test"):
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
     request = AWSRequest(method="GET", url=url)
-    SigV4Auth(Credentials("test", secret), "execute-api", "us-east-1").add_auth(request)
+    SigV4Auth(Credentials(key, secret), "execute-api", "us-east-1").add_auth(request)
     return dict(request.headers)
 
 
@@ -550,3 +550,60 @@ def test_import_api_keys_and_update_usage(server, apigw, unique):
                                patchOperations=[{"op": "replace", "path": "/remaining", "value": "1"}])
     assert usage["items"][imported["ids"][0]][0][1] == 1
     assert [invoke(server, api_id, "/p/q", headers=headers)[0] for _ in range(2)] == [200, 429]
+
+
+def test_aws_iam_with_enforced_policies(unique):
+    """With --enforce-iam an AWS_IAM method also needs the signer's policies to allow
+    execute-api:Invoke on the method ARN."""
+    from conftest import Server
+
+    srv = Server("--enforce-iam").start()
+    try:
+        apigw = srv.client("apigateway")
+        api = apigw.create_rest_api(name=unique)
+        for part in ("open", "closed"):
+            rid = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart=part)["id"]
+            apigw.put_method(restApiId=api["id"], resourceId=rid, httpMethod="GET", authorizationType="AWS_IAM")
+            apigw.put_integration(restApiId=api["id"], resourceId=rid, httpMethod="GET", type="MOCK",
+                                  requestTemplates={"application/json": '{"statusCode": 200}'})
+            apigw.put_integration_response(restApiId=api["id"], resourceId=rid, httpMethod="GET", statusCode="200",
+                                           responseTemplates={"application/json": '{"user": "$context.identity.user"}'})
+        apigw.create_deployment(restApiId=api["id"], stageName="s")
+        iam = srv.client("iam")
+        iam.create_user(UserName=unique)
+        iam.put_user_policy(UserName=unique, PolicyName="invoke", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                    "Resource": f"arn:aws:execute-api:*:*:{api['id']}/s/GET/open"}]}))
+        key = iam.create_access_key(UserName=unique)["AccessKey"]
+
+        def call(path):
+            url = f"{srv.endpoint}/_aws/execute-api/{api['id']}/s/{path}"
+            headers = _signed(srv, url, secret=key["SecretAccessKey"], key=key["AccessKeyId"])
+            status, _, body = invoke(srv, api["id"], f"/s/{path}", headers=headers)
+            return status, json.loads(body)
+
+        assert call("open") == (200, {"user": unique})
+        status, body = call("closed")
+        assert status == 403
+        assert body["Message"] == (f"User: arn:aws:iam::000000000000:user/{unique} is not authorized to perform: "
+                                   f"execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:000000000000:"
+                                   f"{api['id']}/s/GET/closed")
+    finally:
+        srv.stop()
+
+
+def test_resource_policy_by_source_ip(server, apigw, unique):
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+         "Condition": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}}]}
+    api = apigw.create_rest_api(name=unique, policy=json.dumps(policy))
+    rid = apigw.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="guarded")["id"]
+    _mock(apigw, api["id"], rid)
+    apigw.create_deployment(restApiId=api["id"], stageName="p")
+    assert invoke(server, api["id"], "/p/guarded")[0] == 200
+    status, _, body = invoke(server, api["id"], "/p/guarded", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert status == 403
+    assert json.loads(body) == {"Message": "User: anonymous is not authorized to perform: execute-api:Invoke on "
+                                           f"resource: arn:aws:execute-api:us-east-1:000000000000:{api['id']}/p/GET/"
+                                           "guarded with an explicit deny"}

@@ -32,8 +32,7 @@ def err(exc) -> tuple[str, int]:
 def test_log_group_lifecycle(server, logs, unique):
     name = f"/app/{unique}"
     key_arn = server.client("kms").create_key()["KeyMetadata"]["Arn"]
-    logs.create_log_group(logGroupName=name, kmsKeyId=key_arn,
-                          tags={"team": "a"}, logGroupClass="INFREQUENT_ACCESS")
+    logs.create_log_group(logGroupName=name, kmsKeyId=key_arn, tags={"team": "a"}, logGroupClass="INFREQUENT_ACCESS")
     with pytest.raises(ClientError) as exc:
         logs.create_log_group(logGroupName=name)
     assert err(exc) == ("ResourceAlreadyExistsException", 400)
@@ -57,6 +56,27 @@ def test_log_group_lifecycle(server, logs, unique):
     with pytest.raises(ClientError) as exc:
         logs.delete_log_group(logGroupName=name)
     assert err(exc) == ("ResourceNotFoundException", 400)
+
+
+def test_kms_keys_are_checked(server, logs, unique):
+    kms = server.client("kms")
+    missing = "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000"
+    with pytest.raises(ClientError) as exc:
+        logs.create_log_group(logGroupName=unique, kmsKeyId=missing)
+    assert err(exc) == ("InvalidParameterException", 400)
+    logs.create_log_group(logGroupName=unique)
+    disabled = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.disable_key(KeyId=disabled)
+    asymmetric = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
+    for key in (missing, disabled, asymmetric):
+        with pytest.raises(ClientError) as exc:
+            logs.associate_kms_key(logGroupName=unique, kmsKeyId=key)
+        assert err(exc) == ("InvalidParameterException", 400)
+    good = kms.create_key()["KeyMetadata"]["Arn"]
+    logs.associate_kms_key(logGroupName=unique, kmsKeyId=good)
+    assert logs.describe_log_groups(logGroupNamePrefix=unique)["logGroups"][0]["kmsKeyId"] == good
+    logs.disassociate_kms_key(logGroupName=unique)
+    assert "kmsKeyId" not in logs.describe_log_groups(logGroupNamePrefix=unique)["logGroups"][0]
 
 
 def test_group_name_and_class_rules(logs, unique):

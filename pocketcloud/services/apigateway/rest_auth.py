@@ -125,7 +125,9 @@ async def _invoke_authorizer(runtime, inv, authorizer: dict, event: dict) -> dic
     if arn is None:
         raise Denied("AUTHORIZER_CONFIGURATION_ERROR", 500, None)
     try:
-        payload, error = await invoke_lambda(runtime, arn, json.dumps(event).encode(), inv.account, inv.region)
+        payload, error = await invoke_lambda(
+            runtime, arn, json.dumps(event).encode(), inv.account, inv.region,
+            source_arn=f"arn:aws:execute-api:{inv.region}:{inv.account}:{inv.api_id}/authorizers/{authorizer['id']}")
     except IntegrationFailure:
         raise Denied("AUTHORIZER_CONFIGURATION_ERROR", 500, None) from None
     try:

@@ -60,7 +60,8 @@ async def _lambda_proxy(call: Call, integration: dict) -> HttpResponse:
         raise Denied("API_CONFIGURATION_ERROR", 500, "Internal server error")
     try:
         payload, error = await invoke_lambda(call.inv.runtime, arn, json.dumps(call.proxy_event()).encode(),
-                                             call.inv.account, call.inv.region, integration.get("timeoutInMillis"))
+                                             call.inv.account, call.inv.region, integration.get("timeoutInMillis"),
+                                             call.method_arn())
     except IntegrationTimeout:
         raise Denied("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out") from None
     except IntegrationFailure:
@@ -175,7 +176,7 @@ async def _lambda_custom(call: Call, integration: dict) -> HttpResponse:
     body = _request_body(call, integration)
     try:
         payload, error = await invoke_lambda(call.inv.runtime, arn, body or b"{}", call.inv.account, call.inv.region,
-                                             integration.get("timeoutInMillis"))
+                                             integration.get("timeoutInMillis"), call.method_arn())
     except IntegrationTimeout:
         raise Denied("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out") from None
     except IntegrationFailure:

@@ -74,11 +74,19 @@ async def _serve(call: Call, ns) -> HttpResponse:
             lambda: _request_authorizer_event(call))
     elif auth == "AWS_IAM":
         try:
-            call.iam = iam.caller_identity(inv.runtime, request)
+            call.iam = iam.caller_identity(inv.runtime, request, call.method_arn(), inv.region)
         except iam.NotSigned as refused:
-            kind = "MISSING_AUTHENTICATION_TOKEN" if refused.message == "Missing Authentication Token" \
-                else "INVALID_SIGNATURE"
-            raise Denied(kind, refused.status, refused.message) from None
+            if refused.message == "Missing Authentication Token":
+                raise Denied("MISSING_AUTHENTICATION_TOKEN", 403, refused.message) from None
+            if "is not authorized to perform" in refused.message:
+                raise Denied("ACCESS_DENIED", 403, refused.message, "Message") from None
+            raise Denied("INVALID_SIGNATURE", refused.status, refused.message) from None
+    policy = call.snapshot["api"].get("policy")
+    if policy:
+        try:
+            iam.check_resource_policy(inv.runtime, request, policy, call.method_arn(), inv.region, call.iam)
+        except iam.NotSigned as refused:
+            raise Denied("ACCESS_DENIED", 403, refused.message, "Message") from None
     if method.get("apiKeyRequired"):
         from_authorizer = call.snapshot["api"].get("apiKeySource") == "AUTHORIZER"
         call.api_key = rest_auth.check_api_key(inv.runtime, ns, inv, call.stage["stageName"],

@@ -81,8 +81,10 @@ async def lambda_authorizer(call: Call, authorizer: dict | None) -> None:
             event["methodArn"] = call.route_arn()
         arn = function_arn(authorizer.get("AuthorizerUri", ""))
         try:
-            payload, error = await invoke_lambda(inv.runtime, arn or "", json.dumps(event).encode(), inv.account,
-                                                 inv.region)
+            payload, error = await invoke_lambda(
+                inv.runtime, arn or "", json.dumps(event).encode(), inv.account, inv.region,
+                source_arn=f"arn:aws:execute-api:{inv.region}:{inv.account}:{inv.api_id}/authorizers/"
+                           f"{authorizer['AuthorizerId']}")
             output = None if error else json.loads(payload or b"null")
         except (IntegrationFailure, ValueError):
             output = None

@@ -81,7 +81,7 @@ async def _serve(call: Call, snapshot: dict) -> HttpResponse:
         await auth.lambda_authorizer(call, snapshot["authorizers"].get(route.get("AuthorizerId")))
     elif kind == "AWS_IAM":
         try:
-            call.authorizer = {"iam": iam.caller_identity(inv.runtime, inv.request)}
+            call.authorizer = {"iam": iam.caller_identity(inv.runtime, inv.request, call.route_arn(), inv.region)}
         except iam.NotSigned as refused:
             raise Failure(refused.status, refused.message) from None
     target = route.get("Target") or ""
@@ -121,7 +121,7 @@ async def _lambda_proxy(call: Call, integration: dict) -> HttpResponse:
     event = call.event_v2() if v2 else call.event_v1()
     try:
         payload, error = await invoke_lambda(inv.runtime, arn, json.dumps(event).encode(), inv.account, inv.region,
-                                             integration.get("TimeoutInMillis"))
+                                             integration.get("TimeoutInMillis"), call.route_arn())
     except IntegrationTimeout:
         raise Failure(503, "Service Unavailable") from None
     except IntegrationFailure:

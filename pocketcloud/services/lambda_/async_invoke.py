@@ -87,7 +87,7 @@ class EventQueue:
             outcome = await run(self.provider, ns, latest, config, record["payload"], invoked)
         except ServiceError:  # throttled: try again later, within the event's maximum age
             if now - record["enqueued"] < settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE):
-                self._retry_later(event_id, record, 60.0, count=False)
+                self._retry_later(event_id, record, now + 60.0)
                 return
             outcome = None
         record["attempts"] += 1
@@ -95,7 +95,8 @@ class EventQueue:
         retries = settings.get("MaximumRetryAttempts", DEFAULT_RETRIES)
         max_age = settings.get("MaximumEventAgeInSeconds", DEFAULT_MAX_AGE)
         if failed and record["attempts"] <= retries and now - record["enqueued"] < max_age:
-            self._retry_later(event_id, record, RETRY_DELAYS[min(record["attempts"], len(RETRY_DELAYS)) - 1])
+            # Counted from when this attempt started, so a clock moved while it ran counts.
+            self._retry_later(event_id, record, now + RETRY_DELAYS[min(record["attempts"], len(RETRY_DELAYS)) - 1])
             return
         self.queue.delete("event", event_id)
         destinations = settings.get("DestinationConfig") or {}
@@ -109,10 +110,10 @@ class EventQueue:
             await dead_letter(self.runtime, ns, config["DeadLetterConfig"]["TargetArn"], record["payload"], event_id,
                               error)
 
-    def _retry_later(self, event_id: str, record: dict, delay: float, count: bool = True) -> None:
-        record["due"] = self.runtime.clock.time() + delay
+    def _retry_later(self, event_id: str, record: dict, due: float) -> None:
+        record["due"] = due
         self.queue.put("event", event_id, record)
-        self.runtime.scheduler.at(record["due"], lambda: self._kick_soon(event_id), "lambda-event-retry")
+        self.runtime.scheduler.at(due, lambda: self._kick_soon(event_id), "lambda-event-retry")
 
 
 def _error_message(outcome) -> str:
@@ -151,12 +152,12 @@ def destination_record(event_id: str, record: dict, config: dict, invoked: str, 
     return document
 
 
-async def _queue_url(runtime, account: str, region: str, arn: str) -> str:
+async def queue_url(runtime, arn: str) -> str:
+    """The URL of the SQS queue an ARN names, asked of SQS in the queue's own account and region."""
     parts = arn.split(":")
-    queue_account, queue_region, queue_name = parts[4], parts[3], parts[5]
-    result = await runtime.providers.call("sqs", "GetQueueUrl", {"QueueName": queue_name,
-                                                                 "QueueOwnerAWSAccountId": queue_account},
-                                          queue_account, queue_region)
+    account, region = parts[4], parts[3]
+    result = await runtime.providers.call("sqs", "GetQueueUrl", {"QueueName": parts[5],
+                                                                 "QueueOwnerAWSAccountId": account}, account, region)
     return result["QueueUrl"]
 
 
@@ -168,7 +169,7 @@ async def deliver(runtime, ns, arn: str, body: bytes, condition: str) -> None:
     call = runtime.providers.call
     try:
         if service == "sqs":
-            url = await _queue_url(runtime, account, region, arn)
+            url = await queue_url(runtime, arn)
             await call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": body.decode()}, account, region)
         elif service == "sns":
             await call("sns", "Publish", {"TopicArn": arn, "Message": body.decode()}, account, region)
@@ -195,7 +196,7 @@ async def dead_letter(runtime, ns, arn: str, payload: bytes, request_id: str, er
     account, region = parts[4], parts[3]
     try:
         if parts[2] == "sqs":
-            url = await _queue_url(runtime, account, region, arn)
+            url = await queue_url(runtime, arn)
             await runtime.providers.call("sqs", "SendMessage", {"QueueUrl": url, "MessageBody": payload.decode(),
                                                                 "MessageAttributes": attributes}, account, region)
         elif parts[2] == "sns":

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 
 from ...core.store import Namespace
 from ...protocol.errors import ServiceError
+from .async_invoke import queue_url
 from .filters import matches, parse_criteria, sqs_view
 from .functions import load_latest, paginate
 from .names import function_arn, invalid, not_found, resolve
@@ -78,25 +79,25 @@ class Mappings:
     # -- the poller ----------------------------------------------------------------------------
     async def _poll(self, mapping_id: str, where: dict) -> None:
         ns = self._ns(where)
-        queue_url = None
+        url = None
         while True:
             record = ns.get("esm", mapping_id)
             if record is None or record["State"] != "Enabled":
                 return
             try:
-                if queue_url is None:
-                    queue_url = await _queue_url(self.runtime, record["EventSourceArn"])
-                batch = await self._receive(record, queue_url)
+                if url is None:
+                    url = await queue_url(self.runtime, record["EventSourceArn"])
+                batch = await self._receive(record, url)
                 if not batch:
                     await asyncio.sleep(IDLE_POLL_SECONDS)
                     continue
-                await self._deliver(ns, record, queue_url, batch)
+                await self._deliver(ns, record, url, batch)
             except asyncio.CancelledError:
                 raise
             except (LookupError, ServiceError) as exc:
                 # SQS not there (yet), queue deleted, function throttled...: retry quietly.
                 log.debug("event source mapping %s: %s", mapping_id, exc)
-                queue_url = None
+                url = None
                 await asyncio.sleep(IDLE_POLL_SECONDS * 4)
             except Exception:
                 log.exception("event source mapping %s failed", mapping_id)
@@ -161,7 +162,7 @@ class Mappings:
         parse_criteria(params.get("FilterCriteria"))
         if is_sqs:
             try:
-                await _queue_url(self.runtime, source)
+                await queue_url(self.runtime, source)
             except ServiceError:
                 raise invalid(f"Error occurred while ReceiveMessage. SQS Error Code: "
                               f"AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue "
@@ -255,13 +256,6 @@ def _function_of(arn: str) -> tuple[str, str | None]:
     tail = arn.split(":function:", 1)[1]
     name, _, qualifier = tail.partition(":")
     return name, qualifier or None
-
-
-async def _queue_url(runtime, arn: str) -> str:
-    account, region = _owner(arn)
-    result = await runtime.providers.call("sqs", "GetQueueUrl", {"QueueName": arn.split(":")[5],
-                                                                 "QueueOwnerAWSAccountId": account}, account, region)
-    return result["QueueUrl"]
 
 
 def _batch_item_failures(payload: bytes, ids: set[str]) -> set[str]:

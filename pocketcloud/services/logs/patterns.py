@@ -14,6 +14,7 @@ which metric filters use for their metric value and TestMetricFilter reports.
 from __future__ import annotations
 
 import json
+import operator
 import re
 from functools import lru_cache
 
@@ -124,8 +125,19 @@ class Value:
         return self.glob(text)
 
 
-_NUMERIC = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-            ">=": lambda a, b: a >= b}
+COMPARE = {"=": operator.eq, "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
+           "<=": operator.le, ">=": operator.ge}
+_NUMERIC = {op: COMPARE[op] for op in ("<", ">", "<=", ">=")}
+
+
+def either(first, second):
+    """The predicate `first or second` (both take the same argument)."""
+    return lambda value: bool(first(value)) or bool(second(value))
+
+
+def both(first, second):
+    """The predicate `first and second`."""
+    return lambda value: bool(first(value)) and bool(second(value))
 
 
 def _is_scalar(value) -> bool:
@@ -245,7 +257,7 @@ class _JsonParser:
         while self.peek()[1] == "||":
             self.take()
             right = self.conjunction()
-            left = (lambda a, b: lambda d: a(d) or b(d))(left, right)
+            left = either(left, right)
         return left
 
     def conjunction(self):
@@ -253,7 +265,7 @@ class _JsonParser:
         while self.peek()[1] == "&&":
             self.take()
             right = self.unary()
-            left = (lambda a, b: lambda d: a(d) and b(d))(left, right)
+            left = both(left, right)
         return left
 
     def unary(self):

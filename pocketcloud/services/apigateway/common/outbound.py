@@ -39,13 +39,16 @@ def function_arn(uri: str) -> str | None:
 
 
 async def invoke_lambda(runtime, arn: str, payload: bytes, account: str, region: str,
-                        timeout_ms: int | None = None) -> tuple[bytes, str | None]:
+                        timeout_ms: int | None = None, source_arn: str | None = None) -> tuple[bytes, str | None]:
     """(response payload, FunctionError or None). Raises IntegrationFailure when the function
-    cannot be invoked (missing, Lambda not available), IntegrationTimeout when it has not
-    answered within timeout_ms (the invocation itself runs on to its end, as on AWS)."""
+    cannot be invoked (missing, Lambda not available, or, with --enforce-iam, its resource
+    policy does not let API Gateway invoke it for `source_arn`), IntegrationTimeout when it has
+    not answered within timeout_ms (the invocation itself runs on to its end, as on AWS)."""
     match = _FUNCTION_ARN.match(arn)
     if match:
         region, account = match.group(1), match.group(2)
+    if source_arn and runtime.settings.enforce_iam:
+        await _check_permission(runtime, arn, account, region, source_arn)
     task = asyncio.ensure_future(runtime.providers.call("lambda", "Invoke", {
         "FunctionName": arn, "InvocationType": "RequestResponse", "Payload": payload}, account, region))
     if timeout_ms:
@@ -96,3 +99,27 @@ async def forward_http(method: str, url: str, headers: dict[str, str], body: byt
     """(status, headers, body) from an HTTP endpoint; the blocking client runs off the loop."""
     clean = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
     return await asyncio.to_thread(_fetch, method, url, clean, body, max(timeout_ms, 50) / 1000)
+
+
+async def _check_permission(runtime, arn: str, account: str, region: str, source_arn: str) -> None:
+    """The function's resource policy must allow lambda:InvokeFunction to apigateway.amazonaws.com
+    for this method (AddPermission with its SourceArn), as AWS checks before invoking."""
+    from ....policy.context import base_context
+    from ....policy.document import PolicyError, parse
+    from ....policy.evaluate import Principal, Source, evaluate
+
+    try:
+        found = await runtime.providers.call("lambda", "GetPolicy", {"FunctionName": arn}, account, region)
+        source = Source(parse(found["Policy"], "resource"), "resource", "resource")
+    except LookupError:
+        return  # no Lambda service: nothing to check against
+    except (ServiceError, PolicyError, KeyError):
+        raise IntegrationFailure("Invalid permissions on Lambda function") from None
+    principal = Principal("service", None, None, service="apigateway.amazonaws.com")
+    context = {**base_context(principal, runtime.clock.now(), region), "aws:sourcearn": source_arn,
+               "aws:sourceaccount": source_arn.split(":")[4]}
+    resource = arn if ":function:" in arn else f"arn:aws:lambda:{region}:{account}:function:{arn}"
+    decision = evaluate(principal, "lambda:InvokeFunction", resource, context, resource_policy=source,
+                        resource_account=account)
+    if not decision.allowed:
+        raise IntegrationFailure("Invalid permissions on Lambda function")

@@ -11,6 +11,7 @@ import math
 import re
 from datetime import datetime, timezone
 
+from ..patterns import COMPARE, both, either
 from .lexer import DURATION_UNITS, QueryError, Token, tokenize, unquote
 
 AGGREGATES = {"count", "count_distinct", "sum", "avg", "min", "max", "pct", "percentile", "stddev",
@@ -161,14 +162,14 @@ class Parser:
         left = self.and_expr()
         while self.accept("or", "||"):
             right = self.and_expr()
-            left = (lambda a, b: lambda r: bool(a(r)) or bool(b(r)))(left, right)
+            left = either(left, right)
         return left
 
     def and_expr(self):
         left = self.not_expr()
         while self.accept("and", "&&"):
             right = self.not_expr()
-            left = (lambda a, b: lambda r: bool(a(r)) and bool(b(r)))(left, right)
+            left = both(left, right)
         return left
 
     def not_expr(self):
@@ -209,9 +210,7 @@ class Parser:
                 _comparable(v, i(r))[0] == _comparable(v, i(r))[1] for i in items))(left(r)))
         else:
             right = self.additive()
-            compare = {"=": lambda a, b: a == b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
-                       "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-                       ">=": lambda a, b: a >= b}[op]
+            compare = COMPARE[op]
 
             def fn(r, left=left, right=right, compare=compare):
                 a, b = left(r), right(r)
