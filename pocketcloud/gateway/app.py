@@ -144,7 +144,7 @@ class Gateway:
         account, secret, principal = resolve_access_key(creds.access_key if creds else None)
         region = (creds.region if creds and creds.region else None) or DEFAULT_REGION
         if creds is not None:
-            now = self.runtime.clock.now()
+            now = _signature_now(self.runtime.clock, creds)
             if creds.presigned:
                 sigv4.check_presigned_expiry(creds, now, route.service)
             # A presigned URL is a capability handed to others: when its key's secret is known,
@@ -230,6 +230,17 @@ class Gateway:
             except Exception:
                 log.exception("could not serialize %s in %s", error.code, protocol)
         return generic_error(error, request_id, protocol)
+
+
+def _signature_now(clock, creds):
+    """The clock a signature is judged by (core.clock: moving the virtual clock ages only the
+    signatures made before the move)."""
+    signed_at = sigv4.signing_time(creds)
+    if signed_at is not None:
+        return clock.signature_now(signed_at)
+    if creds.presigned and creds.signature:
+        return clock.undated_signature_now(creds.signature)
+    return clock.now()
 
 
 def _allows_anonymous(route: Route, operation_model) -> bool:

@@ -22,7 +22,7 @@ This package re-exports that API; the modules:
 """
 
 from .credentials import Credentials
-from .expiry import check_presigned_expiry
+from .expiry import check_presigned_expiry, signing_time
 from .families import unknown_access_key, wrong_service
 from .parsing import parse_credentials
 from .payload import (
@@ -48,6 +48,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "signing_time",
     "Credentials",
     "parse_credentials",
     "verify",

@@ -67,6 +67,13 @@ def _bad_date_error(family: str, amz_date: str, presigned: bool) -> ServiceError
     )
 
 
+def signing_time(creds: Credentials) -> float | None:
+    """When a SigV4 signature says it was made (epoch seconds), if it says so readably."""
+    if creds.version != 4 or not creds.amz_date:
+        return None
+    return _epoch_of_iso_basic(creds.amz_date)
+
+
 def check_presigned_expiry(
     creds: Credentials | None, now: datetime, service: str | None = None
 ) -> None:
