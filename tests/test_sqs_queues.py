@@ -263,3 +263,28 @@ def test_odd_inputs_get_aws_errors_not_500s(sqs, unique):
         with pytest.raises(ClientError) as exc:
             call()
         assert error_of(exc) == expected
+
+
+def test_sse_kms_queue_needs_a_usable_key_once_per_reuse_period(server, sqs, unique):
+    kms = server.client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    url = sqs.create_queue(QueueName=unique, Attributes={
+        "KmsMasterKeyId": key, "KmsDataKeyReusePeriodSeconds": "60"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="encrypted")
+    kms.disable_key(KeyId=key)
+    sqs.send_message(QueueUrl=url, MessageBody="same data key")  # within the reuse period
+    server.admin("/_pocketcloud/clock", {"advance": "61s"})
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=url, MessageBody="new data key needed")
+    assert error_of(exc) == ("KMS.DisabledException", 400)
+    with pytest.raises(ClientError) as exc:
+        sqs.receive_message(QueueUrl=url)
+    assert error_of(exc) == ("KMS.DisabledException", 400)
+    kms.enable_key(KeyId=key)
+    assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == 2
+    managed = sqs.create_queue(QueueName=unique + "-managed", Attributes={"KmsMasterKeyId": "alias/aws/sqs"})
+    sqs.send_message(QueueUrl=managed["QueueUrl"], MessageBody="with the AWS managed key")
+    missing = sqs.create_queue(QueueName=unique + "-missing", Attributes={"KmsMasterKeyId": "alias/no-such-key"})
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=missing["QueueUrl"], MessageBody="x")
+    assert error_of(exc) == ("KMS.NotFoundException", 400)

@@ -13,6 +13,7 @@ from pocketcloud.protocol.errors import ServiceError
 from . import message_input as check
 from .attributes import FIFO_DEDUP_WINDOW, MAX_VISIBILITY
 from .digests import attributes_md5, md5_hex
+from .kms_keys import check_key
 from .messages import Message, invalid_handle, new_message_id, parse_receipt_handle
 from .queue import Queue
 from .queue_ops import invalid_parameter
@@ -116,6 +117,7 @@ def _send_answer(message_id: str, md5_body: str, attributes: dict, system: dict,
 
 async def send_message(sqs, ctx, params: dict) -> dict:
     queue = sqs.queue(ctx, params)
+    await check_key(sqs, queue)
     now = sqs.clock.time()
     if queue.fifo:  # deduplication must be decided and recorded in one step
         return send_one(sqs, ctx, queue, params, now)
@@ -158,7 +160,7 @@ def _run_batch(sqs, entries: list, one) -> dict:
     return {"Successful": successful, "Failed": failed}
 
 
-def send_message_batch(sqs, ctx, params: dict) -> dict:
+async def send_message_batch(sqs, ctx, params: dict) -> dict:
     queue = sqs.queue(ctx, params)
     entries = params.get("Entries") or []
     _check_batch(entries, "SendMessageBatchRequestEntry")
@@ -171,6 +173,7 @@ def send_message_batch(sqs, ctx, params: dict) -> dict:
     if total > MAX_BATCH_BYTES:
         raise ServiceError("BatchRequestTooLong",
                            f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. You have sent {total} bytes.")
+    await check_key(sqs, queue)
     now = sqs.clock.time()
     return _run_batch(sqs, entries, lambda entry: send_one(sqs, ctx, queue, entry, now))
 

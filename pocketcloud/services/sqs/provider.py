@@ -81,8 +81,8 @@ class Provider:
     async def send_message(self, ctx, params):
         return await message_ops.send_message(self, ctx, params)
 
-    def send_message_batch(self, ctx, params):
-        return message_ops.send_message_batch(self, ctx, params)
+    async def send_message_batch(self, ctx, params):
+        return await message_ops.send_message_batch(self, ctx, params)
 
     async def receive_message(self, ctx, params):
         return await receive.receive_message(self, ctx, params)

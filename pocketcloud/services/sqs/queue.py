@@ -47,6 +47,8 @@ class Queue:
         self.wait_time = int(a["ReceiveMessageWaitTimeSeconds"])
         self.content_dedup = a.get("ContentBasedDeduplication") == "true"
         self.dedup_per_group = a.get("DeduplicationScope") == "messageGroup"
+        # SSE-KMS: when the current data key's reuse period ends (a new key or period: at once)
+        self.data_key_until = 0.0
         # (dead-letter queue ARN, maxReceiveCount) or None
         self.redrive = parse_redrive_policy(a["RedrivePolicy"]) if a.get("RedrivePolicy") else None
 

@@ -14,6 +14,7 @@ import secrets
 
 from .attributes import FIFO_DEDUP_WINDOW, MAX_VISIBILITY
 from .digests import attributes_md5
+from .kms_keys import check_key
 from .messages import Message, receipt_handle
 from .queue import Queue
 from .queue_ops import invalid_parameter
@@ -142,6 +143,7 @@ def _remember_attempt(queue: Queue, attempt_id: str | None, now: float, taken: l
 async def receive_message(sqs, ctx, params: dict) -> dict:
     queue = sqs.queue(ctx, params)
     limit, visibility, wait = _receive_limits(queue, params)
+    await check_key(sqs, queue)
     attempt_id = params.get("ReceiveRequestAttemptId")
     taken = _retried_attempt(queue, attempt_id, sqs.clock.time())
     if taken is None:
