@@ -57,6 +57,9 @@ class ObjectIndex:
             for statement in _SCHEMA:
                 self._db.execute(statement)
 
+    def forget_cached(self) -> None:
+        self._latest.clear()
+
     def _all(self, sql: str, args: tuple) -> list:
         with self._lock:
             return self._db.execute(sql, args).fetchall()

@@ -122,14 +122,27 @@ class ObjectOps:
         return segment, digests, algorithm, value
 
     def commit_version(self, bucket: dict, key: str, meta: dict) -> None:
+        for old in self._index_version(bucket, key, meta):
+            self.blobs.delete(old.get("segments", ()))
+
+    async def commit_version_grouped(self, bucket: dict, key: str, meta: dict) -> None:
+        """commit_version, with the index write sharing a commit with concurrent PUTs; replaced
+        bodies are deleted only once the new version is durable."""
+        removed: list[dict] = []
+        try:
+            await self.writes.run(lambda: removed.extend(self._index_version(bucket, key, meta)))
+        except Exception:
+            self.index.forget_cached()  # the group was rolled back: cached versions may be unwritten
+            raise
+        for old in removed:
+            self.blobs.delete(old.get("segments", ()))
+
+    def _index_version(self, bucket: dict, key: str, meta: dict) -> list[dict]:
         versioned = self.versioned(bucket)
         meta["version_id"] = om.new_version_id() if versioned else "null"
         if bucket.get("versioning") is None:  # never versioned: one row per key
-            removed = self.index.put_only_version(bucket["name"], key, meta)
-        else:
-            removed = self.index.add(bucket["name"], key, meta["version_id"], meta, replace_null=not versioned)
-        for old in removed:
-            self.blobs.delete(old.get("segments", ()))
+            return self.index.put_only_version(bucket["name"], key, meta)
+        return self.index.add(bucket["name"], key, meta["version_id"], meta, replace_null=not versioned)
 
     # -- PUT ----------------------------------------------------------------------------------------
     async def put_object(self, ctx, params):
@@ -154,7 +167,10 @@ class ObjectOps:
         if algorithm:
             meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
         self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
-        self.commit_version(bucket, key, meta)
+        if params.get("IfNoneMatch") is not None or params.get("IfMatch") is not None:
+            self.commit_version(bucket, key, meta)  # check and write with no await between them
+        else:
+            await self.commit_version_grouped(bucket, key, meta)
         self.notify(bucket, "ObjectCreated:Put", key, meta, ctx)
         out = {"ETag": meta["etag"], **enc_fields}
         if self.versioned(bucket):

@@ -3,6 +3,7 @@ holds the shared state (bucket registry, object index, body files, encryption)."
 
 from __future__ import annotations
 
+from ...core.group_commit import GroupCommit
 from .blobs import BlobFiles
 from .bucketops import BucketOps
 from .buckets import Buckets
@@ -20,6 +21,8 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
         self.runtime = runtime
         self.buckets = Buckets(runtime.store)
         self.index = ObjectIndex(runtime.store)
+        # PUTs that arrive together share one SQLite commit (answered once it is durable).
+        self.writes = GroupCommit(runtime.store)
         self.blobs = BlobFiles(runtime.settings)
         self.sse = Encryption(runtime)
         self.blobs.aead_for = self.sse.master.aead_for

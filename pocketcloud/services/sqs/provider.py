@@ -8,7 +8,7 @@ from __future__ import annotations
 from pocketcloud.protocol.errors import ServiceError
 
 from . import message_ops, move_tasks, queue_ops, receive
-from .group_commit import GroupCommit
+from ...core.group_commit import GroupCommit
 from .registry import Registry
 from .urls import endpoint_of, set_default_endpoint
 
