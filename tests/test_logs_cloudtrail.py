@@ -26,6 +26,7 @@ def test_trail_events_reach_the_log_group(own_server):
     ct.start_logging(Name="audit")
     key_id = kms.create_key(Description="watched")["KeyMetadata"]["KeyId"]
     own_server.admin("/_pocketcloud/clock", {"advance": "6m"})   # the trail delivers every 5 minutes
+    ct.get_trail_status(Name="audit")  # answers once the deliveries the clock move started are done
     found = logs.filter_log_events(logGroupName="trail-group", filterPattern='{ $.eventName = "CreateKey" }')
     assert len(found["events"]) == 1
     event = found["events"][0]
