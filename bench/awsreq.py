@@ -55,26 +55,39 @@ def client(service: str, port: int, **config):
 
 
 def signed_request(workload: str, port: int) -> Signed:
-    service, method, operation, marker = WORKLOADS[workload]
-    api = client(service, port)
+    service, method, _operation, marker = WORKLOADS[workload]
+    return capture(client(service, port), method, port, marker)
 
-    def capture(request, **_):
+
+def capture(api, method: str, port: int | None = None, marker: bytes = b"", **params) -> Signed:
+    """The request boto3 signs for `api.<method>(**params)`, captured before it is sent. With
+    `port`, Host names 127.0.0.1:<port> (what wrk will connect to)."""
+    def hook(request, **_):
         raise _Captured(request)
 
-    api.meta.events.register(f"before-send.{service}.{operation}", capture)
+    api.meta.events.register("before-send", hook)
     try:
-        getattr(api, method)()
+        getattr(api, method)(**params)
     except _Captured as got:
         request = got.request
     else:  # pragma: no cover - the hook always fires
         raise RuntimeError("boto3 sent nothing")
+    finally:
+        api.meta.events.unregister("before-send", hook)
     body = request.body or b""
     body = body.encode() if isinstance(body, str) else bytes(body)
     headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
-    headers["Host"] = f"127.0.0.1:{port}"
+    if port is not None:
+        headers["Host"] = f"127.0.0.1:{port}"
     url = urlsplit(request.url)
     path = (url.path or "/") + (f"?{url.query}" if url.query else "")
     return Signed(request.method, path, headers, body, marker)
+
+
+def replayable(signed: Signed) -> tuple[str, dict[str, str], str]:
+    """(path, headers, body text) for a wrk Lua script, which sets Content-Length itself."""
+    headers = {k: v for k, v in signed.headers.items() if k.lower() != "content-length"}
+    return signed.path, headers, signed.body.decode()
 
 
 class _CannedRaw:

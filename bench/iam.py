@@ -24,23 +24,7 @@ def _signed(service: str, method: str, operation: str, marker: bytes, key: str, 
     api = boto3.session.Session().client(service, endpoint_url="http://127.0.0.1:4566", region_name="us-east-1",
                                          aws_access_key_id=key, aws_secret_access_key=secret,
                                          config=Config(retries={"max_attempts": 1}))
-    captured = {}
-
-    def capture(request, **_):
-        captured["request"] = request
-        raise RuntimeError("captured")
-
-    api.meta.events.register(f"before-send.{service}.{operation}", capture)
-    try:
-        getattr(api, method)()
-    except RuntimeError:
-        pass
-    request = captured["request"]
-    body = request.body or b""
-    body = body.encode() if isinstance(body, str) else bytes(body)
-    headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
-    headers["Host"] = "127.0.0.1:4566"
-    return awsreq.Signed(request.method, "/", headers, body, marker)
+    return awsreq.capture(api, method, 4566, marker)
 
 
 def _cpu_any_status(app, signed, seconds) -> float:

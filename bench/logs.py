@@ -23,24 +23,7 @@ CONNECTIONS = 4   # few: a slow scan must not leave a queue behind that the next
 
 def _signed(port: int, service: str, method: str, operation: str, params: dict) -> awsreq.Signed:
     """The request boto3 would send for this call, captured before it leaves."""
-    api = awsreq.client(service, port)
-    captured = {}
-
-    def capture(request, **_):
-        captured["request"] = request
-        raise awsreq._Captured(request)
-
-    api.meta.events.register(f"before-send.{service}.{operation}", capture)
-    try:
-        getattr(api, method)(**params)
-    except awsreq._Captured:
-        pass
-    request = captured["request"]
-    body = request.body or b""
-    body = body.encode() if isinstance(body, str) else bytes(body)
-    headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
-    headers["Host"] = f"127.0.0.1:{port}"
-    return awsreq.Signed(request.method, "/", headers, body, b"")
+    return awsreq.capture(awsreq.client(service, port), method, port, **params)
 
 
 def _setup(port: int) -> None:

@@ -19,24 +19,7 @@ from bench import harness as h
 
 
 def _signed(service: str, method: str, operation: str, marker: bytes, **params) -> awsreq.Signed:
-    api = awsreq.client(service, 4566)
-    captured = {}
-
-    def capture(request, **_):
-        captured["request"] = request
-        raise RuntimeError("captured")
-
-    api.meta.events.register(f"before-send.{service}.{operation}", capture)
-    try:
-        getattr(api, method)(**params)
-    except RuntimeError:
-        pass
-    request = captured["request"]
-    body = request.body or b""
-    body = body.encode() if isinstance(body, str) else bytes(body)
-    headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
-    headers["Host"] = "127.0.0.1:4566"
-    return awsreq.Signed(request.method, "/", headers, body, marker)
+    return awsreq.capture(awsreq.client(service, 4566), method, 4566, marker, **params)
 
 
 def _aes_us(seconds: float) -> float:

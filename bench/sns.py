@@ -24,30 +24,9 @@ QUEUES = 10
 MESSAGE = "x" * 128
 
 
-class _Captured(Exception):
-    def __init__(self, request):
-        self.request = request
-
-
 def signed_call(api, method: str, **kwargs) -> tuple[str, dict[str, str], str]:
     """(path, headers, body) of the request boto3 signs for one call, captured before sending."""
-    def capture(request, **_):
-        raise _Captured(request)
-
-    api.meta.events.register("before-send", capture)
-    try:
-        getattr(api, method)(**kwargs)
-    except _Captured as got:
-        request = got.request
-    else:  # pragma: no cover - the hook always fires
-        raise RuntimeError("boto3 sent nothing")
-    finally:
-        api.meta.events.unregister("before-send", capture)
-    body = request.body or b""
-    body = body.decode() if isinstance(body, bytes) else body
-    headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()
-               if k.lower() != "content-length"}
-    return "/", headers, body
+    return awsreq.replayable(awsreq.capture(api, method, **kwargs))
 
 
 def _setup(port: int) -> tuple[str, list[str]]:

@@ -20,7 +20,6 @@ import re
 import subprocess
 import sys
 import tempfile
-from urllib.parse import urlsplit
 
 from bench import awsreq
 from bench import harness as h
@@ -35,28 +34,9 @@ def pocketcloud_persistent(port: int, data_dir: str) -> list[str]:
     return [sys.executable, "-c", code, "start", "--data-dir", data_dir, "--host", h.HOST, "--port", str(port)]
 
 
-class _Captured(Exception):
-    def __init__(self, request):
-        self.request = request
-
-
 def captured(api, operation: str, method: str, **kwargs) -> tuple[str, dict[str, str], str]:
     """(path, headers, body) of the request boto3 signs for one call, not sent."""
-    def capture(request, **_):
-        raise _Captured(request)
-
-    api.meta.events.register(f"before-send.sqs.{operation}", capture)
-    try:
-        getattr(api, method)(**kwargs)
-    except _Captured as got:
-        request = got.request
-    finally:
-        api.meta.events.unregister(f"before-send.sqs.{operation}", capture)
-    body = request.body or b""
-    body = body.decode() if isinstance(body, bytes) else body
-    headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()
-               if k.lower() != "content-length"}
-    return urlsplit(request.url).path or "/", headers, body
+    return awsreq.replayable(awsreq.capture(api, method, **kwargs))
 
 
 def _lua(text: str) -> str:
