@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -131,6 +133,39 @@ def bare_strict_server():
     srv = Server("--services", "sts,ec2", "--enforce-signatures").start()
     yield srv
     srv.stop()
+
+
+def kill_during_burst(srv: Server, write, at_least: int, workers: int = 4) -> list:
+    """Run `write(client_worker, n)` from `workers` threads until `at_least` writes are
+    acknowledged, then SIGKILL the server mid-burst. Returns what `write` returned for each
+    acknowledged write (a write that raised was never acknowledged: its thread stops)."""
+    acknowledged: list = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(worker: int):
+        n = 0
+        while not stop.is_set() and n < 2000:
+            try:
+                done = write(worker, n)
+            except Exception:
+                return  # the server died mid-request: never acknowledged
+            with lock:
+                acknowledged.append(done)
+            n += 1
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 20
+    while len(acknowledged) < at_least and time.time() < deadline:
+        time.sleep(0.01)
+    srv.kill(signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert len(acknowledged) >= at_least
+    return acknowledged
 
 
 @pytest.fixture

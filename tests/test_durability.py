@@ -1,42 +1,18 @@
 """A crash loses nothing that was acknowledged: SIGKILL during a burst of writes, restart, check."""
 
-import signal
-import threading
-import time
-
-from conftest import Server
+from conftest import Server, kill_during_burst
 
 
 def test_sigkill_during_write_burst_keeps_every_acknowledged_write(tmp_path):
     srv = Server(data_dir=tmp_path / "data").start()
-    acknowledged: list[tuple[str, str]] = []
-    lock = threading.Lock()
-    stop = threading.Event()
+    clients = [srv.client("ec2", region="ap-northeast-2") for _ in range(4)]
 
-    def writer(worker: int):
-        ec2 = srv.client("ec2", region="ap-northeast-2")
-        n = 0
-        while not stop.is_set() and n < 2000:
-            name = f"w{worker}-{n}"
-            try:
-                ec2.create_key_pair(KeyName=name, KeyType="ed25519")
-            except Exception:
-                return  # the server died mid-request: this write was never acknowledged
-            with lock:
-                acknowledged.append(("ap-northeast-2", name))
-            n += 1
+    def create(worker: int, n: int) -> tuple[str, str]:
+        name = f"w{worker}-{n}"
+        clients[worker].create_key_pair(KeyName=name, KeyType="ed25519")
+        return ("ap-northeast-2", name)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    deadline = time.time() + 20
-    while len(acknowledged) < 150 and time.time() < deadline:
-        time.sleep(0.01)
-    srv.kill(signal.SIGKILL)
-    stop.set()
-    for t in threads:
-        t.join(10)
-    assert len(acknowledged) >= 150
+    acknowledged = kill_during_burst(srv, create, at_least=150)
 
     again = Server(data_dir=tmp_path / "data").start()
     try:

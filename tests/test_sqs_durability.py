@@ -3,13 +3,10 @@ restart, a deleted message does not come back, and queue state (attributes, FIFO
 deduplication) is kept."""
 
 import json
-import signal
-import threading
-import time
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import Server
+from conftest import Server, kill_during_burst
 
 
 def test_acknowledged_messages_survive_sigkill_and_deleted_ones_stay_deleted(tmp_path):
@@ -26,34 +23,14 @@ def test_acknowledged_messages_survive_sigkill_and_deleted_ones_stay_deleted(tmp
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             deleted.add(message["Body"])
 
-    acknowledged: list[str] = []
-    lock = threading.Lock()
-    stop = threading.Event()
+    clients = [srv.client("sqs") for _ in range(4)]
 
-    def sender(worker: int):
-        client = srv.client("sqs")
-        n = 0
-        while not stop.is_set() and n < 2000:
-            body = f"kept-{worker}-{n}"
-            try:
-                client.send_message(QueueUrl=url, MessageBody=body)
-            except Exception:
-                return  # the server died mid-request: never acknowledged
-            with lock:
-                acknowledged.append(body)
-            n += 1
+    def send(worker: int, n: int) -> str:
+        body = f"kept-{worker}-{n}"
+        clients[worker].send_message(QueueUrl=url, MessageBody=body)
+        return body
 
-    threads = [threading.Thread(target=sender, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    deadline = time.time() + 20
-    while len(acknowledged) < 200 and time.time() < deadline:
-        time.sleep(0.01)
-    srv.kill(signal.SIGKILL)
-    stop.set()
-    for t in threads:
-        t.join(10)
-    assert len(acknowledged) >= 200
+    acknowledged = kill_during_burst(srv, send, at_least=200)
 
     again = Server(data_dir=tmp_path / "data").start()
     try:
