@@ -1,5 +1,9 @@
-"""AWS managed policies, shipped as JSON data files (managed/<PolicyName>.json) with the
-documents AWS publishes. They belong to no account: arn:aws:iam::aws:policy<path><name>."""
+"""AWS managed policies, shipped as JSON data files (managed/<PolicyName>.json): each holds the
+policy's default version exactly as AWS's IAM API returns it (document, version id, path, dates,
+description). They belong to no account: arn:aws:iam::aws:policy<path><name>.
+
+Loaded on first use (never at start-up: cold start is measured), then kept: ~70 files, ~0.5 MB,
+ReadOnlyAccess alone ~110 kB with ~2,900 actions."""
 
 from __future__ import annotations
 
