@@ -39,3 +39,18 @@ def test_rule_and_bus_arns_decide(strict, unique):
     with pytest.raises(ClientError) as exc:
         events.put_events(Entries=[entry])  # the default bus is not allowed
     assert error(exc) == ("AccessDeniedException", 400)
+
+
+def test_targets_roles_need_pass_role(strict, unique):
+    base = "arn:aws:events:us-east-1:000000000000"
+    role = f"arn:aws:iam::000000000000:role/{unique}"
+    user = make_user(strict, unique, inline=doc(allow(["events:PutRule", "events:PutTargets"], f"{base}:rule/{unique}")))
+    events = user("events")
+    events.put_rule(Name=unique, EventPattern=PATTERN)
+    queue = f"arn:aws:sqs:us-east-1:000000000000:{unique}"
+    events.put_targets(Rule=unique, Targets=[{"Id": "plain", "Arn": queue}])
+    with pytest.raises(ClientError) as exc:
+        events.put_targets(Rule=unique, Targets=[{"Id": "plain", "Arn": queue}, {"Id": "role", "Arn": queue,
+                                                                                 "RoleArn": role}])
+    assert error(exc) == ("AccessDeniedException", 400)
+    assert "iam:PassRole" in exc.value.response["Error"]["Message"]

@@ -213,3 +213,26 @@ def test_rule_tags(events, unique):
     with pytest.raises(ClientError) as exc:
         events.tag_resource(ResourceARN=arn + "x", Tags=[{"Key": "b", "Value": "2"}])
     assert _code(exc) == ("ResourceNotFoundException", 400)
+
+
+def test_update_event_bus(events, unique):
+    events.create_event_bus(Name=unique, Description="before")
+    out = events.update_event_bus(Name=unique, Description="after")
+    assert (out["Name"], out["Description"]) == (unique, "after")
+    assert events.describe_event_bus(Name=unique)["Description"] == "after"
+
+
+def test_bus_and_rule_limits(server, unique):
+    account = str(int(unique[1:], 16) % 10**12).zfill(12)  # an account of this test's own
+    events = server.client("events", key=account)
+    for i in range(100):
+        events.create_event_bus(Name=f"b{i}")
+    with pytest.raises(ClientError) as exc:
+        events.create_event_bus(Name="one-too-many")
+    assert _code(exc) == ("LimitExceededException", 400)
+    for i in range(300):
+        events.put_rule(Name=f"r{i}", EventPattern=PATTERN)
+    with pytest.raises(ClientError) as exc:
+        events.put_rule(Name="one-too-many", EventPattern=PATTERN)
+    assert _code(exc) == ("LimitExceededException", 400)
+    events.put_rule(Name="r0", EventPattern=PATTERN, Description="updating is not adding")

@@ -113,3 +113,13 @@ def test_schedules_survive_a_restart(tmp_path, unique):
         assert [json.loads(m["Body"]) for m in got] == [{"tick": True}, {"tick": True}]
     finally:
         second.stop()
+
+
+def test_daily_cron_catches_up_every_day_of_a_jump(server, scheduled):
+    sqs = server.client("sqs")
+    url, _ = scheduled("cron(30 6 * * ? *)")
+    advance(server, "3d")
+    times = _times(take(sqs, url, 3))
+    assert len(times) == 3
+    assert all((t.hour, t.minute) == (6, 30) for t in times)
+    assert [(b - a).days for a, b in zip(times, times[1:])] == [1, 1]

@@ -79,19 +79,24 @@ def pass_role(service: str, operation: str, params: dict, account: str) -> list[
     if spec is None:
         return []
     param, principal = spec
-    value = params.get(param)
-    if isinstance(value, dict):  # EC2's IamInstanceProfile {Arn|Name}: the profile's role is IAM's business
-        return []
-    if not value:
-        return []
-    arn = value if value.startswith("arn:") else f"arn:aws:iam::{account}:role/{value}"
-    return [Check("iam:PassRole", arn, {"iam:passedtoservice": principal})]
+    if (service, operation) == ("events", "PutTargets"):  # each target names its own role
+        values = [t.get(param) for t in params.get("Targets") or [] if isinstance(t, dict)]
+    else:
+        values = [params.get(param)]
+    checks = []
+    for value in values:
+        if not value or not isinstance(value, str):  # EC2's IamInstanceProfile {Arn|Name}: IAM's business
+            continue
+        arn = value if value.startswith("arn:") else f"arn:aws:iam::{account}:role/{value}"
+        checks.append(Check("iam:PassRole", arn, {"iam:passedtoservice": principal}))
+    return checks
 
 
 PASSED_ROLES = {
     ("lambda", "CreateFunction"): ("Role", "lambda.amazonaws.com"),
     ("lambda", "UpdateFunctionConfiguration"): ("Role", "lambda.amazonaws.com"),
-    ("events", "PutTargets"): ("RoleArn", "events.amazonaws.com"),
+    ("events", "PutRule"): ("RoleArn", "events.amazonaws.com"),
+    ("events", "PutTargets"): ("RoleArn", "events.amazonaws.com"),  # in each of Targets
     ("ecs", "RegisterTaskDefinition"): ("taskRoleArn", "ecs-tasks.amazonaws.com"),
     ("cloudformation", "CreateStack"): ("RoleARN", "cloudformation.amazonaws.com"),
     ("cloudformation", "UpdateStack"): ("RoleARN", "cloudformation.amazonaws.com"),

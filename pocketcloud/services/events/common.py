@@ -117,6 +117,8 @@ def tags_out(tags: dict) -> list[dict]:
 
 def iso_time(when: datetime) -> str:
     """Events' `time`: whole seconds, UTC, with a Z."""
+    if when.tzinfo is None:  # naive datetimes are UTC in pocketcloud
+        when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
