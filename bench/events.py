@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 
 from bench import awsreq, rates
-from bench import harness as h
 
 CONNECTIONS = 4
 
@@ -34,21 +33,18 @@ def _setup(port: int) -> None:
     events.put_targets(Rule="orders", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:bench-orders"}])
 
 
+def _calls() -> dict:
+    order = {"Source": "shop.web", "DetailType": "Order Placed", "Detail": json.dumps(DETAIL)}
+    event = {"version": "0", "id": "1", "detail-type": "Order Placed", "source": "shop.web",
+             "account": "000000000000", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
+             "resources": [], "detail": DETAIL}
+    return {
+        "PutEvents 1, no match": ("events", "put_events", {"Entries": [{**order, "Source": "nobody"}]}),
+        "PutEvents 10 -> SQS": ("events", "put_events", {"Entries": [order] * 10}),
+        "TestEventPattern": ("events", "test_event_pattern", {"EventPattern": json.dumps(PATTERN),
+                                                              "Event": json.dumps(event)}),
+    }
+
+
 def run(rounds: int = 3, duration: float = 2.0) -> dict:
-    h.section(f"EventBridge request rates vs STS GetCallerIdentity on the same server, wrk -t1 -c{CONNECTIONS}")
-    port = h.free_port()
-    with h.Server("pocketcloud", h.pocketcloud_start(port), port) as pc:
-        h.wait_until(pc, lambda: h.request(port, path="/_pocketcloud/health", timeout=2)[0] == 200)
-        _setup(port)
-        order = {"Source": "shop.web", "DetailType": "Order Placed", "Detail": json.dumps(DETAIL)}
-        event = {"version": "0", "id": "1", "detail-type": "Order Placed", "source": "shop.web",
-                 "account": "000000000000", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
-                 "resources": [], "detail": DETAIL}
-        calls = {
-            "sts GetCallerIdentity": ("sts", "get_caller_identity", {}),
-            "PutEvents 1, no match": ("events", "put_events", {"Entries": [{**order, "Source": "nobody"}]}),
-            "PutEvents 10 -> SQS": ("events", "put_events", {"Entries": [order] * 10}),
-            "TestEventPattern": ("events", "test_event_pattern", {"EventPattern": json.dumps(PATTERN),
-                                                                  "Event": json.dumps(event)}),
-        }
-        return rates.compare(port, pc, calls, "sts GetCallerIdentity", rounds, duration, CONNECTIONS)
+    return rates.run_part("EventBridge", _setup, _calls, rounds, duration, CONNECTIONS)

@@ -15,7 +15,6 @@ import json
 import time
 
 from bench import awsreq, rates
-from bench import harness as h
 
 CONNECTIONS = 4   # few: a slow scan must not leave a queue behind that the next run would measure
 
@@ -38,21 +37,18 @@ def _setup(port: int) -> None:
             {"timestamp": now - 60_000 + i, "message": f"line {batch}-{i} " + "x" * 80} for i in range(1000)])
 
 
+def _calls() -> dict:
+    now = int(time.time() * 1000)
+    return {
+        "PutLogEvents 10": ("logs", "put_log_events", {
+            "logGroupName": "bench", "logStreamName": "put",
+            "logEvents": [{"timestamp": now, "message": "y" * 100} for _ in range(10)]}),
+        "GetLogEvents": ("logs", "get_log_events", {"logGroupName": "bench", "logStreamName": "big", "limit": 100}),
+        "FilterLogEvents": ("logs", "filter_log_events",
+                            {"logGroupName": "bench", "filterPattern": '{ $.level = "ERROR" && $.latency > 50 }',
+                             "logStreamNamePrefix": "s", "limit": 50}),
+    }
+
+
 def run(rounds: int = 3, duration: float = 2.0) -> dict:
-    h.section(f"CloudWatch Logs request rates vs STS GetCallerIdentity on the same server, wrk -t1 -c{CONNECTIONS}")
-    port = h.free_port()
-    with h.Server("pocketcloud", h.pocketcloud_start(port), port) as pc:
-        h.wait_until(pc, lambda: h.request(port, path="/_pocketcloud/health", timeout=2)[0] == 200)
-        _setup(port)
-        now = int(time.time() * 1000)
-        calls = {
-            "sts GetCallerIdentity": ("sts", "get_caller_identity", {}),
-            "PutLogEvents 10": ("logs", "put_log_events", {
-                "logGroupName": "bench", "logStreamName": "put",
-                "logEvents": [{"timestamp": now, "message": "y" * 100} for _ in range(10)]}),
-            "GetLogEvents": ("logs", "get_log_events", {"logGroupName": "bench", "logStreamName": "big", "limit": 100}),
-            "FilterLogEvents": ("logs", "filter_log_events",
-                                {"logGroupName": "bench", "filterPattern": '{ $.level = "ERROR" && $.latency > 50 }',
-                                 "logStreamNamePrefix": "s", "limit": 50}),
-        }
-        return rates.compare(port, pc, calls, "sts GetCallerIdentity", rounds, duration, CONNECTIONS)
+    return rates.run_part("CloudWatch Logs", _setup, _calls, rounds, duration, CONNECTIONS)

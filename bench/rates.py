@@ -10,6 +10,18 @@ from bench import awsreq
 from bench import harness as h
 
 
+def run_part(service_title: str, setup, calls_of, rounds: int, duration: float, connections: int) -> dict:
+    """Start `pocketcloud start --ephemeral`, run setup(port), then compare the rates of the calls
+    calls_of() names against STS GetCallerIdentity (added as the reference)."""
+    h.section(f"{service_title} request rates vs STS GetCallerIdentity on the same server, wrk -t1 -c{connections}")
+    port = h.free_port()
+    with h.Server("pocketcloud", h.pocketcloud_start(port), port) as pc:
+        h.wait_until(pc, lambda: h.request(port, path="/_pocketcloud/health", timeout=2)[0] == 200)
+        setup(port)
+        calls = {"sts GetCallerIdentity": ("sts", "get_caller_identity", {}), **calls_of()}
+        return compare(port, pc, calls, "sts GetCallerIdentity", rounds, duration, connections)
+
+
 def compare(port: int, pc: h.Server, calls: dict, reference: str, rounds: int, duration: float,
             connections: int) -> dict:
     """calls: {name: (service, boto3 method, params)}; prints the table of req/s and ratios to
