@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 
 from conftest import Server
 from test_events_delivery import queue, receive
+from test_logs_cli import aws as cli
 
 
 def aws(server, *args) -> dict:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1"}
-    done = subprocess.run(["aws", "--endpoint-url", server.endpoint, "--output", "json", "events", *args],
-                          capture_output=True, text=True, env=env, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if done.stdout.strip() else {}
+    return cli(server, *args, service="events")
 
 
 def test_aws_cli_smoke(server, unique):
