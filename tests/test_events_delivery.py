@@ -94,7 +94,7 @@ def test_put_events_request_limits(events):
     with pytest.raises(ClientError) as exc:
         events.put_events(Entries=[entry() for _ in range(11)])
     assert _code(exc) == ("ValidationException", 400)
-    big = json.dumps({"x": "a" * (130 * 1024)})
+    big = json.dumps({"x": "a" * (520 * 1024)})
     with pytest.raises(ClientError) as exc:
         events.put_events(Entries=[entry(), {**entry(), "Detail": big}, {**entry(), "Detail": big}])
     assert _code(exc) == ("ValidationException", 400)
