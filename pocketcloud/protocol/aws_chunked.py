@@ -23,6 +23,7 @@ import base64
 import hashlib
 import zlib
 from collections.abc import AsyncIterator, Callable
+from functools import lru_cache
 
 from .errors import ServiceError
 from .http import BodyStream
@@ -89,6 +90,7 @@ class _Hash:
         return self._hash.digest()
 
 
+@lru_cache(maxsize=None)
 def _crt(name: str):
     try:
         from awscrt import checksums  # optional: botocore[crt]
