@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -26,14 +25,21 @@ class PatternError(ValueError):
     """What is wrong with a pattern, in words; each service wraps it in its own error."""
 
 
-@dataclass(frozen=True)
 class Dialect:
-    nested: bool                 # a key may hold a nested pattern
-    null_and_bool: bool          # null/true/false as exact values
-    numeric_limit: float
-    wildcard: bool = False       # {"wildcard": "a*b"}, also inside anything-but
-    ignore_case_affixes: bool = False  # {"prefix": {"equals-ignore-case": "x"}}
-    exists_on_leaves: bool = False     # {"exists": true} does not match an object
+    """What one service's pattern language allows. A plain class, not a dataclass: this module
+    is loaded at start-up (Lambda's event source filters), where a dataclass costs a millisecond."""
+
+    __slots__ = ("nested", "null_and_bool", "numeric_limit", "wildcard", "ignore_case_affixes",
+                 "exists_on_leaves")
+
+    def __init__(self, nested: bool, null_and_bool: bool, numeric_limit: float, wildcard: bool = False,
+                 ignore_case_affixes: bool = False, exists_on_leaves: bool = False):
+        self.nested = nested  # a key may hold a nested pattern
+        self.null_and_bool = null_and_bool  # null/true/false as exact values
+        self.numeric_limit = numeric_limit
+        self.wildcard = wildcard  # {"wildcard": "a*b"}, also inside anything-but
+        self.ignore_case_affixes = ignore_case_affixes  # {"prefix": {"equals-ignore-case": "x"}}
+        self.exists_on_leaves = exists_on_leaves  # {"exists": true} does not match an object
 
 
 SNS_ATTRIBUTES = Dialect(nested=False, null_and_bool=False, numeric_limit=1e9)
