@@ -9,6 +9,8 @@ Parts:
              a cProfile of where it goes: the noise-resistant figure to watch while optimising
   s3         (optional) S3: 1 KiB and 8 MiB GET/PUT, a 10,000-key ListObjectsV2, memory with
              10,000 objects and while 1 GiB goes up and down (bench/s3.py)
+  s3floor    (optional) 1 KiB S3 PUT/GET of pocketcloud and of a hand-written floor that does
+             only what such a request must (bench/s3floor.py), each vs the bare app
   lambda     (optional) Lambda warm Invoke p50/p99 and invocations/s vs STS; cold start vs python -c
   apigateway (optional) API Gateway -> Lambda request rate through invoke URLs vs the bare app
   logs       (optional) CloudWatch Logs PutLogEvents / GetLogEvents / FilterLogEvents rates vs STS
@@ -40,6 +42,8 @@ PARTS = {
     "memory": lambda a: startup.idle_memory(),
     "profile": lambda a: inproc.run(),  # optional: not part of the default run
     "s3": lambda a: s3.run(rounds=a.rounds, duration=a.duration),  # optional too
+    # optional: 1 KiB S3 PUT/GET of pocketcloud next to a hand-written floor (bench/s3floor.py)
+    "s3floor": lambda a: __import__("bench.s3floor", fromlist=["run"]).run(rounds=a.rounds, duration=a.duration),
     "sqs": lambda a: sqs.run(rounds=a.rounds, duration=a.duration),  # optional: SQS msgs/s
     "sns": lambda a: sns.run(rounds=a.rounds, duration=a.duration),  # optional: SNS fan-out to 10 queues
     "security": lambda a: security.run(),  # optional: CloudTrail recording and KMS costs
