@@ -26,7 +26,7 @@ STREAM_PARTS = (b"part-1;", b"part-2;", b"part-3.")
 STREAM_GAP = 0.15
 
 
-async def _read_body(receive) -> bytes:
+async def read_body(receive) -> bytes:
     parts = []
     more = True
     while more:
@@ -38,10 +38,13 @@ async def _read_body(receive) -> bytes:
     return b"".join(parts)
 
 
-async def _lifespan(receive, send):
+async def lifespan(receive, send, on_startup=None):
+    """The ASGI lifespan protocol, for every bare app of bench/ (on_startup runs first)."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if on_startup is not None:
+                on_startup()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
@@ -56,7 +59,7 @@ _XML = ('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06
 
 
 async def _work(scope, receive, send):
-    data = await _read_body(receive)
+    data = await read_body(receive)
     params = dict(parse_qsl(data.decode(), keep_blank_values=True))
     headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
     canonical = "\n".join(f"{k}:{v}" for k, v in sorted(headers.items())) + hashlib.sha256(data).hexdigest()
@@ -72,7 +75,7 @@ async def _work(scope, receive, send):
 async def app(scope, receive, send):
     kind = scope["type"]
     if kind == "lifespan":
-        await _lifespan(receive, send)
+        await lifespan(receive, send)
         return
     if kind != "http":
         return
@@ -81,7 +84,7 @@ async def app(scope, receive, send):
         await _work(scope, receive, send)
         return
     if path == "/echo":
-        data = await _read_body(receive)
+        data = await read_body(receive)
         answer = f"{len(data)} {hashlib.sha256(data).hexdigest()}".encode()
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-length", str(len(answer)).encode())]})
@@ -97,6 +100,6 @@ async def app(scope, receive, send):
                 await asyncio.sleep(STREAM_GAP)
         return
     if scope["method"] != "GET":
-        await _read_body(receive)
+        await read_body(receive)
     await send(FIXED_START)
     await send(FIXED_BODY)

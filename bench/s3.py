@@ -24,6 +24,7 @@ import time
 from urllib.parse import quote
 
 from bench import harness as h
+from bench.apps import lifespan
 
 REFERENCE_SERVER = "uvicorn-httptools"
 KIB, MIB = 1024, 1024 * 1024
@@ -36,13 +37,8 @@ _OK = [(b"content-type", b"application/xml"), (b"content-length", b"0")]
 async def bare_app(scope, receive, send):
     """The reference: a GET answers the object's bytes from memory, a PUT drains its body."""
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send)
+        return
     if scope["type"] != "http":
         return
     if scope["method"] == "GET":

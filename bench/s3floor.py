@@ -24,6 +24,7 @@ import time
 from datetime import timezone
 
 from bench import harness as h
+from bench.apps import lifespan, read_body
 from bench.s3 import KIB, REFERENCE_SERVER
 
 _state: dict = {}
@@ -62,13 +63,7 @@ def _ids() -> list:
 
 async def _put(path: str, headers: dict, receive) -> tuple[int, list, bytes]:
     state = _state
-    parts = []
-    while True:
-        message = await receive()
-        parts.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    body = b"".join(parts)
+    body = await read_body(receive)
     etag = f'"{hashlib.md5(body).hexdigest()}"'
     crc = base64.b64encode(state["crc"](body).to_bytes(8, "big")).decode()
     nonce = os.urandom(12)
@@ -101,14 +96,8 @@ def _get(path: str) -> tuple[int, list, bytes]:
 
 async def floor_app(scope, receive, send):
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                _state.update(_setup())
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send, lambda: _state.update(_setup()))
+        return
     if scope["type"] != "http":
         return
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
