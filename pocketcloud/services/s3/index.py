@@ -135,6 +135,13 @@ class ObjectIndex:
                          (bucket,))
         return [Version(r) for r in rows]
 
+    def in_storage_class(self, storage_class: str) -> list[tuple[str, Version]]:
+        """(bucket, version with its document) of every version in a storage class (the
+        Intelligent-Tiering pass)."""
+        rows = self._all(f"SELECT bucket, {_COLUMNS}, meta FROM s3_objects WHERE storage_class=?",
+                         (storage_class,))
+        return [(r[0], Version(r[1:])) for r in rows]
+
     def is_empty(self, bucket: str) -> bool:
         return self._one("SELECT 1 FROM s3_objects WHERE bucket=? LIMIT 1", (bucket,)) is None and \
             self._one("SELECT 1 FROM s3_uploads WHERE bucket=? LIMIT 1", (bucket,)) is None

@@ -223,6 +223,8 @@ class ObjectOps:
         now = ctx.runtime.clock.time()
         om.check_read_conditions(meta, params.get("IfMatch"), params.get("IfNoneMatch"),
                                  params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"), now)
+        tiering = self.tiering_read(bucket, found, with_body, now) \
+            if meta.get("storage_class") == "INTELLIGENT_TIERING" else None
         if with_body and meta.get("storage_class") in om.ARCHIVED and not om.readable_archive(meta, now):
             raise ServiceError("InvalidObjectState", "The operation is not valid for the object's storage class",
                                403, StorageClass=meta["storage_class"])
@@ -260,6 +262,8 @@ class ObjectOps:
             out["Body"] = self.blobs.read(meta["segments"], data_key, start, end) if end > start else b""
         if bucket.get("cors"):
             out["__headers__"] = cors.headers_for(bucket, ctx.request)
+        if tiering:
+            self.add_tiering_fields(out, tiering)
         return out
 
     def part_range(self, meta: dict, number: int) -> tuple[int, int]:
@@ -359,6 +363,8 @@ class ObjectOps:
         om.check_read_conditions(meta, params.get(prefix + "IfMatch"), params.get(prefix + "IfNoneMatch"),
                                  params.get(prefix + "IfModifiedSince"), params.get(prefix + "IfUnmodifiedSince"),
                                  now, copy=True)
+        if meta.get("storage_class") == "INTELLIGENT_TIERING":
+            self.tiering_read(bucket, found, True, now)  # an access; archived tiers cannot be copied
         if meta.get("storage_class") in om.ARCHIVED and not om.readable_archive(meta, now):
             raise ServiceError("InvalidObjectState", "The source object of the COPY action is not in the active "
                                "tier and is only stored in Amazon S3 Glacier.", 403)
@@ -482,6 +488,8 @@ class ObjectOps:
     def restore_object(self, ctx, params):
         bucket, found = self._version_for_update(params)
         meta = found.meta
+        if meta.get("storage_class") == "INTELLIGENT_TIERING":
+            return self.restore_tiered(ctx, bucket, found, params)
         if meta.get("storage_class") not in om.ARCHIVED:
             raise ServiceError("InvalidObjectState", "Restore is not allowed for the object's current storage class",
                                403, StorageClass=meta.get("storage_class", "STANDARD"))

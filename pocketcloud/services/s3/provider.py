@@ -14,9 +14,10 @@ from .multipart import MultipartOps
 from .notify import NotificationOps
 from .objects import ObjectOps
 from .sse import Encryption
+from .tiering import TieringOps
 
 
-class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, NotificationOps):
+class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, NotificationOps, TieringOps):
     def __init__(self, runtime):
         self.runtime = runtime
         self.buckets = Buckets(runtime.store)
@@ -28,9 +29,15 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
         self.blobs.aead_for = self.sse.master.aead_for
         self._tasks: set = set()  # event deliveries in flight
         self._rendered: dict = {}  # listing entries, encoded once (ListingOps.listed)
+        self._accessed: dict = {}  # (bucket, key, version id) -> last GET of a tiered object (TieringOps)
         runtime.events.subscribe("pocketcloud.reset", self._reset)
 
+    def start(self) -> None:
+        self.lifecycle_start()
+        self.tiering_start()
+
     def _reset(self, _event) -> None:
+        self._accessed.clear()
         self.index.clear()
         self._rendered.clear()
         self.buckets.forget()
