@@ -121,21 +121,27 @@ class ObjectOps:
             raise
         return segment, digests, algorithm, value
 
-    def commit_version(self, bucket: dict, key: str, meta: dict) -> None:
-        for old in self._index_version(bucket, key, meta):
+    def commit_version(self, bucket: dict, key: str, meta: dict, event: str | None = None, ctx=None) -> None:
+        """Write a new version (and the event it causes, in the same transaction: NotificationOps)."""
+        removed, pending = self.index_with_event(bucket, key, meta, event, ctx)
+        for old in removed:
             self.blobs.delete(old.get("segments", ()))
+        self.send_event(pending)
 
-    async def commit_version_grouped(self, bucket: dict, key: str, meta: dict) -> None:
+    async def commit_version_grouped(self, bucket: dict, key: str, meta: dict, event: str | None = None,
+                                     ctx=None) -> None:
         """commit_version, with the index write sharing a commit with concurrent PUTs; replaced
         bodies are deleted only once the new version is durable."""
-        removed: list[dict] = []
+        done: list = []
         try:
-            await self.writes.run(lambda: removed.extend(self._index_version(bucket, key, meta)))
+            await self.writes.run(lambda: done.append(self.index_with_event(bucket, key, meta, event, ctx)))
         except Exception:
             self.index.forget_cached()  # the group was rolled back: cached versions may be unwritten
             raise
+        removed, pending = done[0]
         for old in removed:
             self.blobs.delete(old.get("segments", ()))
+        self.send_event(pending)
 
     def _index_version(self, bucket: dict, key: str, meta: dict) -> list[dict]:
         versioned = self.versioned(bucket)
@@ -168,10 +174,9 @@ class ObjectOps:
             meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
         self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
         if params.get("IfNoneMatch") is not None or params.get("IfMatch") is not None:
-            self.commit_version(bucket, key, meta)  # check and write with no await between them
+            self.commit_version(bucket, key, meta, "ObjectCreated:Put", ctx)  # check and write with no await between
         else:
-            await self.commit_version_grouped(bucket, key, meta)
-        self.notify(bucket, "ObjectCreated:Put", key, meta, ctx)
+            await self.commit_version_grouped(bucket, key, meta, "ObjectCreated:Put", ctx)
         out = {"ETag": meta["etag"], **enc_fields}
         if self.versioned(bucket):
             out["VersionId"] = meta["version_id"]
@@ -304,8 +309,7 @@ class ObjectOps:
             return {}
         marker = {"marker": True, "size": 0, "etag": "", "modified": round(ctx.runtime.clock.time(), 3),
                   "owner": ctx.account}
-        self.commit_version(bucket, key, marker)
-        self.notify(bucket, "ObjectRemoved:DeleteMarkerCreated", key, marker, ctx)
+        self.commit_version(bucket, key, marker, "ObjectRemoved:DeleteMarkerCreated", ctx)
         return {"DeleteMarker": True, "VersionId": marker["version_id"]}
 
     def delete_object(self, ctx, params):
@@ -411,8 +415,7 @@ class ObjectOps:
                             tags, enc, [segment])
         if algorithm:
             new.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
-        self.commit_version(bucket, key, new)
-        self.notify(bucket, "ObjectCreated:Copy", key, new, ctx)
+        self.commit_version(bucket, key, new, "ObjectCreated:Copy", ctx)
         result = {"ETag": new["etag"], "LastModified": datetime.fromtimestamp(int(new["modified"]), timezone.utc)}
         if algorithm:
             result["Checksum" + algorithm] = value

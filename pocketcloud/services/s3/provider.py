@@ -4,6 +4,7 @@ holds the shared state (bucket registry, object index, body files, encryption)."
 from __future__ import annotations
 
 from ...core.group_commit import GroupCommit
+from ...core.store import Namespace
 from .blobs import BlobFiles
 from .bucketops import BucketOps
 from .buckets import Buckets
@@ -28,6 +29,7 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
         self.sse = Encryption(runtime)
         self.blobs.aead_for = self.sse.master.aead_for
         self._tasks: set = set()  # event deliveries in flight
+        self._outbox = Namespace(runtime.store, "s3", "global", "global")  # events recorded, not yet sent
         self._rendered: dict = {}  # listing entries, encoded once (ListingOps.listed)
         self._accessed: dict = {}  # (bucket, key, version id) -> last GET of a tiered object (TieringOps)
         runtime.events.subscribe("pocketcloud.reset", self._reset)
@@ -35,6 +37,7 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
     def start(self) -> None:
         self.lifecycle_start()
         self.tiering_start()
+        self.notify_start()
 
     def _reset(self, _event) -> None:
         self._accessed.clear()
