@@ -3,6 +3,8 @@ configurations, restores, on the virtual clock.
 
 These tests move the clock by months, so they share a server of their own."""
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -236,3 +238,33 @@ def test_accesses_kept_in_memory_survive_a_restart(tmp_path, unique):
         assert s3.head_object(Bucket=unique, Key="k")["ArchiveStatus"] == "ARCHIVE_ACCESS"
     finally:
         srv.stop()
+
+
+def test_archive_moves_and_restores_are_notified(server, unique):
+    s3, sqs = server.client("s3"), server.client("sqs")
+    url = sqs.create_queue(QueueName=unique)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.create_bucket(Bucket=unique)
+    s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
+        {"QueueArn": arn, "Events": ["s3:IntelligentTiering", "s3:ObjectRestore:*"]}]})
+    _put_config(s3, unique, _config("all", [("ARCHIVE_ACCESS", 90)]))
+    s3.put_object(Bucket=unique, Key="k", Body=BIG, StorageClass="INTELLIGENT_TIERING")
+
+    def events():
+        names = []
+        for _ in range(5):
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            for message in messages:
+                names += [(r["eventName"], r["s3"]["object"]["key"]) for r in json.loads(message["Body"]).get("Records", [])]
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            if names:
+                return names
+        return names
+
+    _advance(server, "91d")
+    assert events() == [("IntelligentTiering", "k")]
+    s3.restore_object(Bucket=unique, Key="k", RestoreRequest={"GlacierJobParameters": {"Tier": "Bulk"}})
+    assert events() == [("ObjectRestore:Post", "k")]
+    _advance(server, "13h")
+    assert events() == [("ObjectRestore:Completed", "k")]
+    assert s3.get_object(Bucket=unique, Key="k")["Body"].read() == BIG
