@@ -220,24 +220,48 @@ def test_lifecycle_transition_feeds_intelligent_tiering(server, unique):
     assert s3.head_object(Bucket=unique, Key="k")["ArchiveStatus"] == "ARCHIVE_ACCESS"
 
 
-def test_accesses_kept_in_memory_survive_a_restart(tmp_path, unique):
+def test_accesses_and_restores_survive_a_restart(tmp_path, unique):
     srv = Server(data_dir=tmp_path).start()
     try:
-        s3 = srv.client("s3")
+        s3, sqs = srv.client("s3"), srv.client("sqs")
+        url = sqs.create_queue(QueueName=unique)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         s3.create_bucket(Bucket=unique)
+        s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
+            {"QueueArn": arn, "Events": ["s3:ObjectRestore:Completed"]}]})
         _put_config(s3, unique, _config("all", [("ARCHIVE_ACCESS", 90)]))
         s3.put_object(Bucket=unique, Key="k", Body=BIG, StorageClass="INTELLIGENT_TIERING")
         _advance(srv, "80d")
         s3.get_object(Bucket=unique, Key="k")["Body"].read()  # recorded in memory only
         srv.stop()  # a clean stop writes it down
         srv = Server(data_dir=tmp_path).start()
-        s3 = srv.client("s3")
+        s3, sqs = srv.client("s3"), srv.client("sqs")
         _advance(srv, "20d")
         assert "ArchiveStatus" not in s3.head_object(Bucket=unique, Key="k")
         _advance(srv, "71d")
         assert s3.head_object(Bucket=unique, Key="k")["ArchiveStatus"] == "ARCHIVE_ACCESS"
+        s3.restore_object(Bucket=unique, Key="k", RestoreRequest={"GlacierJobParameters": {"Tier": "Expedited"}})
+        srv.stop()
+        srv = Server(data_dir=tmp_path).start()
+        s3, sqs = srv.client("s3"), srv.client("sqs")
+        assert s3.head_object(Bucket=unique, Key="k")["Restore"] == 'ongoing-request="true"'
+        _advance(srv, "6m")  # the restore finishes on time (not at the next daily pass)
+        assert _events(sqs, url) == [("ObjectRestore:Completed", "k")]
+        assert s3.get_object(Bucket=unique, Key="k")["Body"].read() == BIG
     finally:
         srv.stop()
+
+
+def _events(sqs, url) -> list:
+    """(eventName, key) of the S3 events in a queue (read until some come, for a few seconds)."""
+    names = []
+    for _ in range(5):
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            names += [(r["eventName"], r["s3"]["object"]["key"]) for r in json.loads(message["Body"]).get("Records", [])]
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if names:
+            break
+    return names
 
 
 def test_archive_moves_and_restores_are_notified(server, unique):
@@ -250,21 +274,10 @@ def test_archive_moves_and_restores_are_notified(server, unique):
     _put_config(s3, unique, _config("all", [("ARCHIVE_ACCESS", 90)]))
     s3.put_object(Bucket=unique, Key="k", Body=BIG, StorageClass="INTELLIGENT_TIERING")
 
-    def events():
-        names = []
-        for _ in range(5):
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-            for message in messages:
-                names += [(r["eventName"], r["s3"]["object"]["key"]) for r in json.loads(message["Body"]).get("Records", [])]
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            if names:
-                return names
-        return names
-
     _advance(server, "91d")
-    assert events() == [("IntelligentTiering", "k")]
+    assert _events(sqs, url) == [("IntelligentTiering", "k")]
     s3.restore_object(Bucket=unique, Key="k", RestoreRequest={"GlacierJobParameters": {"Tier": "Bulk"}})
-    assert events() == [("ObjectRestore:Post", "k")]
+    assert _events(sqs, url) == [("ObjectRestore:Post", "k")]
     _advance(server, "13h")
-    assert events() == [("ObjectRestore:Completed", "k")]
+    assert _events(sqs, url) == [("ObjectRestore:Completed", "k")]
     assert s3.get_object(Bucket=unique, Key="k")["Body"].read() == BIG

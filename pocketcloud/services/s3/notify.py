@@ -141,7 +141,7 @@ class NotificationOps:
             return
         pending = self._prepare_event(bucket, event, key, meta, ctx)
         if pending is not None:
-            self._outbox.put("pending-event", pending["id"], pending)
+            self._pending.put("pending-event", pending["id"], pending)
             self.send_event(pending)
 
     def index_with_event(self, bucket: dict, key: str, meta: dict, event: str | None, ctx):
@@ -154,7 +154,7 @@ class NotificationOps:
                 removed = self._index_version(bucket, key, meta)
                 pending = self._prepare_event(bucket, event, key, meta, ctx)
                 if pending is not None:
-                    self._outbox.put("pending-event", pending["id"], pending)
+                    self._pending.put("pending-event", pending["id"], pending)
         except Exception:
             self.index.forget_cached()  # rolled back: cached versions may be unwritten
             raise
@@ -174,7 +174,7 @@ class NotificationOps:
 
     def notify_start(self) -> None:
         """Send what a crash or a stop left pending."""
-        for _, pending in self._outbox.list("pending-event"):
+        for _, pending in self._pending.list("pending-event"):
             self.send_event(pending)
 
     def _prepare_event(self, bucket: dict, event: str, key: str, meta: dict, ctx) -> dict | None:
@@ -234,7 +234,7 @@ class NotificationOps:
             except (LookupError, ServiceError) as exc:
                 log.info("S3 event %s not sent to EventBridge: %s", event, exc)
         # Delivered (or refused for good): the record goes, in a commit shared with concurrent PUTs.
-        await self.writes.run(lambda: self._outbox.delete("pending-event", pending["id"]))
+        await self.writes.run(lambda: self._pending.delete("pending-event", pending["id"]))
 
     @staticmethod
     def _bridge_entry(bucket, event, key, meta, now, request_id) -> dict | None:

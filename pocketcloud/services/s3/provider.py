@@ -29,7 +29,8 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
         self.sse = Encryption(runtime)
         self.blobs.aead_for = self.sse.master.aead_for
         self._tasks: set = set()  # event deliveries in flight
-        self._outbox = Namespace(runtime.store, "s3", "global", "global")  # events recorded, not yet sent
+        # Work recorded in the store, not yet done: events to send, Intelligent-Tiering restores to finish.
+        self._pending = Namespace(runtime.store, "s3", "global", "global")
         self._rendered: dict = {}  # listing entries, encoded once (ListingOps.listed)
         self._accessed: dict = {}  # (bucket, key, version id) -> last GET of a tiered object (TieringOps)
         runtime.events.subscribe("pocketcloud.reset", self._reset)

@@ -62,6 +62,10 @@ def entered(meta: dict, now: float) -> None:
         meta["accessed"] = now
 
 
+def _job_name(job: dict) -> str:
+    return f"{job['bucket']}/{job['version_id']}/{job['key']}"
+
+
 def _configuration_filter(config: dict) -> tuple[str, dict]:
     flt = config.get("Filter") or {}
     both = flt.get("And") or {}
@@ -199,15 +203,20 @@ class TieringOps:
         meta["tier_restore"] = {"ready_at": ready, "tier": retrieval}
         self.index.update(bucket["name"], found.key, found.version_id, meta)
         self.notify(bucket, "ObjectRestore:Post", found.key, meta, ctx)
-        name, key, version_id = bucket["name"], found.key, found.version_id
-        ctx.runtime.scheduler.at(ready, lambda: self._restore_due(name, key, version_id), "s3-tier-restore")
+        job = {"bucket": bucket["name"], "key": found.key, "version_id": found.version_id, "ready_at": ready}
+        self._pending.put("tier-restore", _job_name(job), job)  # so that a restart still finishes it on time
+        self._schedule_restore(job)
         return {"__status__": 202}
 
-    def _restore_due(self, bucket_name: str, key: str, version_id: str) -> None:
-        bucket = self.buckets.get(bucket_name)
-        found = self.index.version(bucket_name, key, version_id) if bucket else None
+    def _schedule_restore(self, job: dict) -> None:
+        self.runtime.scheduler.at(job["ready_at"], lambda: self._restore_due(job), "s3-tier-restore")
+
+    def _restore_due(self, job: dict) -> None:
+        bucket = self.buckets.get(job["bucket"])
+        found = self.index.version(job["bucket"], job["key"], job["version_id"]) if bucket else None
         if found is not None and found.meta.get("storage_class") == CLASS:
             self._settle(bucket, found, None, self.runtime.clock.time())
+        self._pending.delete("tier-restore", _job_name(job))
 
     # -- the moves ------------------------------------------------------------------------------------
     def tiering_start(self) -> None:
@@ -215,6 +224,8 @@ class TieringOps:
         scheduler.every(DAY, self.tiering_pass, "s3-tiering", first=(int(clock.time()) // DAY + 1) * DAY)
         scheduler.every(_FLUSH_EVERY, self.flush_accesses, "s3-tiering-accesses", catch_up=False)
         self.runtime.events.subscribe("pocketcloud.shutdown", lambda *_: self.flush_accesses())
+        for _, job in self._pending.list("tier-restore"):
+            self._schedule_restore(job)
 
     def flush_accesses(self) -> None:
         """Write the accesses recorded in memory (one transaction)."""
