@@ -246,7 +246,7 @@ class TieringOps:
         tracked, self._accessed = self._accessed, {}
         buckets: dict[str, dict | None] = {}
         with self.runtime.store.transaction():
-            for bucket_name, found in self.index.in_storage_class(CLASS):
+            for bucket_name, found in self.index.intelligent_tiering():
                 if bucket_name not in buckets:
                     buckets[bucket_name] = self.buckets.get(bucket_name)
                 bucket = buckets[bucket_name]
