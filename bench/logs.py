@@ -12,18 +12,11 @@ Workloads:
 from __future__ import annotations
 
 import json
-import os
 import time
 
-from bench import awsreq
-from bench import harness as h
+from bench import awsreq, rates
 
 CONNECTIONS = 4   # few: a slow scan must not leave a queue behind that the next run would measure
-
-
-def _signed(port: int, service: str, method: str, operation: str, params: dict) -> awsreq.Signed:
-    """The request boto3 would send for this call, captured before it leaves."""
-    return awsreq.capture(awsreq.client(service, port), method, port, **params)
 
 
 def _setup(port: int) -> None:
@@ -44,48 +37,18 @@ def _setup(port: int) -> None:
             {"timestamp": now - 60_000 + i, "message": f"line {batch}-{i} " + "x" * 80} for i in range(1000)])
 
 
+def _calls() -> dict:
+    now = int(time.time() * 1000)
+    return {
+        "PutLogEvents 10": ("logs", "put_log_events", {
+            "logGroupName": "bench", "logStreamName": "put",
+            "logEvents": [{"timestamp": now, "message": "y" * 100} for _ in range(10)]}),
+        "GetLogEvents": ("logs", "get_log_events", {"logGroupName": "bench", "logStreamName": "big", "limit": 100}),
+        "FilterLogEvents": ("logs", "filter_log_events",
+                            {"logGroupName": "bench", "filterPattern": '{ $.level = "ERROR" && $.latency > 50 }',
+                             "logStreamNamePrefix": "s", "limit": 50}),
+    }
+
+
 def run(rounds: int = 3, duration: float = 2.0) -> dict:
-    h.section(f"CloudWatch Logs request rates vs STS GetCallerIdentity on the same server, wrk -t1 -c{CONNECTIONS}")
-    port = h.free_port()
-    with h.Server("pocketcloud", h.pocketcloud_start(port), port) as pc:
-        h.wait_until(pc, lambda: h.request(port, path="/_pocketcloud/health", timeout=2)[0] == 200)
-        _setup(port)
-        now = int(time.time() * 1000)
-        calls = {
-            "sts GetCallerIdentity": ("sts", "get_caller_identity", "GetCallerIdentity", {}),
-            "PutLogEvents 10": ("logs", "put_log_events", "PutLogEvents", {
-                "logGroupName": "bench", "logStreamName": "put",
-                "logEvents": [{"timestamp": now, "message": "y" * 100} for _ in range(10)]}),
-            "GetLogEvents": ("logs", "get_log_events", "GetLogEvents",
-                             {"logGroupName": "bench", "logStreamName": "big", "limit": 100}),
-            "FilterLogEvents": ("logs", "filter_log_events", "FilterLogEvents",
-                                {"logGroupName": "bench", "filterPattern": '{ $.level = "ERROR" && $.latency > 50 }',
-                                 "logStreamNamePrefix": "s", "limit": 50}),
-        }
-        scripts = {}
-        try:
-            for name, (service, method, operation, params) in calls.items():
-                signed = _signed(port, service, method, operation, params)
-                status, body = h.request(port, signed.method, signed.path, signed.body, signed.headers)
-                if status != 200:
-                    raise RuntimeError(f"{name} answered {status}: {body[:300]!r}")
-                headers = {k: v for k, v in signed.headers.items() if k.lower() != "content-length"}
-                scripts[name] = h.wrk_script(signed.method, signed.body.decode(), headers)
-            for script in scripts.values():  # warm-up, not recorded
-                h.run_wrk(port, 1, CONNECTIONS, script=script)
-            rates = {name: [] for name in scripts}
-            errors = {name: 0 for name in scripts}
-            for _ in range(rounds):   # interleaved
-                for name, script in scripts.items():
-                    out = h.run_wrk(port, duration, CONNECTIONS, script=script, server_pid=pc.proc.pid)
-                    rates[name].append(out["rps"])
-                    errors[name] += out["non2xx"] + out["socket_errors"]
-        finally:
-            for script in scripts.values():
-                os.unlink(script)
-    reference = rates["sts GetCallerIdentity"]
-    rows = [[name, h.median(r), h.median([a / b for a, b in zip(r, reference)]), errors[name]]
-            for name, r in rates.items()]
-    print(h.table(["workload", "req/s", "ratio to STS", "errors"], rows))
-    print("ratio: median over rounds of the workload's req/s / STS GetCallerIdentity's, measured back to back.")
-    return {"rates": rates}
+    return rates.run_part("CloudWatch Logs", _setup, _calls, rounds, duration, CONNECTIONS)

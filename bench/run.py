@@ -12,6 +12,7 @@ Parts:
   lambda     (optional) Lambda warm Invoke p50/p99 and invocations/s vs STS; cold start vs python -c
   apigateway (optional) API Gateway -> Lambda request rate through invoke URLs vs the bare app
   logs       (optional) CloudWatch Logs PutLogEvents / GetLogEvents / FilterLogEvents rates vs STS
+  events     (optional) EventBridge PutEvents (no match; 10 events to SQS) and TestEventPattern vs STS
 
 Every figure that is compared is a ratio against a reference measured in the same run, with the
 runs interleaved (A, B, A, B...) and medians reported: the machine is shared, absolute numbers
@@ -47,6 +48,7 @@ PARTS = {
     "lambda": lambda a: __import__("bench.lambda_", fromlist=["run"]).run(cold_rounds=a.cold_rounds),
     "apigateway": lambda a: apigateway.run(rounds=a.rounds, duration=a.duration),  # optional
     "logs": lambda a: __import__("bench.logs", fromlist=["run"]).run(rounds=a.rounds, duration=a.duration),
+    "events": lambda a: __import__("bench.events", fromlist=["run"]).run(rounds=a.rounds, duration=a.duration),
 }
 DEFAULT_PARTS = ["servers", "stack", "coldstart", "memory"]
 ALIASES = {"1": "servers", "2": "stack", "3": "coldstart", "4": "memory", "rss": "memory", "cold": "coldstart"}

@@ -11,10 +11,10 @@ from conftest import Server
 from test_logs import virtual_now_ms
 
 
-def aws(server, *args) -> dict:
+def aws(server, *args, service: str = "logs") -> dict:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
            "AWS_DEFAULT_REGION": "us-east-1"}
-    done = subprocess.run(["aws", "--endpoint-url", server.endpoint, "--output", "json", "logs", *args],
+    done = subprocess.run(["aws", "--endpoint-url", server.endpoint, "--output", "json", service, *args],
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout) if done.stdout.strip() else {}

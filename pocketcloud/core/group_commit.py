@@ -16,11 +16,17 @@ from typing import Callable
 class GroupCommit:
     def __init__(self, store):
         self.store = store
+        # An in-memory store (--ephemeral) commits without writing anything: grouping would
+        # only add a loop turn to every write.
+        self.direct = store.path == ":memory:"
         self._pending: list[tuple[Callable[[], None], asyncio.Future]] = []
         self._scheduled = False
 
     async def run(self, write: Callable[[], None]) -> None:
         """Run `write` (store calls) in the next group transaction; return once committed."""
+        if self.direct:
+            write()
+            return
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._pending.append((write, future))

@@ -19,7 +19,7 @@ async def read_body(request: HttpRequest, receive, limit: int, route: "Route | N
     if request.body_read:
         return
     request.body_read = True
-    if route is not None and _streams_input(route.service, route.operation):
+    if route is not None and _streams_input(route.service, route.operation) and not _small(request.headers):
         request.stream = BodyStream(_receive_chunks(receive), _declared_length(request.headers))
         return
     declared = request.headers.get("content-length")
@@ -62,6 +62,18 @@ async def _receive_chunks(receive):
             yield chunk
         if not message.get("more_body"):
             return
+
+
+# A streaming payload this small is read whole, like any other body: the parser hands it to the
+# operation as a stream all the same, minus a layer of generators per chunk. A client waiting
+# for "100 Continue" is left to the stream, which asks for the body only once it is wanted.
+SMALL_STREAM = 64 * 1024
+
+
+def _small(headers: dict[str, str]) -> bool:
+    declared = headers.get("content-length")
+    return (declared is not None and _is_number(declared) and int(declared) <= SMALL_STREAM
+            and "expect" not in headers)
 
 
 def _declared_length(headers: dict[str, str]) -> int | None:

@@ -57,6 +57,7 @@ class Routes:
         # required query members), most specific first.
         self._rest: dict[str, list[tuple[str, UriTemplate, str, tuple[str, ...], tuple[str, ...]]]] = {}
         self._rest_by_method: dict[tuple[str, str], list] = {}
+        self._by_query_keys: dict[tuple[str, str, frozenset], list] = {}
         for name, info in services.items():
             protocols = info["protocols"]
             if info.get("targetPrefix"):
@@ -115,13 +116,23 @@ class Routes:
             ]
         return found
 
+    def candidates_for_query(self, service: str, method: str, present: frozenset):
+        """rest_candidates whose required query keys are all present. Most requests carry one
+        of a handful of key sets (none, ?uploads, ?list-type...), so the filtered lists are
+        kept, up to a bound (the keys come from clients)."""
+        key = (service, method, present)
+        found = self._by_query_keys.get(key)
+        if found is None:
+            found = [(template, op, headers) for template, op, headers, required in self.rest_candidates(service, method)
+                     if required <= present]
+            if len(self._by_query_keys) < _QUERY_KEY_SETS_KEPT:
+                self._by_query_keys[key] = found
+        return found
+
     def rest_route(self, service: str, method: str, path: str, query: dict[str, str],
                    headers: dict[str, str]) -> Route | None:
         protocol = self.services[service]["protocols"][0]
-        present = query.keys()
-        for template, op, required_headers, required_query in self.rest_candidates(service, method):
-            if required_query and not required_query <= present:
-                continue
+        for template, op, required_headers in self.candidates_for_query(service, method, frozenset(query)):
             if required_headers and not all(h in headers for h in required_headers):
                 continue
             params = template.match(path, query)
@@ -152,6 +163,7 @@ def routes() -> Routes:
 
 
 _FORM = "application/x-www-form-urlencoded"
+_QUERY_KEY_SETS_KEPT = 2048
 
 
 def action_and_version(request) -> tuple[str | None, str | None]:
@@ -244,7 +256,10 @@ class Router:
         if signing and candidates is None:
             raise RouteError("NotImplemented", f"pocketcloud does not serve the AWS service signed as {signing!r}", 501)
 
-        if candidates is None or any(table.speaks_query(c) for c in candidates):
+        # Outside a POST the router reads no body, so an unsigned query-protocol call names its
+        # Action in the query string; without one (S3 object GETs and PUTs) none is looked for.
+        maybe_query = candidates is not None or request.method == "POST" or "Action=" in request.query_string
+        if maybe_query and (candidates is None or any(table.speaks_query(c) for c in candidates)):
             query_route = await self._query_route(request, receive, candidates)
             if query_route is not None:
                 return query_route

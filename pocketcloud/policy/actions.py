@@ -79,19 +79,24 @@ def pass_role(service: str, operation: str, params: dict, account: str) -> list[
     if spec is None:
         return []
     param, principal = spec
-    value = params.get(param)
-    if isinstance(value, dict):  # EC2's IamInstanceProfile {Arn|Name}: the profile's role is IAM's business
-        return []
-    if not value:
-        return []
-    arn = value if value.startswith("arn:") else f"arn:aws:iam::{account}:role/{value}"
-    return [Check("iam:PassRole", arn, {"iam:passedtoservice": principal})]
+    if (service, operation) == ("events", "PutTargets"):  # each target names its own role
+        values = [t.get(param) for t in params.get("Targets") or [] if isinstance(t, dict)]
+    else:
+        values = [params.get(param)]
+    checks = []
+    for value in values:
+        if not value or not isinstance(value, str):  # EC2's IamInstanceProfile {Arn|Name}: IAM's business
+            continue
+        arn = value if value.startswith("arn:") else f"arn:aws:iam::{account}:role/{value}"
+        checks.append(Check("iam:PassRole", arn, {"iam:passedtoservice": principal}))
+    return checks
 
 
 PASSED_ROLES = {
     ("lambda", "CreateFunction"): ("Role", "lambda.amazonaws.com"),
     ("lambda", "UpdateFunctionConfiguration"): ("Role", "lambda.amazonaws.com"),
-    ("events", "PutTargets"): ("RoleArn", "events.amazonaws.com"),
+    ("events", "PutRule"): ("RoleArn", "events.amazonaws.com"),
+    ("events", "PutTargets"): ("RoleArn", "events.amazonaws.com"),  # in each of Targets
     ("ecs", "RegisterTaskDefinition"): ("taskRoleArn", "ecs-tasks.amazonaws.com"),
     ("cloudformation", "CreateStack"): ("RoleARN", "cloudformation.amazonaws.com"),
     ("cloudformation", "UpdateStack"): ("RoleARN", "cloudformation.amazonaws.com"),
@@ -236,12 +241,28 @@ def _logs(operation, params, account, region, request, runtime):
 
 
 def _events(operation, params, account, region, request, runtime):
+    """EventBridge: rules are rule/<name> on the default bus and rule/<bus>/<name> on others; buses
+    event-bus/<name>; PutEvents is checked on the bus of each entry; tags on the ARN named."""
+    def bus_of(value):  # a bus name or ARN -> its name
+        return value.rsplit("event-bus/", 1)[-1] if value and value.startswith("arn:") else value or "default"
+
+    base = f"arn:aws:events:{region}:{account}:"
     if operation in ("PutRule", "DeleteRule", "DescribeRule", "EnableRule", "DisableRule", "PutTargets",
                      "RemoveTargets", "ListTargetsByRule"):
         name = params.get("Name") or params.get("Rule")
-        bus = params.get("EventBusName")
-        rule = f"rule/{bus}/{name}" if bus and bus != "default" else f"rule/{name}"
-        return [Check(f"events:{operation}", f"arn:aws:events:{region}:{account}:{rule}", _tag_keys(params))]
+        bus = bus_of(params.get("EventBusName"))
+        rule = f"rule/{bus}/{name}" if bus != "default" else f"rule/{name}"
+        return [Check(f"events:{operation}", base + rule, _tag_keys(params))]
+    if operation in ("CreateEventBus", "DescribeEventBus", "UpdateEventBus", "DeleteEventBus"):
+        return [Check(f"events:{operation}", base + f"event-bus/{bus_of(params.get('Name'))}", _tag_keys(params))]
+    if operation in ("PutPermission", "RemovePermission"):
+        return [Check(f"events:{operation}", base + f"event-bus/{bus_of(params.get('EventBusName'))}")]
+    if operation == "PutEvents":
+        buses = {e.get("EventBusName") for e in params.get("Entries") or [] if isinstance(e, dict)}
+        return [Check("events:PutEvents", bus if bus and bus.startswith("arn:") else base + f"event-bus/{bus_of(bus)}")
+                for bus in sorted(buses, key=str)]
+    if operation in ("TagResource", "UntagResource", "ListTagsForResource") and params.get("ResourceARN"):
+        return [Check(f"events:{operation}", params["ResourceARN"], _tag_keys(params))]
     return None
 
 

@@ -116,6 +116,8 @@ class HttpRequest:
     def query_dict(self) -> dict[str, str]:
         """First value of each query parameter."""
         out: dict[str, str] = {}
+        if not self.query_string:
+            return out
         for k, v in self.query:
             out.setdefault(k, v)
         return out

@@ -35,7 +35,11 @@ class UriTemplate:
             for key, value in self.required_query:
                 if key not in query or (value is not None and query[key] != value):
                     return None
-        return {name: unquote(m.group(i + 1)) for i, name in enumerate(self.labels)}
+        return {name: _decoded(m.group(i + 1)) for i, name in enumerate(self.labels)}
+
+
+def _decoded(text: str) -> str:
+    return unquote(text) if "%" in text else text
 
 
 @lru_cache(maxsize=4096)

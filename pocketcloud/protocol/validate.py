@@ -47,10 +47,124 @@ def _show(value) -> str:
 
 
 def validate(params, shape) -> Violations | None:
-    """Violations of `shape` by `params`, or None when the input is valid."""
+    """Violations of `shape` by `params`, or None when the input is valid.
+
+    Almost every request is valid, so a yes/no check compiled per shape runs first; only a
+    request it refuses is walked again by _check, which words each violation."""
+    if _valid_fn(shape)(params):
+        return None
     found = Violations()
     _check(params, shape, "", found)
     return found if found.items else None
+
+
+# -- the yes/no check, compiled once per shape ----------------------------------------------
+# Each shape gets a predicate that accepts exactly what _check accepts without a violation.
+# Keyed by id(): botocore's shapes are cached on their models and live as long as the server.
+
+_compiled: dict[int, tuple] = {}
+
+
+def _valid_fn(shape):
+    entry = _compiled.get(id(shape))
+    if entry is None:
+        holder: list = []
+        # A recursive shape refers to itself: callers compiled meanwhile go through holder.
+        _compiled[id(shape)] = (shape, lambda value: holder[0](value))
+        holder.append(_compile(shape))
+        entry = _compiled[id(shape)] = (shape, holder[0])
+    return entry[1]
+
+
+def _limits(shape):
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if low is None and shape.serialization.get("hostLabel"):
+        low = 1
+    return low, high
+
+
+def _in_limits(low, high):
+    if low is None and high is None:
+        return lambda n: True
+    if high is None:
+        return lambda n: n >= low
+    if low is None:
+        return lambda n: n <= high
+    return lambda n: low <= n <= high
+
+
+def _compile(shape):
+    kind = shape.type_name
+    if kind == "structure":
+        return _compile_structure(shape)
+    fits = _in_limits(*_limits(shape))
+    if kind == "string":
+        if shape.serialization.get("jsonvalue"):
+            return lambda value: True
+        return lambda value: isinstance(value, str) and fits(len(value))
+    if kind == "list":
+        member = shape.member
+
+        def valid_list(value):
+            if not isinstance(value, (list, tuple)) or not fits(len(value)):
+                return False
+            check = _valid_fn(member)
+            return all(check(item) for item in value)
+
+        return valid_list
+    if kind == "map":
+        key_shape, value_shape = shape.key, shape.value
+
+        def valid_map(value):
+            if not isinstance(value, dict) or not fits(len(value)):
+                return False
+            check_key, check_value = _valid_fn(key_shape), _valid_fn(value_shape)
+            return all(check_key(k) and check_value(v) for k, v in value.items())
+
+        return valid_map
+    if kind in _INT_TYPES:
+        return lambda value: type(value) is not bool and isinstance(value, int) and fits(value)
+    if kind in _FLOAT_TYPES:
+        def valid_number(value):
+            if isinstance(value, bool) or not (isinstance(value, (int, float)) or type(value).__name__ == "Decimal"):
+                return False
+            return math.isnan(value) or fits(value)
+
+        return valid_number
+    if kind == "boolean":
+        return lambda value: isinstance(value, bool)
+    if kind == "blob":
+        return lambda value: fits(len(value)) if isinstance(value, (bytes, bytearray)) else (
+            isinstance(value, str) or hasattr(value, "read"))
+    if kind == "timestamp":
+        return lambda value: isinstance(value, (datetime, date, str, int, float)) and not isinstance(value, bool)
+    return lambda value: True
+
+
+def _compile_structure(shape):
+    if shape.metadata.get("document"):
+        return lambda value: True
+    members = shape.members
+    required = tuple(shape.metadata.get("required", ()))
+    union = bool(shape.metadata.get("union"))
+
+    def valid_structure(value):
+        if not isinstance(value, dict):
+            return False
+        if union and len(value) != 1:
+            return False
+        for name in required:
+            if name not in value:
+                return False
+        for name, item in value.items():
+            member = members.get(name)
+            if member is None:
+                return False
+            if item is not None and not _valid_fn(member)(item):
+                return False
+        return True
+
+    return valid_structure
 
 
 def _bounds(value_len, shape, where: str, found: Violations, what: str, shown) -> None:

@@ -76,6 +76,7 @@ BACKGROUND_SERVICES: list[str] = [
     "cloudtrail",  # event writer, trail deliveries
     "logs",  # retention sweeps on the virtual clock
     "lambda",  # event source pollers, queued asynchronous invocations
+    "events",  # scheduled rules fire on the virtual clock
 ]
 
 

@@ -41,6 +41,7 @@ class RestPlan:
         "content_length",
         "empty",
         "header_maps",
+        "header_index",
         "headers",
         "host_labels",
         "labels",
@@ -130,6 +131,7 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
     plan.query = {}
     plan.query_map = None
     plan.headers = []
+    plan.header_index = {}
     plan.header_maps = []
     plan.payload = None
     plan.payload_kind = None
@@ -169,6 +171,7 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
         elif location == "header":
             header = wire.lower()
             plan.headers.append((header, name, _header_conv(member)))
+            plan.header_index[header] = (name, plan.headers[-1][2])
             if header == "content-encoding":
                 plan.content_encoding = name
             elif header == "content-length":
@@ -231,14 +234,17 @@ def bind_locations(plan: RestPlan, request, out: dict) -> None:
     if (plan.query or plan.query_map) and request.query_string:
         _bind_query(plan, request.query, out)
     headers = request.headers
-    for header, name, conv in plan.headers:
-        value = headers.get(header)
-        if value is not None:
-            try:
-                out[name] = conv(value)
-            except BadValue as exc:
-                exc.where = f"header {header}"
-                raise
+    if len(headers) < len(plan.headers):  # S3 PutObject models 40-odd headers; requests carry a few
+        index = plan.header_index
+        for header, value in headers.items():
+            entry = index.get(header)
+            if entry is not None:
+                _bind_header(out, header, entry[0], entry[1], value)
+    else:
+        for header, name, conv in plan.headers:
+            value = headers.get(header)
+            if value is not None:
+                _bind_header(out, header, name, conv, value)
     for prefix, name in plan.header_maps:
         found = None
         for header, value in headers.items():
@@ -254,6 +260,14 @@ def bind_locations(plan: RestPlan, request, out: dict) -> None:
                 for n in names:
                     if n not in out and match.group(n):
                         out[n] = match.group(n)
+
+
+def _bind_header(out: dict, header: str, name: str, conv, value: str) -> None:
+    try:
+        out[name] = conv(value)
+    except BadValue as exc:
+        exc.where = f"header {header}"
+        raise
 
 
 def _bind_query(plan: RestPlan, pairs, out: dict) -> None:

@@ -70,6 +70,7 @@ class RestPlan:
     __slots__ = (
         "content_type_member",
         "has_body_members",
+        "header_index",
         "header_maps",
         "headers",
         "is_head",
@@ -85,6 +86,7 @@ class RestPlan:
         self.status = status
         self.status_member = None
         self.headers: list[tuple[str, str, object]] = []  # (member, header name, formatter)
+        self.header_index: dict[str, tuple[str, object]] = {}  # member -> (header name, formatter)
         self.header_maps: list[tuple[str, str]] = []  # (member, header prefix)
         self.content_type_member = None
         self.payload = None
@@ -103,6 +105,7 @@ class RestPlan:
             elif location == "header":
                 header = ser.get("name", name)
                 self.headers.append((name, header, _header_formatter(member)))
+                self.header_index[name] = self.headers[-1][1:]
                 if header.lower() == "content-type":
                     self.content_type_member = name
             elif location == "headers":
@@ -126,10 +129,17 @@ class RestPlan:
 
     def bind_members(self, result: dict, headers: list) -> int:
         """Like bind, for modelled members only (errors carry their extras elsewhere)."""
-        for name, header, fmt in self.headers:
-            value = result.get(name)
-            if value is not None:
-                headers.append((header, fmt(value)))
+        if len(result) < len(self.headers):  # S3's outputs model many headers; results set a few
+            index = self.header_index
+            for name, value in result.items():
+                entry = index.get(name)
+                if entry is not None and value is not None:
+                    headers.append((entry[0], entry[1](value)))
+        else:
+            for name, header, fmt in self.headers:
+                value = result.get(name)
+                if value is not None:
+                    headers.append((header, fmt(value)))
         for name, prefix in self.header_maps:
             entries = result.get(name)
             if entries:

