@@ -201,10 +201,11 @@ class TieringOps:
                                           "Tier", retrieval)
         ready = now + hours * 3600
         meta["tier_restore"] = {"ready_at": ready, "tier": retrieval}
-        self.index.update(bucket["name"], found.key, found.version_id, meta)
-        self.notify(bucket, "ObjectRestore:Post", found.key, meta, ctx)
         job = {"bucket": bucket["name"], "key": found.key, "version_id": found.version_id, "ready_at": ready}
-        self._pending.put("tier-restore", _job_name(job), job)  # so that a restart still finishes it on time
+        with self.runtime.store.transaction():
+            self.index.update(bucket["name"], found.key, found.version_id, meta)
+            self._pending.put("tier-restore", _job_name(job), job)  # so that a restart still finishes it on time
+            self.notify(bucket, "ObjectRestore:Post", found.key, meta, ctx)
         self._schedule_restore(job)
         return {"__status__": 202}
 
