@@ -69,6 +69,7 @@ class Gateway:
                 if self._tick_task:
                     self._tick_task.cancel()
                 self.recorder.flush()  # CloudTrail events still queued
+                self.runtime.events.publish("pocketcloud.shutdown", {})  # state kept in memory, to write
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -25,6 +25,10 @@ _SCHEMA = (
         upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
         meta BLOB NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS s3_uploads_bucket ON s3_uploads (bucket, key, initiated)",
+    # Partial: only Intelligent-Tiering rows are in it (the daily tiering pass reads them), so a
+    # write of any other class pays no index update.
+    """CREATE INDEX IF NOT EXISTS s3_objects_tiered ON s3_objects (bucket, key, seq)
+        WHERE storage_class='INTELLIGENT_TIERING'""",
     """CREATE TABLE IF NOT EXISTS s3_parts (
         upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, meta BLOB NOT NULL,
         PRIMARY KEY (upload_id, part_number))""",
@@ -136,6 +140,13 @@ class ObjectIndex:
         rows = self._all(f"SELECT {_COLUMNS}, meta FROM s3_objects WHERE bucket=? ORDER BY key, seq DESC",
                          (bucket,))
         return [Version(r) for r in rows]
+
+    def intelligent_tiering(self) -> list[tuple[str, Version]]:
+        """(bucket, version with its document) of every version in INTELLIGENT_TIERING (the
+        tiering pass; read through the partial index s3_objects_tiered)."""
+        rows = self._all(f"SELECT bucket, {_COLUMNS}, meta FROM s3_objects"
+                         " WHERE storage_class='INTELLIGENT_TIERING'", ())
+        return [(r[0], Version(r[1:])) for r in rows]
 
     def is_empty(self, bucket: str) -> bool:
         return self._one("SELECT 1 FROM s3_objects WHERE bucket=? LIMIT 1", (bucket,)) is None and \

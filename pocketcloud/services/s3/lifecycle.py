@@ -10,6 +10,7 @@ from datetime import datetime
 from ...protocol.errors import ServiceError
 from . import errors
 from . import objectmeta as om
+from . import tiering
 
 log = logging.getLogger("pocketcloud.s3.lifecycle")
 DAY = 86400
@@ -141,7 +142,7 @@ class LifecycleOps:
         return None
 
     # -- the daily pass ------------------------------------------------------------------------------
-    def start(self) -> None:
+    def lifecycle_start(self) -> None:
         clock = self.runtime.clock
         self.runtime.scheduler.every(DAY, self.lifecycle_pass, "s3-lifecycle", first=_midnight_after(clock.time()))
 
@@ -257,6 +258,7 @@ class LifecycleOps:
         if target is not None:
             meta["storage_class"] = target
             meta.pop("restore", None)
+            tiering.entered(meta, now)
             self.index.update(bucket["name"], key, version.version_id, meta)
             self.notify(bucket, "LifecycleTransition", key, meta, None)
 

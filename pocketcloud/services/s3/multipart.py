@@ -201,13 +201,12 @@ class MultipartOps:
                                    "match the calculated checksum.", 400)
             meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type=upload["checksum_type"])
             out.update({"Checksum" + algorithm: value, "ChecksumType": upload["checksum_type"]})
-        self.commit_version(bucket, upload["key"], meta)
+        self.commit_version(bucket, upload["key"], meta, "ObjectCreated:CompleteMultipartUpload", ctx)
         used = {p["number"] for p in chosen}
         self.index.drop_upload(upload["upload_id"])
         self.blobs.delete([p["segment"] for n, p in stored.items() if n not in used])
         if self.versioned(bucket):
             out["VersionId"] = meta["version_id"]
-        self.notify(bucket, "ObjectCreated:CompleteMultipartUpload", upload["key"], meta, ctx)
         return out
 
     def abort_upload(self, upload: dict) -> None:

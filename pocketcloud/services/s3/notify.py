@@ -9,6 +9,7 @@ import fnmatch
 import json
 import logging
 import os
+import time
 from datetime import datetime, timezone
 from urllib.parse import quote_plus
 
@@ -135,10 +136,56 @@ class NotificationOps:
                                             "Payload": body.encode()}, account, region)
 
     # -- events -------------------------------------------------------------------------------------
+    # Deliveries are durable: an event's rendered messages are written to the store ("pending
+    # events") before the request that caused it is answered (for object writes, in the same
+    # transaction as the object itself), sent, then deleted. Whatever a crash leaves pending is
+    # sent again at start-up: at least once, as S3 does (a redelivery can duplicate a message).
     def notify(self, bucket: dict, event: str, key: str, meta: dict, ctx) -> None:
-        config = bucket.get("notification")
-        if not config:
+        """Record then send an event (a bucket nobody listens to costs one dict lookup)."""
+        if not bucket.get("notification"):
             return
+        pending = self._prepare_event(bucket, event, key, meta, ctx)
+        if pending is not None:
+            self._pending.put("pending-event", pending["id"], pending)
+            self.send_event(pending)
+
+    def index_with_event(self, bucket: dict, key: str, meta: dict, event: str | None, ctx):
+        """ObjectOps._index_version, with the event's pending deliveries written in the same
+        transaction. Returns (removed versions, pending event or None)."""
+        if event is None or not bucket.get("notification"):
+            return self._index_version(bucket, key, meta), None
+        try:
+            with self.runtime.store.transaction():
+                removed = self._index_version(bucket, key, meta)
+                pending = self._prepare_event(bucket, event, key, meta, ctx)
+                if pending is not None:
+                    self._pending.put("pending-event", pending["id"], pending)
+        except Exception:
+            self.index.forget_cached()  # rolled back: cached versions may be unwritten
+            raise
+        return removed, pending
+
+    def send_event(self, pending: dict | None) -> None:
+        """Deliver a recorded event in the background; its record goes once it is delivered."""
+        if pending is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no event loop (never the case in the server): sent at the next start
+        task = loop.create_task(self._send_all(pending))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def notify_start(self) -> None:
+        """Send what a crash or a stop left pending."""
+        for _, pending in self._pending.list("pending-event"):
+            self.send_event(pending)
+
+    def _prepare_event(self, bucket: dict, event: str, key: str, meta: dict, ctx) -> dict | None:
+        """The event's messages, rendered now (the object may change before they are sent); None
+        when no configuration wants it."""
+        config = bucket["notification"]
         targets = []
         for field, arn_field, service in _KINDS:
             for item in config.get(field) or []:
@@ -148,16 +195,15 @@ class NotificationOps:
                     targets.append((service, item[arn_field], item.get("Id", "")))
         bridge = "EventBridgeConfiguration" in config
         if not targets and not bridge:
-            return
+            return None
         now = self.runtime.clock.time()
         request_id = ctx.request_id if ctx is not None else os.urandom(8).hex().upper()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no event loop (never the case in the server): nothing can be delivered
-        task = loop.create_task(self._send_all(bucket, event, key, meta, now, request_id, targets, bridge, ctx))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        deliveries = [[service, arn, json.dumps({"Records": [
+            self._record(bucket, event, key, meta, now, request_id, config_id, ctx)]})]
+            for service, arn, config_id in targets]
+        return {"id": f"{time.time_ns():020d}-{os.urandom(4).hex()}", "event": event, "key": key,
+                "deliveries": deliveries,
+                "bridge": self._bridge_entry(bucket, event, key, meta, now, request_id, ctx) if bridge else None}
 
     def _record(self, bucket, event, key, meta, now, request_id, config_id, ctx) -> dict:
         obj = {"key": quote_plus(key, safe="/"), "sequencer": f"{int(now * 1e6):016X}"}
@@ -175,25 +221,34 @@ class NotificationOps:
                                   "arn": f"arn:aws:s3:::{bucket['name']}"},
                        "object": obj}}
 
-    async def _send_all(self, bucket, event, key, meta, now, request_id, targets, bridge, ctx) -> None:
-        for service, arn, config_id in targets:
-            body = json.dumps({"Records": [self._record(bucket, event, key, meta, now, request_id, config_id, ctx)]})
+    async def _send_all(self, pending: dict) -> None:
+        event, key = pending["event"], pending["key"]
+        for service, arn, body in pending["deliveries"]:
             try:
                 await self._deliver(service, arn, body, "Amazon S3 Notification")
             except (LookupError, ServiceError) as exc:
                 log.info("S3 event %s for %s not delivered to %s: %s", event, key, arn, exc)
             except Exception:
                 log.exception("S3 event delivery to %s failed", arn)
-        if bridge:
-            await self._to_eventbridge(bucket, event, key, meta, now, request_id, ctx)
+        entry = pending.get("bridge")
+        if entry is not None:
+            entry = dict(entry)
+            region, account = entry.pop("__where__")
+            try:
+                await self.runtime.providers.call("events", "PutEvents", {"Entries": [entry]}, account, region)
+            except (LookupError, ServiceError) as exc:
+                log.info("S3 event %s not sent to EventBridge: %s", event, exc)
+        # Delivered (or refused for good): the record goes, in a commit shared with concurrent PUTs.
+        await self.writes.run(lambda: self._pending.delete("pending-event", pending["id"]))
 
-    async def _to_eventbridge(self, bucket, event, key, meta, now, request_id, ctx=None) -> None:
+    @staticmethod
+    def _bridge_entry(bucket, event, key, meta, now, request_id, ctx) -> dict | None:
         """The event in S3's EventBridge format (detail-type "Object Created", "Object Deleted"...)
-        on the bucket owner's default bus."""
+        for the bucket owner's default bus (where: "__where__", region and account)."""
         family = event.split(":", 1)[0]
         detail_type = _DETAIL_TYPES.get(event) or _DETAIL_TYPES.get(family)
         if detail_type is None:
-            return
+            return None
         obj = {"key": key}
         if detail_type != "Object Deleted":
             obj.update(size=meta.get("size", 0), etag=(meta.get("etag") or "").strip('"'))
@@ -210,11 +265,6 @@ class NotificationOps:
         if detail_type == "Object Deleted":
             detail["deletion-type"] = ("Delete Marker Created" if event.endswith("DeleteMarkerCreated")
                                        else "Permanently Deleted")
-        entry = {"Source": "aws.s3", "DetailType": detail_type, "Detail": json.dumps(detail),
-                 "Resources": [f"arn:aws:s3:::{bucket['name']}"], "EventBusName": "default",
-                 "Time": datetime.fromtimestamp(now, timezone.utc)}
-        try:
-            await self.runtime.providers.call("events", "PutEvents", {"Entries": [entry]}, bucket["owner"],
-                                              bucket["region"])
-        except (LookupError, ServiceError) as exc:
-            log.info("S3 event %s not sent to EventBridge: %s", event, exc)
+        return {"Source": "aws.s3", "DetailType": detail_type, "Detail": json.dumps(detail),
+                "Resources": [f"arn:aws:s3:::{bucket['name']}"], "EventBusName": "default",
+                "Time": datetime.fromtimestamp(now, timezone.utc), "__where__": [bucket["region"], bucket["owner"]]}

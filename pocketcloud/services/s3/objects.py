@@ -121,21 +121,27 @@ class ObjectOps:
             raise
         return segment, digests, algorithm, value
 
-    def commit_version(self, bucket: dict, key: str, meta: dict) -> None:
-        for old in self._index_version(bucket, key, meta):
+    def commit_version(self, bucket: dict, key: str, meta: dict, event: str | None = None, ctx=None) -> None:
+        """Write a new version (and the event it causes, in the same transaction: NotificationOps)."""
+        removed, pending = self.index_with_event(bucket, key, meta, event, ctx)
+        for old in removed:
             self.blobs.delete(old.get("segments", ()))
+        self.send_event(pending)
 
-    async def commit_version_grouped(self, bucket: dict, key: str, meta: dict) -> None:
+    async def commit_version_grouped(self, bucket: dict, key: str, meta: dict, event: str | None = None,
+                                     ctx=None) -> None:
         """commit_version, with the index write sharing a commit with concurrent PUTs; replaced
         bodies are deleted only once the new version is durable."""
-        removed: list[dict] = []
+        done: list = []
         try:
-            await self.writes.run(lambda: removed.extend(self._index_version(bucket, key, meta)))
+            await self.writes.run(lambda: done.append(self.index_with_event(bucket, key, meta, event, ctx)))
         except Exception:
             self.index.forget_cached()  # the group was rolled back: cached versions may be unwritten
             raise
+        removed, pending = done[0]
         for old in removed:
             self.blobs.delete(old.get("segments", ()))
+        self.send_event(pending)
 
     def _index_version(self, bucket: dict, key: str, meta: dict) -> list[dict]:
         versioned = self.versioned(bucket)
@@ -168,10 +174,9 @@ class ObjectOps:
             meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
         self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
         if params.get("IfNoneMatch") is not None or params.get("IfMatch") is not None:
-            self.commit_version(bucket, key, meta)  # check and write with no await between them
+            self.commit_version(bucket, key, meta, "ObjectCreated:Put", ctx)  # check and write with no await between
         else:
-            await self.commit_version_grouped(bucket, key, meta)
-        self.notify(bucket, "ObjectCreated:Put", key, meta, ctx)
+            await self.commit_version_grouped(bucket, key, meta, "ObjectCreated:Put", ctx)
         out = {"ETag": meta["etag"], **enc_fields}
         if self.versioned(bucket):
             out["VersionId"] = meta["version_id"]
@@ -223,6 +228,8 @@ class ObjectOps:
         now = ctx.runtime.clock.time()
         om.check_read_conditions(meta, params.get("IfMatch"), params.get("IfNoneMatch"),
                                  params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"), now)
+        tiering = self.tiering_read(bucket, found, with_body, now) \
+            if meta.get("storage_class") == "INTELLIGENT_TIERING" else None
         if with_body and meta.get("storage_class") in om.ARCHIVED and not om.readable_archive(meta, now):
             raise ServiceError("InvalidObjectState", "The operation is not valid for the object's storage class",
                                403, StorageClass=meta["storage_class"])
@@ -260,6 +267,8 @@ class ObjectOps:
             out["Body"] = self.blobs.read(meta["segments"], data_key, start, end) if end > start else b""
         if bucket.get("cors"):
             out["__headers__"] = cors.headers_for(bucket, ctx.request)
+        if tiering:
+            self.add_tiering_fields(out, tiering)
         return out
 
     def part_range(self, meta: dict, number: int) -> tuple[int, int]:
@@ -300,8 +309,7 @@ class ObjectOps:
             return {}
         marker = {"marker": True, "size": 0, "etag": "", "modified": round(ctx.runtime.clock.time(), 3),
                   "owner": ctx.account}
-        self.commit_version(bucket, key, marker)
-        self.notify(bucket, "ObjectRemoved:DeleteMarkerCreated", key, marker, ctx)
+        self.commit_version(bucket, key, marker, "ObjectRemoved:DeleteMarkerCreated", ctx)
         return {"DeleteMarker": True, "VersionId": marker["version_id"]}
 
     def delete_object(self, ctx, params):
@@ -359,6 +367,8 @@ class ObjectOps:
         om.check_read_conditions(meta, params.get(prefix + "IfMatch"), params.get(prefix + "IfNoneMatch"),
                                  params.get(prefix + "IfModifiedSince"), params.get(prefix + "IfUnmodifiedSince"),
                                  now, copy=True)
+        if meta.get("storage_class") == "INTELLIGENT_TIERING":
+            self.tiering_read(bucket, found, True, now)  # an access; archived tiers cannot be copied
         if meta.get("storage_class") in om.ARCHIVED and not om.readable_archive(meta, now):
             raise ServiceError("InvalidObjectState", "The source object of the COPY action is not in the active "
                                "tier and is only stored in Amazon S3 Glacier.", 403)
@@ -405,8 +415,7 @@ class ObjectOps:
                             tags, enc, [segment])
         if algorithm:
             new.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
-        self.commit_version(bucket, key, new)
-        self.notify(bucket, "ObjectCreated:Copy", key, new, ctx)
+        self.commit_version(bucket, key, new, "ObjectCreated:Copy", ctx)
         result = {"ETag": new["etag"], "LastModified": datetime.fromtimestamp(int(new["modified"]), timezone.utc)}
         if algorithm:
             result["Checksum" + algorithm] = value
@@ -482,6 +491,8 @@ class ObjectOps:
     def restore_object(self, ctx, params):
         bucket, found = self._version_for_update(params)
         meta = found.meta
+        if meta.get("storage_class") == "INTELLIGENT_TIERING":
+            return self.restore_tiered(ctx, bucket, found, params)
         if meta.get("storage_class") not in om.ARCHIVED:
             raise ServiceError("InvalidObjectState", "Restore is not allowed for the object's current storage class",
                                403, StorageClass=meta.get("storage_class", "STANDARD"))
