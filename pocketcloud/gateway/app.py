@@ -168,7 +168,8 @@ class Gateway:
         ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
                              creds.access_key if creds else None, principal, request, request_id)
         request.audit = [ctx, params, None]
-        await self.authorize(ctx, params, creds)
+        if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
+            await self.authorize(ctx, params, creds)
         result = (await handler(ctx, params)) if is_async else handler(ctx, params)
         request.audit[2] = result
         return codec.serialize_response(operation_model, route.protocol, result or {}, request_id)
@@ -190,11 +191,11 @@ class Gateway:
 
     async def authorize(self, ctx: RequestContext, params: dict, creds) -> None:
         """Temporary credentials must carry their session token and be unexpired; with
-        --enforce-iam the caller's policies must allow the operation (policy/enforcement.py)."""
-        if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
-            from ..policy.enforcement import authorize
+        --enforce-iam the caller's policies must allow the operation (policy/enforcement.py).
+        dispatch calls it only then: other requests skip a coroutine."""
+        from ..policy.enforcement import authorize
 
-            await authorize(self.runtime, ctx, params, creds)
+        await authorize(self.runtime, ctx, params, creds)
 
     def verify_signature(self, route: Route, request: HttpRequest, creds, secret, now) -> None:
         if secret is None:

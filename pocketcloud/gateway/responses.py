@@ -11,11 +11,12 @@ from ..protocol.http import HttpResponse
 
 async def send_response(send, response: HttpResponse, method: str, receive=None) -> None:
     body = response.body
+    names = _NAMES
     headers = [
-        (k.lower().encode("latin-1"), v.encode("latin-1") if type(v) is str and v.isascii() else _header_bytes(v))
+        (names.get(k) or _name_bytes(k), v.encode("latin-1") if type(v) is str and v.isascii() else _header_bytes(v))
         for k, v in response.headers
     ]
-    has_length = any(k == b"content-length" for k, _ in headers)
+    has_length = (b"content-length", _ANY) in headers
     if body is None:
         body = b""
     if isinstance(body, (bytes, bytearray, memoryview)):
@@ -66,6 +67,32 @@ async def _stream_until_disconnect(send, body, receive) -> None:
         await asyncio.gather(streaming, watching, return_exceptions=True)
     if streaming.done() and not streaming.cancelled() and streaming.exception() is not None:
         raise streaming.exception()
+
+
+# Header names, lower-cased and encoded once: services answer with the same few dozen names.
+_NAMES: dict[str, bytes] = {}
+_NAMES_KEPT = 4096  # names can come from clients (S3 user metadata): keep a bounded number
+
+
+class _AnyValue:
+    """Equal to every value: `(name, _ANY) in headers` asks whether a header is present."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = None
+
+
+_ANY = _AnyValue()
+
+
+def _name_bytes(name: str) -> bytes:
+    encoded = name.lower().encode("latin-1")
+    if len(_NAMES) < _NAMES_KEPT:
+        _NAMES[name] = encoded
+    return encoded
 
 
 def _header_bytes(value) -> bytes:
