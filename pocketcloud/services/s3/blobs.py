@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -21,15 +22,9 @@ from ...protocol.errors import ServiceError
 from . import crypto
 
 INLINE_MAX = 8 * 1024  # encrypted bodies up to this size live in the metadata row
-READ_CHUNK = 256 * 1024
+READ_CHUNK = 256 * 1024  # plaintext bytes per chunk of a streamed GET
 _BATCH = 1024 * 1024  # bytes of a large body hashed, encrypted and written per worker-thread step
-
-
-def _absorb(chunks: list[bytes], digests: "Digests", cipher, handle) -> None:
-    for chunk in chunks:
-        digests.update(chunk)
-        handle.write(cipher.update(chunk))
-
+_SPARE_BUFFERS = 8  # encryption buffers kept for the next uploads
 
 class Digests:
     """What one pass over an uploaded body computes: size, MD5 (the ETag) and the requested
@@ -49,6 +44,108 @@ class Digests:
             hasher.update(data)
 
 
+class _Spool:
+    """A large body on its way to disk, worked on in worker threads one batch at a time.
+
+    Each batch is hashed, encrypted into a buffer reused across batches and uploads (a fresh
+    large buffer is mmapped by malloc and page-faults all of its pages on first touch, which
+    here costs more than the AES itself) and written with one os.write on the raw fd. The
+    lock lets an upload cut short (an error, a cancelled request) drop the spool without
+    pulling the file or the buffer from under a batch still running in its thread."""
+
+    __slots__ = ("path", "fd", "cipher", "digests", "view", "pos", "lock", "dropped", "spares")
+
+    def __init__(self, path: Path, cipher, digests: "Digests", spares: list):
+        self.path = path
+        self.fd: int | None = None
+        self.cipher = cipher
+        self.digests = digests
+        # _BATCH bytes plus one block: update_into wants len(data) + 15 bytes of room
+        self.view = spares.pop() if spares else memoryview(bytearray(_BATCH + crypto.BLOCK))
+        self.spares = spares
+        self.pos = 0
+        self.lock = threading.Lock()
+        self.dropped = False
+
+    def absorb(self, chunks: list) -> None:
+        with self.lock:
+            if not self.dropped:
+                self._absorb(chunks)
+
+    def _absorb(self, chunks: list) -> None:
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        digests = self.digests
+        md5 = digests.md5.update
+        others = [hasher.update for hasher in digests.checksums]
+        update_into, view = self.cipher.update_into, self.view
+        for chunk in chunks:
+            md5(chunk)
+            for update in others:
+                update(chunk)
+            size = len(chunk)
+            digests.size += size
+            if self.pos + size <= _BATCH:
+                self.pos += update_into(chunk, view[self.pos:])
+                continue
+            whole, done = memoryview(chunk), 0
+            while done < size:
+                if self.pos == _BATCH:
+                    self._flush()
+                take = min(size - done, _BATCH - self.pos)
+                self.pos += update_into(whole[done:done + take], view[self.pos:])
+                done += take
+        self._flush()
+
+    def _flush(self) -> None:
+        done = 0
+        while done < self.pos:
+            done += os.write(self.fd, self.view[done:self.pos])
+        self.pos = 0
+
+    def finish(self, chunks: list, durable: bool, final: Path) -> None:
+        """The last chunks, then the file made whole (fsynced when durable) and renamed into
+        place; the buffer goes back for the next upload."""
+        with self.lock:
+            if self.dropped:
+                return
+            self._absorb(chunks)
+            self.cipher.finalize()  # CTR holds nothing back: this only closes the cipher
+            if durable:
+                os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = None
+            final.parent.mkdir(exist_ok=True)
+            os.replace(self.path, final)
+            if durable:
+                fd = os.open(final.parent, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            self._recycle()
+
+    def drop(self) -> None:
+        """Give up the upload: the temp file is removed, the buffer recycled."""
+        with self.lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.dropped:
+            return
+        self.dropped = True
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+            self.path.unlink(missing_ok=True)
+        self._recycle()
+
+    def _recycle(self) -> None:
+        self.dropped = True
+        if len(self.spares) < _SPARE_BUFFERS:
+            self.spares.append(self.view)
+
+
 class BlobFiles:
     def __init__(self, settings):
         if settings.ephemeral:
@@ -64,6 +161,7 @@ class BlobFiles:
         self.tmp.mkdir(parents=True, exist_ok=True)
         for leftover in self.tmp.iterdir():  # uploads cut short by a crash: never acknowledged
             leftover.unlink(missing_ok=True)
+        self._spares: list[memoryview] = []  # encryption buffers of finished uploads, for the next ones
         self.aead_for = None  # key -> AES-GCM sealer, set by the provider (crypto.MasterKey.aead_for)
 
     def _path(self, file_id: str) -> Path:
@@ -75,12 +173,13 @@ class BlobFiles:
         (AES-CTR) to a file. Raises too_large() past `limit` bytes.
 
         A large body is hashed, encrypted and written a batch at a time in a worker thread
-        (hashlib and OpenSSL release the GIL), overlapping with the receipt of the next batch:
-        at most two batches are held in memory."""
+        (hashlib and file writes release the GIL), overlapping with the receipt of the next
+        batch on the event loop: at most two batches are held in memory."""
         held: list[bytes] = []
         held_size = received = 0
-        cipher = handle = tmp_path = inflight = None
-        nonce = None
+        spool: _Spool | None = None
+        inflight = None
+        loop = asyncio.get_running_loop()
         try:
             if source is not None:
                 async for chunk in source:
@@ -89,56 +188,38 @@ class BlobFiles:
                         raise too_large()
                     held.append(chunk)
                     held_size += len(chunk)
-                    if handle is None:
-                        if held_size <= INLINE_MAX:
-                            continue
+                    if held_size < _BATCH:
+                        continue
+                    if spool is None:
                         nonce = crypto.new_nonce()
-                        cipher = crypto.encryptor(key, nonce)
-                        tmp_path = self.tmp / uuid.uuid4().hex
-                        handle = open(tmp_path, "wb")
-                    if held_size >= _BATCH:
-                        if inflight is not None:
-                            await inflight
-                        inflight = asyncio.ensure_future(asyncio.to_thread(_absorb, held, digests, cipher, handle))
-                        held, held_size = [], 0
-            if inflight is not None:
-                await inflight
-                inflight = None
-            if handle is None:
+                        spool = _Spool(self.tmp / uuid.uuid4().hex, crypto.encryptor(key, nonce), digests,
+                                       self._spares)
+                    elif inflight is not None:
+                        await inflight
+                    inflight = loop.run_in_executor(None, spool.absorb, held)
+                    held, held_size = [], 0
+            if spool is None and held_size <= INLINE_MAX:
                 data = b"".join(held) if len(held) != 1 else held[0]
                 digests.update(data)
                 return {"size": digests.size, "inline": crypto.seal(self.aead_for(key), data)}
-            _absorb(held, digests, cipher, handle)
-            handle.write(cipher.finalize())
+            if spool is None:
+                nonce = crypto.new_nonce()
+                spool = _Spool(self.tmp / uuid.uuid4().hex, crypto.encryptor(key, nonce), digests, self._spares)
+            elif inflight is not None:
+                await inflight
             file_id = uuid.uuid4().hex
-            final = self._path(file_id)
-            await asyncio.to_thread(self._commit, handle, tmp_path, final)
-            handle = tmp_path = None
+            inflight = loop.run_in_executor(None, spool.finish, held, self.durable, self._path(file_id))
+            await inflight
             return {"size": digests.size, "nonce": nonce, "file": file_id}
         finally:
-            if inflight is not None:
-                try:
-                    await inflight
-                except Exception:
-                    pass
-            if handle is not None:
-                handle.close()
-            if tmp_path is not None:
-                tmp_path.unlink(missing_ok=True)
-
-    def _commit(self, handle, tmp_path: Path, final: Path) -> None:
-        handle.flush()
-        if self.durable:
-            os.fsync(handle.fileno())
-        handle.close()
-        final.parent.mkdir(exist_ok=True)
-        os.replace(tmp_path, final)
-        if self.durable:
-            fd = os.open(final.parent, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            if spool is not None and not spool.dropped:  # cut short
+                if spool.lock.acquire(blocking=False):
+                    try:
+                        spool._drop()
+                    finally:
+                        spool.lock.release()
+                else:  # a batch is still running in its thread: drop the spool after it
+                    loop.run_in_executor(None, spool.drop)
 
     def read(self, segments: list[dict], key: bytes, start: int = 0, end: int | None = None):
         """Plaintext bytes [start, end) of a body made of `segments` (end exclusive): bytes for
@@ -169,15 +250,18 @@ class BlobFiles:
         aligned = lo - lo % crypto.BLOCK
         cipher = crypto.decryptor(key, segment["nonce"], aligned)
         skip = lo - aligned
-        with open(self._path(segment["file"]), "rb") as handle:
+        left = hi - aligned
+        # The ciphertext is read into one reused buffer; each plaintext chunk is a new bytes
+        # object, as the ASGI server may still hold it after send() returns.
+        view = memoryview(bytearray(min(READ_CHUNK, left)))
+        with open(self._path(segment["file"]), "rb", buffering=0) as handle:
             handle.seek(aligned)
-            left = hi - aligned
             while left > 0:
-                raw = handle.read(min(READ_CHUNK, left))
-                if not raw:
+                got = handle.readinto(view[:left] if left < len(view) else view)
+                if not got:
                     raise ServiceError("InternalError", "An object's body is missing from the data directory", 500)
-                left -= len(raw)
-                data = cipher.update(raw)
+                left -= got
+                data = cipher.update(view[:got] if got < len(view) else view)
                 if skip:
                     data, skip = data[skip:], 0
                 yield data
