@@ -26,6 +26,14 @@ READ_CHUNK = 256 * 1024  # plaintext bytes per chunk of a streamed GET
 _BATCH = 1024 * 1024  # bytes of a large body hashed, encrypted and written per worker-thread step
 _SPARE_BUFFERS = 8  # encryption buffers kept for the next uploads
 
+def _unlink(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # a stray file costs disk space, never correctness: its id is in no index
+
+
 class Digests:
     """What one pass over an uploaded body computes: size, MD5 (the ETag) and the requested
     additional checksums."""
@@ -53,7 +61,7 @@ class _Spool:
     lock lets an upload cut short (an error, a cancelled request) drop the spool without
     pulling the file or the buffer from under a batch still running in its thread."""
 
-    __slots__ = ("path", "fd", "cipher", "digests", "view", "pos", "lock", "dropped", "spares")
+    __slots__ = ("path", "fd", "cipher", "digests", "plain", "view", "pos", "lock", "dropped", "spares")
 
     def __init__(self, path: Path, cipher, digests: "Digests", spares: list):
         self.path = path
@@ -61,7 +69,8 @@ class _Spool:
         self.cipher = cipher
         self.digests = digests
         # _BATCH bytes plus one block: update_into wants len(data) + 15 bytes of room
-        self.view = spares.pop() if spares else memoryview(bytearray(_BATCH + crypto.BLOCK))
+        self.plain, self.view = spares.pop() if spares else (memoryview(bytearray(_BATCH)),
+                                                            memoryview(bytearray(_BATCH + crypto.BLOCK)))
         self.spares = spares
         self.pos = 0
         self.lock = threading.Lock()
@@ -75,32 +84,40 @@ class _Spool:
     def _absorb(self, chunks: list) -> None:
         if self.fd is None:
             self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        digests = self.digests
-        md5 = digests.md5.update
-        others = [hasher.update for hasher in digests.checksums]
-        update_into, view = self.cipher.update_into, self.view
+        plain, pos = self.plain, self.pos
         for chunk in chunks:
-            md5(chunk)
-            for update in others:
-                update(chunk)
             size = len(chunk)
-            digests.size += size
-            if self.pos + size <= _BATCH:
-                self.pos += update_into(chunk, view[self.pos:])
+            self.digests.size += size
+            if pos + size <= _BATCH:
+                plain[pos:pos + size] = chunk
+                pos += size
                 continue
             whole, done = memoryview(chunk), 0
             while done < size:
-                if self.pos == _BATCH:
+                if pos == _BATCH:
+                    self.pos = pos
                     self._flush()
-                take = min(size - done, _BATCH - self.pos)
-                self.pos += update_into(whole[done:done + take], view[self.pos:])
+                    pos = 0
+                take = min(size - done, _BATCH - pos)
+                plain[pos:pos + take] = whole[done:done + take]
+                pos += take
                 done += take
+        self.pos = pos
         self._flush()
 
     def _flush(self) -> None:
+        """Hash, encrypt and write the staged plaintext: one call each per batch, so a worker
+        waits for the GIL a few times per batch rather than a few times per received chunk."""
+        data = self.plain[:self.pos]
+        digests = self.digests
+        digests.md5.update(data)
+        for hasher in digests.checksums:
+            hasher.update(data)
+        view = self.view
+        size = self.cipher.update_into(data, view)
         done = 0
-        while done < self.pos:
-            done += os.write(self.fd, self.view[done:self.pos])
+        while done < size:
+            done += os.write(self.fd, view[done:size])
         self.pos = 0
 
     def finish(self, chunks: list, durable: bool, final: Path) -> None:
@@ -143,7 +160,7 @@ class _Spool:
     def _recycle(self) -> None:
         self.dropped = True
         if len(self.spares) < _SPARE_BUFFERS:
-            self.spares.append(self.view)
+            self.spares.append((self.plain, self.view))
 
 
 class BlobFiles:
@@ -267,10 +284,14 @@ class BlobFiles:
                 yield data
 
     def delete(self, segments: list[dict]) -> None:
-        for segment in segments:
-            file_id = segment.get("file")
-            if file_id:
-                self._path(file_id).unlink(missing_ok=True)
+        paths = [self._path(segment["file"]) for segment in segments if segment.get("file")]
+        if not paths:
+            return
+        try:
+            # Unlinking a large file frees its page cache: work for a thread, not the event loop.
+            asyncio.get_running_loop().run_in_executor(None, _unlink, paths)
+        except RuntimeError:  # no running loop (or it is shutting down): unlink here
+            _unlink(paths)
 
     def clear(self) -> None:
         for child in self.root.iterdir():
