@@ -22,9 +22,10 @@ from ...protocol.errors import ServiceError
 from . import crypto
 
 INLINE_MAX = 8 * 1024  # encrypted bodies up to this size live in the metadata row
-READ_CHUNK = 256 * 1024  # plaintext bytes per chunk of a streamed GET
 _BATCH = 1024 * 1024  # bytes of a large body hashed, encrypted and written per worker-thread step
-_SPARE_BUFFERS = 8  # encryption buffers kept for the next uploads
+READ_CHUNK = _BATCH  # plaintext bytes per chunk of a streamed GET (at most a buffer's size)
+_SPARE_BUFFERS = 6  # buffer pairs of finished uploads and reads kept for the next ones
+
 
 def _unlink(paths: list[Path]) -> None:
     for path in paths:
@@ -68,9 +69,7 @@ class _Spool:
         self.fd: int | None = None
         self.cipher = cipher
         self.digests = digests
-        # _BATCH bytes plus one block: update_into wants len(data) + 15 bytes of room
-        self.plain, self.view = spares.pop() if spares else (memoryview(bytearray(_BATCH)),
-                                                            memoryview(bytearray(_BATCH + crypto.BLOCK)))
+        self.plain, self.view = _buffers(spares)
         self.spares = spares
         self.pos = 0
         self.lock = threading.Lock()
@@ -142,8 +141,8 @@ class _Spool:
                     os.close(fd)
             self._recycle()
 
-    def drop(self) -> None:
-        """Give up the upload: the temp file is removed, the buffer recycled."""
+    def close(self) -> None:
+        """Give up the upload: the temp file is removed, the buffers recycled."""
         with self.lock:
             self._drop()
 
@@ -159,8 +158,29 @@ class _Spool:
 
     def _recycle(self) -> None:
         self.dropped = True
-        if len(self.spares) < _SPARE_BUFFERS:
-            self.spares.append((self.plain, self.view))
+        _recycle(self.spares, self.plain, self.view)
+
+
+def _missing_body() -> ServiceError:
+    return ServiceError("InternalError", "An object's body is missing from the data directory", 500)
+
+
+def _buffers(spares: list, size: int = _BATCH) -> tuple[memoryview, memoryview]:
+    """A (plaintext, ciphertext) pair of buffers for `size` bytes (at most _BATCH), the second
+    one block longer (update_into wants len(data) + 15 bytes of room): a recycled _BATCH pair
+    when there is one, as a fresh large buffer page-faults all of its pages on first touch."""
+    if size >= _BATCH and spares:
+        try:
+            return spares.pop()
+        except IndexError:  # another thread took it
+            pass
+    size = min(size, _BATCH)
+    return memoryview(bytearray(size)), memoryview(bytearray(size + crypto.BLOCK))
+
+
+def _recycle(spares: list, plain: memoryview, other: memoryview) -> None:
+    if len(plain) == _BATCH and len(spares) < _SPARE_BUFFERS:
+        spares.append((plain, other))
 
 
 class BlobFiles:
@@ -178,7 +198,7 @@ class BlobFiles:
         self.tmp.mkdir(parents=True, exist_ok=True)
         for leftover in self.tmp.iterdir():  # uploads cut short by a crash: never acknowledged
             leftover.unlink(missing_ok=True)
-        self._spares: list[memoryview] = []  # encryption buffers of finished uploads, for the next ones
+        self._spares: list[tuple[memoryview, memoryview]] = []  # see _buffers
         self.aead_for = None  # key -> AES-GCM sealer, set by the provider (crypto.MasterKey.aead_for)
 
     def _path(self, file_id: str) -> Path:
@@ -235,8 +255,8 @@ class BlobFiles:
                         spool._drop()
                     finally:
                         spool.lock.release()
-                else:  # a batch is still running in its thread: drop the spool after it
-                    loop.run_in_executor(None, spool.drop)
+                else:  # a batch is still running in its thread: drop the spool right after it
+                    loop.run_in_executor(None, spool.close)
 
     def read(self, segments: list[dict], key: bytes, start: int = 0, end: int | None = None):
         """Plaintext bytes [start, end) of a body made of `segments` (end exclusive): bytes for
@@ -264,24 +284,31 @@ class BlobFiles:
             data = crypto.unseal(self.aead_for(key), inline)
             yield data[lo:hi] if lo or hi < len(data) else data
             return
-        aligned = lo - lo % crypto.BLOCK
+        aligned = lo - lo % crypto.BLOCK  # CTR decrypts from any block
         cipher = crypto.decryptor(key, segment["nonce"], aligned)
         skip = lo - aligned
         left = hi - aligned
-        # The ciphertext is read into one reused buffer; each plaintext chunk is a new bytes
-        # object, as the ASGI server may still hold it after send() returns.
-        view = memoryview(bytearray(min(READ_CHUNK, left)))
-        with open(self._path(segment["file"]), "rb", buffering=0) as handle:
-            handle.seek(aligned)
-            while left > 0:
-                got = handle.readinto(view[:left] if left < len(view) else view)
-                if not got:
-                    raise ServiceError("InternalError", "An object's body is missing from the data directory", 500)
-                left -= got
-                data = cipher.update(view[:got] if got < len(view) else view)
-                if skip:
-                    data, skip = data[skip:], 0
-                yield data
+        # The ciphertext is read into a recycled buffer and decrypted into another; each chunk
+        # sent is then one new bytes object (the ASGI server may still hold a chunk after
+        # send() returns), in steps of READ_CHUNK: few sends, each a flow-control round trip.
+        plain, out = _buffers(self._spares, left)
+        try:
+            try:
+                handle = open(self._path(segment["file"]), "rb", buffering=0)
+            except FileNotFoundError:
+                raise _missing_body() from None
+            with handle:
+                handle.seek(aligned)
+                while left > 0:
+                    got = handle.readinto(plain[:min(left, READ_CHUNK)])
+                    if not got:
+                        raise _missing_body()
+                    left -= got
+                    size = cipher.update_into(plain[:got], out)
+                    yield bytes(out[skip:size])
+                    skip = 0
+        finally:
+            _recycle(self._spares, plain, out)
 
     def delete(self, segments: list[dict]) -> None:
         paths = [self._path(segment["file"]) for segment in segments if segment.get("file")]
