@@ -64,12 +64,12 @@ class _Spool:
 
     __slots__ = ("path", "fd", "cipher", "digests", "plain", "view", "pos", "lock", "dropped", "spares")
 
-    def __init__(self, path: Path, cipher, digests: "Digests", spares: list):
+    def __init__(self, path: Path, cipher, digests: "Digests", spares: list, size: int = _BATCH):
         self.path = path
         self.fd: int | None = None
         self.cipher = cipher
         self.digests = digests
-        self.plain, self.view = _buffers(spares)
+        self.plain, self.view = _buffers(spares, size)
         self.spares = spares
         self.pos = 0
         self.lock = threading.Lock()
@@ -84,20 +84,21 @@ class _Spool:
         if self.fd is None:
             self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         plain, pos = self.plain, self.pos
+        room = len(plain)
         for chunk in chunks:
             size = len(chunk)
             self.digests.size += size
-            if pos + size <= _BATCH:
+            if pos + size <= room:
                 plain[pos:pos + size] = chunk
                 pos += size
                 continue
             whole, done = memoryview(chunk), 0
             while done < size:
-                if pos == _BATCH:
+                if pos == room:
                     self.pos = pos
                     self._flush()
                     pos = 0
-                take = min(size - done, _BATCH - pos)
+                take = min(size - done, room - pos)
                 plain[pos:pos + take] = whole[done:done + take]
                 pos += take
                 done += take
@@ -166,14 +167,14 @@ def _missing_body() -> ServiceError:
 
 
 def _buffers(spares: list, size: int = _BATCH) -> tuple[memoryview, memoryview]:
-    """A (plaintext, ciphertext) pair of buffers for `size` bytes (at most _BATCH), the second
-    one block longer (update_into wants len(data) + 15 bytes of room): a recycled _BATCH pair
-    when there is one, as a fresh large buffer page-faults all of its pages on first touch."""
-    if size >= _BATCH and spares:
-        try:
-            return spares.pop()
-        except IndexError:  # another thread took it
-            pass
+    """A (plaintext, ciphertext) pair of buffers, the second one block longer (update_into
+    wants len(data) + 15 bytes of room): a recycled _BATCH pair when there is one (a fresh
+    large buffer page-faults all of its pages on first touch), else a new pair for `size`
+    bytes, at most _BATCH (a small body in flight holds no more than it needs)."""
+    try:
+        return spares.pop()
+    except IndexError:
+        pass
     size = min(size, _BATCH)
     return memoryview(bytearray(size)), memoryview(bytearray(size + crypto.BLOCK))
 
@@ -239,9 +240,10 @@ class BlobFiles:
                 data = b"".join(held) if len(held) != 1 else held[0]
                 digests.update(data)
                 return {"size": digests.size, "inline": crypto.seal(self.aead_for(key), data)}
-            if spool is None:
+            if spool is None:  # under a batch: buffers of its size when no recycled pair is free
                 nonce = crypto.new_nonce()
-                spool = _Spool(self.tmp / uuid.uuid4().hex, crypto.encryptor(key, nonce), digests, self._spares)
+                spool = _Spool(self.tmp / uuid.uuid4().hex, crypto.encryptor(key, nonce), digests, self._spares,
+                               held_size)
             elif inflight is not None:
                 await inflight
             file_id = uuid.uuid4().hex
@@ -300,7 +302,7 @@ class BlobFiles:
             with handle:
                 handle.seek(aligned)
                 while left > 0:
-                    got = handle.readinto(plain[:min(left, READ_CHUNK)])
+                    got = handle.readinto(plain[:min(left, READ_CHUNK, len(plain))])
                     if not got:
                         raise _missing_body()
                     left -= got
