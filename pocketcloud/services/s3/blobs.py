@@ -154,7 +154,7 @@ class _Spool:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-            self.path.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)  # also after a finish() that failed past closing it
         self._recycle()
 
     def _recycle(self) -> None:
@@ -258,7 +258,10 @@ class BlobFiles:
                     finally:
                         spool.lock.release()
                 else:  # a batch is still running in its thread: drop the spool right after it
-                    loop.run_in_executor(None, spool.close)
+                    try:
+                        loop.run_in_executor(None, spool.close)
+                    except RuntimeError:  # the executor is shut down: start-up clears tmp/
+                        pass
 
     def read(self, segments: list[dict], key: bytes, start: int = 0, end: int | None = None):
         """Plaintext bytes [start, end) of a body made of `segments` (end exclusive): bytes for
