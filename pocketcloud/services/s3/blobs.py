@@ -10,6 +10,7 @@ metadata row: a 1 KiB object costs no file and no cipher set-up beyond one AEAD 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import os
 import shutil
@@ -200,6 +201,10 @@ class BlobFiles:
         for leftover in self.tmp.iterdir():  # uploads cut short by a crash: never acknowledged
             leftover.unlink(missing_ok=True)
         self._spares: list[tuple[memoryview, memoryview]] = []  # see _buffers
+        # Hashing and encrypting uploads: one thread per core at most, so that uploads in
+        # parallel do not crowd out the event loop thread that receives their bytes (the
+        # default executor's 6+ threads took ~10% off 8 MiB PUTs at 4 connections on 2 cores).
+        self.workers = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="s3-body")
         self.aead_for = None  # key -> AES-GCM sealer, set by the provider (crypto.MasterKey.aead_for)
 
     def _path(self, file_id: str) -> Path:
@@ -234,7 +239,7 @@ class BlobFiles:
                                        self._spares)
                     elif inflight is not None:
                         await inflight
-                    inflight = loop.run_in_executor(None, spool.absorb, held)
+                    inflight = loop.run_in_executor(self.workers, spool.absorb, held)
                     held, held_size = [], 0
             if spool is None and held_size <= INLINE_MAX:
                 data = b"".join(held) if len(held) != 1 else held[0]
@@ -247,7 +252,7 @@ class BlobFiles:
             elif inflight is not None:
                 await inflight
             file_id = uuid.uuid4().hex
-            inflight = loop.run_in_executor(None, spool.finish, held, self.durable, self._path(file_id))
+            inflight = loop.run_in_executor(self.workers, spool.finish, held, self.durable, self._path(file_id))
             await inflight
             return {"size": digests.size, "nonce": nonce, "file": file_id}
         finally:
@@ -259,7 +264,7 @@ class BlobFiles:
                         spool.lock.release()
                 else:  # a batch is still running in its thread: drop the spool right after it
                     try:
-                        loop.run_in_executor(None, spool.close)
+                        loop.run_in_executor(self.workers, spool.close)
                     except RuntimeError:  # the executor is shut down: start-up clears tmp/
                         pass
 
