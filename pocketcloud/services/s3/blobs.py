@@ -57,11 +57,13 @@ class Digests:
 class _Spool:
     """A large body on its way to disk, worked on in worker threads one batch at a time.
 
-    Each batch is hashed, encrypted into a buffer reused across batches and uploads (a fresh
-    large buffer is mmapped by malloc and page-faults all of its pages on first touch, which
-    here costs more than the AES itself) and written with one os.write on the raw fd. The
-    lock lets an upload cut short (an error, a cancelled request) drop the spool without
-    pulling the file or the buffer from under a batch still running in its thread."""
+    Each batch is copied into a recycled plaintext buffer, then hashed, encrypted into a second
+    recycled buffer and written (os.write on the raw fd) with one call each. Recycled, because
+    a fresh large buffer is mmapped by malloc and page-faults all of its pages on first touch,
+    which here costs more than the AES itself. The lock lets an upload cut short (an error, a
+    cancelled request) drop the spool without pulling the file or the buffers from under a
+    batch still running in its thread.
+    """
 
     __slots__ = ("path", "fd", "cipher", "digests", "plain", "view", "pos", "lock", "dropped", "spares")
 
