@@ -49,6 +49,7 @@ class Gateway:
         # A server that does not answer CloudTrail (--services without it) records nothing.
         self.trail_on = self.settings.services is None or "cloudtrail" in self.settings.services
         self._tick_task: asyncio.Task | None = None
+        self._authorize = None  # policy.enforcement.authorize, once a request needs it
 
     # -- ASGI entry ------------------------------------------------------------------------------
     async def __call__(self, scope, receive, send):
@@ -193,9 +194,11 @@ class Gateway:
         """Temporary credentials must carry their session token and be unexpired; with
         --enforce-iam the caller's policies must allow the operation (policy/enforcement.py).
         dispatch calls it only then: other requests skip a coroutine."""
-        from ..policy.enforcement import authorize
+        if self._authorize is None:  # loaded on first use: most servers never enforce anything
+            from ..policy.enforcement import authorize
 
-        await authorize(self.runtime, ctx, params, creds)
+            self._authorize = authorize
+        await self._authorize(self.runtime, ctx, params, creds)
 
     def verify_signature(self, route: Route, request: HttpRequest, creds, secret, now) -> None:
         if secret is None:

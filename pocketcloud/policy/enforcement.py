@@ -8,7 +8,10 @@ allowed for the caller by AWS's evaluation logic (evaluate.py), with the resourc
 
 from __future__ import annotations
 
+from ..core.accounts import resolve_access_key
+from ..gateway import sigv4
 from ..protocol.errors import ServiceError
+from ..services.iam.principals import Identity, identity_of, session_of
 from .actions import RESOURCE_POLICY_PREFIXES, checks
 from .context import base_context
 from .denial import access_denied, message
@@ -18,8 +21,6 @@ from .resources import resource_policy
 
 
 def check_session(runtime, ctx, creds) -> dict | None:
-    from ..services.iam.principals import session_of
-
     if creds is None:
         return None
     session = session_of(runtime, creds.access_key)
@@ -28,8 +29,6 @@ def check_session(runtime, ctx, creds) -> dict | None:
     if creds.security_token != session["token"]:
         if ctx.service == "s3":
             raise ServiceError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400)
-        from ..gateway import sigv4
-
         raise sigv4.unknown_access_key(creds, ctx.service)  # each family's "invalid security token"
     if runtime.clock.time() >= session["expires"].timestamp():
         if ctx.service == "s3":
@@ -51,9 +50,6 @@ async def authorize(runtime, ctx, params: dict, creds) -> None:
     if creds is not None and ctx.protocol != "internal":
         # Without --enforce-signatures an unknown (deleted, inactive) key would act as the default
         # account's root user: with policies enforced it is refused instead.
-        from ..core.accounts import resolve_access_key
-        from ..gateway import sigv4
-
         if resolve_access_key(creds.access_key)[1] is None:
             raise sigv4.unknown_access_key(creds, ctx.service)
     needed = checks(ctx.service, ctx.operation, params, ctx.account, ctx.region, ctx.request, runtime,
@@ -76,8 +72,6 @@ async def authorize(runtime, ctx, params: dict, creds) -> None:
 
 
 def _caller(runtime, ctx, creds):
-    from ..services.iam.principals import Identity, identity_of
-
     if creds is None:
         return Identity(Principal("anonymous", None, None), [])
     return identity_of(runtime, ctx.account, ctx.principal_arn, ctx.access_key)

@@ -28,12 +28,12 @@ class Provider:
         self.runtime = runtime
 
     def get_caller_identity(self, ctx, params):
-        from ..iam.principals import identity_of
-
         if not ctx.principal_arn:
             # The default and 12-digit access keys act as the account's root user, for which
             # AWS answers with the account id as the user id.
             return {"UserId": ctx.account, "Account": ctx.account, "Arn": f"arn:aws:iam::{ctx.account}:root"}
+        from ..iam.principals import identity_of
+
         principal = identity_of(self.runtime, ctx.account, ctx.principal_arn, ctx.access_key).principal
         return {"UserId": principal.user_id or ctx.access_key or ctx.account, "Account": ctx.account,
                 "Arn": principal.arn}
