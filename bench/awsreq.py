@@ -78,6 +78,9 @@ def capture(api, method: str, port: int | None = None, marker: bytes = b"", **pa
     body = body.encode() if isinstance(body, str) else bytes(body)
     headers = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
     if port is not None:
+        # botocore's headers already hold a "host": replace it (whatever its case), or the
+        # request would carry two Host headers.
+        headers = {k: v for k, v in headers.items() if k.lower() != "host"}
         headers["Host"] = f"127.0.0.1:{port}"
     url = urlsplit(request.url)
     path = (url.path or "/") + (f"?{url.query}" if url.query else "")
