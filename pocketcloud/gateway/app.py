@@ -8,6 +8,7 @@ request's protocol; nothing escapes as a 500 traceback.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 
@@ -65,6 +66,9 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 self._tick_task = asyncio.get_running_loop().create_task(self._tick())
                 self.providers.start_background()
+                # What start-up built (models, providers, tables) lives as long as the server:
+                # out of the collector's sight, full collections stop walking it again and again.
+                gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._tick_task:
