@@ -11,6 +11,7 @@ import math
 from base64 import b64encode
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -62,6 +63,7 @@ def epoch_seconds(value):
     return seconds
 
 
+@lru_cache(maxsize=4096)  # the same few instants come back (an object's Last-Modified on every GET)
 def http_date(value) -> str:
     """RFC 7231 IMF-fixdate, e.g. 'Wed, 21 Oct 2015 07:28:00 GMT' (whole seconds)."""
     d = value if type(value) is datetime and value.tzinfo is None else to_datetime(value)
