@@ -16,7 +16,7 @@ async def send_response(send, response: HttpResponse, method: str, receive=None)
         (names.get(k) or _name_bytes(k), v.encode("latin-1") if type(v) is str and v.isascii() else _header_bytes(v))
         for k, v in response.headers
     ]
-    has_length = (b"content-length", _ANY) in headers
+    has_length = any(k == b"content-length" for k, _ in headers)
     if body is None:
         body = b""
     if isinstance(body, (bytes, bytearray, memoryview)):
@@ -72,20 +72,6 @@ async def _stream_until_disconnect(send, body, receive) -> None:
 # Header names, lower-cased and encoded once: services answer with the same few dozen names.
 _NAMES: dict[str, bytes] = {}
 _NAMES_KEPT = 4096  # names can come from clients (S3 user metadata): keep a bounded number
-
-
-class _AnyValue:
-    """Equal to every value: `(name, _ANY) in headers` asks whether a header is present."""
-
-    __slots__ = ()
-
-    def __eq__(self, other):
-        return True
-
-    __hash__ = None
-
-
-_ANY = _AnyValue()
 
 
 def _name_bytes(name: str) -> bytes:

@@ -77,6 +77,7 @@ def _valid_fn(shape):
 
 
 def _limits(shape):
+    """(min, max) of a shape's value or length; a host label is at least 1 long."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is None and shape.serialization.get("hostLabel"):
         low = 1
@@ -168,14 +169,10 @@ def _compile_structure(shape):
 
 
 def _bounds(value_len, shape, where: str, found: Violations, what: str, shown) -> None:
-    meta = shape.metadata
-    low = meta.get("min")
-    if low is None and shape.serialization.get("hostLabel"):
-        low = 1
+    low, high = _limits(shape)
     if low is not None and value_len < low:
         found.add(INVALID, f"Value {shown} at '{where}' failed to satisfy constraint: "
                            f"Member must have {what} greater than or equal to {low}")
-    high = meta.get("max")
     if high is not None and value_len > high:
         found.add(INVALID, f"Value {shown} at '{where}' failed to satisfy constraint: "
                            f"Member must have {what} less than or equal to {high}")
