@@ -135,6 +135,18 @@ def bare_strict_server():
     srv.stop()
 
 
+@pytest.fixture
+def bucket(server, unique):
+    """A new S3 bucket on the shared server."""
+    server.client("s3").create_bucket(Bucket=unique)
+    return unique
+
+
+def aws_error(exc) -> tuple[str, int]:
+    """(AWS error code, HTTP status) of a botocore ClientError caught by pytest.raises."""
+    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
 def kill_during_burst(srv: Server, write, at_least: int, workers: int = 4) -> list:
     """Run `write(client_worker, n)` from `workers` threads until `at_least` writes are
     acknowledged, then SIGKILL the server mid-burst. Returns what `write` returned for each

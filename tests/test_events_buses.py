@@ -7,15 +7,12 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import aws_error
 
 
 @pytest.fixture
 def events(server):
     return server.client("events")
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 PATTERN = json.dumps({"source": ["my.app"]})
@@ -28,7 +25,7 @@ def test_default_bus_exists_and_cannot_be_deleted(events):
     assert "default" in [b["Name"] for b in events.list_event_buses()["EventBuses"]]
     with pytest.raises(ClientError) as exc:
         events.delete_event_bus(Name="default")
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
     assert exc.value.response["Error"]["Message"] == "Cannot delete event bus default."
 
 
@@ -42,18 +39,18 @@ def test_custom_bus_lifecycle(events, unique):
     assert [b["Name"] for b in events.list_event_buses(NamePrefix=unique)["EventBuses"]] == [unique]
     with pytest.raises(ClientError) as exc:
         events.create_event_bus(Name=unique)
-    assert _code(exc) == ("ResourceAlreadyExistsException", 400)
+    assert aws_error(exc) == ("ResourceAlreadyExistsException", 400)
     with pytest.raises(ClientError) as exc:
         events.create_event_bus(Name="default")
-    assert _code(exc) == ("ResourceAlreadyExistsException", 400)
+    assert aws_error(exc) == ("ResourceAlreadyExistsException", 400)
     events.put_rule(Name=unique, EventPattern=PATTERN, EventBusName=unique)
     events.delete_event_bus(Name=unique)
     with pytest.raises(ClientError) as exc:
         events.describe_event_bus(Name=unique)
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
     with pytest.raises(ClientError) as exc:  # its rules went with it
         events.describe_rule(Name=unique, EventBusName=unique)
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
     events.delete_event_bus(Name=unique)  # gone already: no error
 
 
@@ -61,10 +58,10 @@ def test_bus_name_rules(events, unique):
     for bad in (f"aws.{unique}", f"{unique}/x"):
         with pytest.raises(ClientError) as exc:
             events.create_event_bus(Name=bad)
-        assert _code(exc) == ("ValidationException", 400)
+        assert aws_error(exc) == ("ValidationException", 400)
     with pytest.raises(ClientError) as exc:
         events.create_event_bus(Name=f"{unique}!")
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
 
 
 def test_list_event_buses_pages(events, unique):
@@ -92,12 +89,12 @@ def test_bus_permissions(events, unique):
     assert [s["Sid"] for s in json.loads(events.describe_event_bus(Name=unique)["Policy"])["Statement"]] == ["org"]
     with pytest.raises(ClientError) as exc:
         events.remove_permission(EventBusName=unique, StatementId="one")
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
     events.remove_permission(EventBusName=unique, RemoveAllPermissions=True)
     assert "Policy" not in events.describe_event_bus(Name=unique)
     with pytest.raises(ClientError) as exc:
         events.remove_permission(EventBusName=unique, StatementId="org")
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
     # a whole policy document
     document = {"Version": "2012-10-17", "Statement": [{"Sid": "all", "Effect": "Allow", "Principal": "*",
                                                         "Action": "events:PutEvents", "Resource": "*"}]}
@@ -106,10 +103,10 @@ def test_bus_permissions(events, unique):
     with pytest.raises(ClientError) as exc:
         events.put_permission(EventBusName=f"{unique}-none", Action="events:PutEvents", Principal="*",
                               StatementId="x")
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
     with pytest.raises(ClientError) as exc:
         events.put_permission(EventBusName=unique, Action="events:PutRule", Principal="*", StatementId="x")
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
 
 
 def test_rule_lifecycle(events, unique):
@@ -126,7 +123,7 @@ def test_rule_lifecycle(events, unique):
     for call in (events.describe_rule, events.enable_rule, events.disable_rule):
         with pytest.raises(ClientError) as exc:
             call(Name=unique)
-        assert _code(exc) == ("ResourceNotFoundException", 400)
+        assert aws_error(exc) == ("ResourceNotFoundException", 400)
     events.delete_rule(Name=unique)  # deleting what is gone is no error
 
 
@@ -137,13 +134,13 @@ def test_rule_on_custom_bus_has_the_bus_in_its_arn(events, unique):
     assert [r["Name"] for r in events.list_rules(EventBusName=unique)["Rules"]] == ["r1"]
     with pytest.raises(ClientError) as exc:
         events.describe_rule(Name="r1")  # not on the default bus
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
     with pytest.raises(ClientError) as exc:
         events.put_rule(Name="r1", EventPattern=PATTERN, EventBusName=f"{unique}-none")
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
     with pytest.raises(ClientError) as exc:
         events.put_rule(Name="r2", ScheduleExpression="rate(5 minutes)", EventBusName=unique)
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
 
 
 def test_put_rule_validation(events, unique):
@@ -155,12 +152,12 @@ def test_put_rule_validation(events, unique):
     for params in cases:
         with pytest.raises(ClientError) as exc:
             events.put_rule(**params)
-        assert _code(exc) == ("ValidationException", 400), params
+        assert aws_error(exc) == ("ValidationException", 400), params
     for pattern in ("not json", '{"source": "x"}', '{"source": []}', '{"a": [{"nope": 1}]}',
                     '{"n": [{"numeric": [">", 5, ">", 3]}]}', '{"w": [{"wildcard": "a**b"}]}', '["x"]'):
         with pytest.raises(ClientError) as exc:
             events.put_rule(Name=unique, EventPattern=pattern)
-        assert _code(exc) == ("InvalidEventPatternException", 400), pattern
+        assert aws_error(exc) == ("InvalidEventPatternException", 400), pattern
         assert exc.value.response["Error"]["Message"].startswith("Event pattern is not valid. Reason: ")
 
 
@@ -187,7 +184,7 @@ def test_delete_rule_with_targets_fails(server, events, unique):
     events.put_targets(Rule=unique, Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:us-east-1:000000000000:{unique}"}])
     with pytest.raises(ClientError) as exc:
         events.delete_rule(Name=unique)
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
     assert exc.value.response["Error"]["Message"] == "Rule can't be deleted since it has targets."
     events.remove_targets(Rule=unique, Ids=["q"])
     events.delete_rule(Name=unique)
@@ -212,7 +209,7 @@ def test_rule_tags(events, unique):
     assert events.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
     with pytest.raises(ClientError) as exc:
         events.tag_resource(ResourceARN=arn + "x", Tags=[{"Key": "b", "Value": "2"}])
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
 
 
 def test_update_event_bus(events, unique):
@@ -229,10 +226,10 @@ def test_bus_and_rule_limits(server, unique):
         events.create_event_bus(Name=f"b{i}")
     with pytest.raises(ClientError) as exc:
         events.create_event_bus(Name="one-too-many")
-    assert _code(exc) == ("LimitExceededException", 400)
+    assert aws_error(exc) == ("LimitExceededException", 400)
     for i in range(300):
         events.put_rule(Name=f"r{i}", EventPattern=PATTERN)
     with pytest.raises(ClientError) as exc:
         events.put_rule(Name="one-too-many", EventPattern=PATTERN)
-    assert _code(exc) == ("LimitExceededException", 400)
+    assert aws_error(exc) == ("LimitExceededException", 400)
     events.put_rule(Name="r0", EventPattern=PATTERN, Description="updating is not adding")

@@ -12,12 +12,9 @@ from botocore.exceptions import ClientError
 
 from test_lambda import create
 from test_lambda_features import RECORDER, lines, wait_for
+from conftest import aws_error
 
 ACCOUNT = "000000000000"
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 @pytest.fixture
@@ -93,11 +90,11 @@ def test_put_events_entry_errors(events, unique):
 def test_put_events_request_limits(events):
     with pytest.raises(ClientError) as exc:
         events.put_events(Entries=[entry() for _ in range(11)])
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
     big = json.dumps({"x": "a" * (520 * 1024)})
     with pytest.raises(ClientError) as exc:
         events.put_events(Entries=[entry(), {**entry(), "Detail": big}, {**entry(), "Detail": big}])
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
     assert exc.value.response["Error"]["Message"] == "Total size of the entries in the request is over the limit."
     assert events.put_events(Entries=[{**entry(), "Detail": big}])["FailedEntryCount"] == 0
 
@@ -126,22 +123,22 @@ def test_put_targets_failed_entries_and_limits(events, sqs, unique):
     assert [t["Id"] for t in events.list_targets_by_rule(Rule=unique)["Targets"]] == ["good"]
     with pytest.raises(ClientError) as exc:
         events.put_targets(Rule=unique, Targets=[{"Id": f"t{i}", "Arn": arn} for i in range(5)])
-    assert _code(exc) == ("LimitExceededException", 400)
+    assert aws_error(exc) == ("LimitExceededException", 400)
     with pytest.raises(ClientError) as exc:
         events.put_targets(Rule=f"{unique}-none", Targets=[{"Id": "x", "Arn": arn}])
-    assert _code(exc) == ("ResourceNotFoundException", 400)
+    assert aws_error(exc) == ("ResourceNotFoundException", 400)
     with pytest.raises(ClientError) as exc:
         events.put_targets(Rule=unique, Targets=[{"Id": "bad id!", "Arn": arn}])
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
     with pytest.raises(ClientError) as exc:
         events.put_targets(Rule=unique, Targets=[{"Id": "x", "Arn": arn, "Input": "{}", "InputPath": "$.detail"}])
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
     with pytest.raises(ClientError) as exc:
         events.put_targets(Rule=unique, Targets=[{"Id": "x", "Arn": arn, "Input": "not json"}])
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
     with pytest.raises(ClientError) as exc:
         events.put_targets(Rule=unique, Targets=[{"Id": "x", "Arn": arn + ".fifo"}])  # FIFO needs a group
-    assert _code(exc) == ("ValidationException", 400)
+    assert aws_error(exc) == ("ValidationException", 400)
     events.remove_targets(Rule=unique, Ids=["good"])
     assert events.list_targets_by_rule(Rule=unique)["Targets"] == []
 

@@ -4,10 +4,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import aws_error
 
 
 @pytest.mark.parametrize("name", ["ab", "UPPER-case", "a..b", "192.168.1.1", "-start", "end-", "xn--abc",
@@ -15,7 +12,7 @@ def _code(exc):
 def test_invalid_bucket_names(server, name):
     with pytest.raises(ClientError) as exc:
         server.client("s3").create_bucket(Bucket=name)
-    assert _code(exc) == ("InvalidBucketName", 400)
+    assert aws_error(exc) == ("InvalidBucketName", 400)
 
 
 def test_global_namespace_across_accounts_and_regions(server, unique):
@@ -26,11 +23,11 @@ def test_global_namespace_across_accounts_and_regions(server, unique):
     with pytest.raises(ClientError) as exc:
         server.client("s3", region="eu-west-1").create_bucket(
             Bucket=unique, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    assert _code(exc) == ("BucketAlreadyOwnedByYou", 409)
+    assert aws_error(exc) == ("BucketAlreadyOwnedByYou", 409)
     other = server.client("s3", key="111122223333")
     with pytest.raises(ClientError) as exc:
         other.create_bucket(Bucket=unique)
-    assert _code(exc) == ("BucketAlreadyExists", 409)
+    assert aws_error(exc) == ("BucketAlreadyExists", 409)
     assert unique not in [b["Name"] for b in other.list_buckets()["Buckets"]]
     assert unique in [b["Name"] for b in mine.list_buckets()["Buckets"]]
 
@@ -39,13 +36,13 @@ def test_location_constraint_rules(server, unique):
     eu = server.client("s3", region="eu-central-1")
     with pytest.raises(ClientError) as exc:
         eu.create_bucket(Bucket=unique)
-    assert _code(exc) == ("IllegalLocationConstraintException", 400)
+    assert aws_error(exc) == ("IllegalLocationConstraintException", 400)
     with pytest.raises(ClientError) as exc:
         eu.create_bucket(Bucket=unique, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    assert _code(exc) == ("IllegalLocationConstraintException", 400)
+    assert aws_error(exc) == ("IllegalLocationConstraintException", 400)
     with pytest.raises(ClientError) as exc:
         server.client("s3").create_bucket(Bucket=unique, CreateBucketConfiguration={"LocationConstraint": "us-east-1"})
-    assert _code(exc) == ("InvalidLocationConstraint", 400)
+    assert aws_error(exc) == ("InvalidLocationConstraint", 400)
     eu.create_bucket(Bucket=unique, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     assert eu.get_bucket_location(Bucket=unique)["LocationConstraint"] == "eu-central-1"
     head = eu.head_bucket(Bucket=unique)
@@ -58,20 +55,20 @@ def test_head_and_delete_bucket(server, unique):
     s3 = server.client("s3")
     with pytest.raises(ClientError) as exc:
         s3.head_bucket(Bucket=unique)
-    assert _code(exc) == ("404", 404)
+    assert aws_error(exc) == ("404", 404)
     with pytest.raises(ClientError) as exc:
         s3.delete_bucket(Bucket=unique)
-    assert _code(exc) == ("NoSuchBucket", 404)
+    assert aws_error(exc) == ("NoSuchBucket", 404)
     s3.create_bucket(Bucket=unique)
     s3.put_object(Bucket=unique, Key="k", Body=b"x")
     with pytest.raises(ClientError) as exc:
         s3.delete_bucket(Bucket=unique)
-    assert _code(exc) == ("BucketNotEmpty", 409)
+    assert aws_error(exc) == ("BucketNotEmpty", 409)
     s3.delete_object(Bucket=unique, Key="k")
     assert s3.delete_bucket(Bucket=unique)["ResponseMetadata"]["HTTPStatusCode"] == 204
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="k")
-    assert _code(exc) == ("NoSuchBucket", 404)
+    assert aws_error(exc) == ("NoSuchBucket", 404)
 
 
 def test_bucket_tagging(server, unique):
@@ -79,16 +76,16 @@ def test_bucket_tagging(server, unique):
     s3.create_bucket(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_tagging(Bucket=unique)
-    assert _code(exc) == ("NoSuchTagSet", 404)
+    assert aws_error(exc) == ("NoSuchTagSet", 404)
     s3.put_bucket_tagging(Bucket=unique, Tagging={"TagSet": [{"Key": "team", "Value": "core"}]})
     assert s3.get_bucket_tagging(Bucket=unique)["TagSet"] == [{"Key": "team", "Value": "core"}]
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_tagging(Bucket=unique, Tagging={"TagSet": [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]})
-    assert _code(exc) == ("InvalidTag", 400)
+    assert aws_error(exc) == ("InvalidTag", 400)
     s3.delete_bucket_tagging(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_tagging(Bucket=unique)
-    assert _code(exc) == ("NoSuchTagSet", 404)
+    assert aws_error(exc) == ("NoSuchTagSet", 404)
 
 
 def test_defaults_of_a_new_bucket(server, unique):
@@ -103,7 +100,7 @@ def test_defaults_of_a_new_bucket(server, unique):
     assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_acl(Bucket=unique, ACL="public-read")
-    assert _code(exc) == ("AccessControlListNotSupported", 400)
+    assert aws_error(exc) == ("AccessControlListNotSupported", 400)
     acl = s3.get_bucket_acl(Bucket=unique)
     assert acl["Grants"][0]["Permission"] == "FULL_CONTROL"
 
@@ -114,18 +111,18 @@ def test_acl_public_access_block_and_ownership(server, unique):
     s3.put_bucket_ownership_controls(Bucket=unique, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_acl(Bucket=unique, ACL="public-read")
-    assert _code(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     s3.delete_public_access_block(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_public_access_block(Bucket=unique)
-    assert _code(exc) == ("NoSuchPublicAccessBlockConfiguration", 404)
+    assert aws_error(exc) == ("NoSuchPublicAccessBlockConfiguration", 404)
     s3.put_bucket_acl(Bucket=unique, ACL="public-read")
     grants = s3.get_bucket_acl(Bucket=unique)["Grants"]
     assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in [g["Grantee"] for g in grants]
     s3.delete_bucket_ownership_controls(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_ownership_controls(Bucket=unique)
-    assert _code(exc) == ("OwnershipControlsNotFoundError", 404)
+    assert aws_error(exc) == ("OwnershipControlsNotFoundError", 404)
 
 
 def test_bucket_policy_stored_and_returned(server, unique):
@@ -133,15 +130,15 @@ def test_bucket_policy_stored_and_returned(server, unique):
     s3.create_bucket(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_policy(Bucket=unique)
-    assert _code(exc) == ("NoSuchBucketPolicy", 404)
+    assert aws_error(exc) == ("NoSuchBucketPolicy", 404)
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_policy(Bucket=unique, Policy="not json")
-    assert _code(exc) == ("MalformedPolicy", 400)
+    assert aws_error(exc) == ("MalformedPolicy", 400)
     public = json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{unique}/*"}]})
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_policy(Bucket=unique, Policy=public)
-    assert _code(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     s3.put_public_access_block(Bucket=unique, PublicAccessBlockConfiguration={
         "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
     s3.put_bucket_policy(Bucket=unique, Policy=public)
@@ -150,7 +147,7 @@ def test_bucket_policy_stored_and_returned(server, unique):
     s3.delete_bucket_policy(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_policy(Bucket=unique)
-    assert _code(exc) == ("NoSuchBucketPolicy", 404)
+    assert aws_error(exc) == ("NoSuchBucketPolicy", 404)
 
 
 def test_cors_configuration(server, unique):
@@ -158,7 +155,7 @@ def test_cors_configuration(server, unique):
     s3.create_bucket(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_cors(Bucket=unique)
-    assert _code(exc) == ("NoSuchCORSConfiguration", 404)
+    assert aws_error(exc) == ("NoSuchCORSConfiguration", 404)
     rules = [{"AllowedMethods": ["GET", "PUT"], "AllowedOrigins": ["https://example.com"], "AllowedHeaders": ["*"],
               "MaxAgeSeconds": 300, "ExposeHeaders": ["ETag"]}]
     s3.put_bucket_cors(Bucket=unique, CORSConfiguration={"CORSRules": rules})
@@ -166,11 +163,11 @@ def test_cors_configuration(server, unique):
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_cors(Bucket=unique, CORSConfiguration={"CORSRules": [
             {"AllowedMethods": ["PATCH"], "AllowedOrigins": ["*"]}]})
-    assert _code(exc) == ("InvalidRequest", 400)
+    assert aws_error(exc) == ("InvalidRequest", 400)
     s3.delete_bucket_cors(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_cors(Bucket=unique)
-    assert _code(exc) == ("NoSuchCORSConfiguration", 404)
+    assert aws_error(exc) == ("NoSuchCORSConfiguration", 404)
 
 
 def test_accelerate_configuration(server, unique):
@@ -192,7 +189,7 @@ def test_accelerate_configuration(server, unique):
     s3.create_bucket(Bucket=unique + ".dotted")
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_accelerate_configuration(Bucket=unique + ".dotted", AccelerateConfiguration={"Status": "Enabled"})
-    assert _code(exc) == ("InvalidRequest", 400)
+    assert aws_error(exc) == ("InvalidRequest", 400)
 
 
 def test_virtual_hosted_style_addressing(server, unique):

@@ -7,11 +7,7 @@ import os
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import Server, aws_error
 
 
 def test_no_plaintext_in_the_data_directory(tmp_path, unique):
@@ -62,16 +58,16 @@ def test_sse_c_customer_key(server, unique):
     assert got["Body"].read() == b"customer encrypted"
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="c")
-    assert _code(exc) == ("InvalidRequest", 400)
+    assert aws_error(exc) == ("InvalidRequest", 400)
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="c", SSECustomerAlgorithm="AES256", SSECustomerKey=other)
-    assert _code(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as exc:
         s3.head_object(Bucket=unique, Key="c")
-    assert _code(exc) == ("400", 400)
+    assert aws_error(exc) == ("400", 400)
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=unique, Key="c2", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=b"short")
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     # Copy out of SSE-C needs the source key; the copy is SSE-S3.
     s3.copy_object(Bucket=unique, Key="plain", CopySource=f"{unique}/c", CopySourceSSECustomerAlgorithm="AES256",
                    CopySourceSSECustomerKey=key)
@@ -92,10 +88,10 @@ def test_bucket_default_encryption_configuration(server, unique):
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_encryption(Bucket=unique, ServerSideEncryptionConfiguration={"Rules": [
             {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "abc"}}]})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=unique, Key="k", Body=b"x", ServerSideEncryption="AES512")
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     s3.delete_bucket_encryption(Bucket=unique)
     rule = s3.get_bucket_encryption(Bucket=unique)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"

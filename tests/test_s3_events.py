@@ -5,10 +5,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import aws_error
 
 
 def _messages(sqs, url, wanted, rounds=20):
@@ -30,7 +27,7 @@ def test_sqs_notifications_with_filters(server, unique):
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
             {"QueueArn": arn + "-missing", "Events": ["s3:ObjectCreated:*"]}]})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
         {"Id": "images", "QueueArn": arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"],
          "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "img/"}, {"Name": "suffix", "Value": ".jpg"}]}}}]})
@@ -78,7 +75,7 @@ def test_lambda_notifications(server, unique, tmp_path):
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={
             "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn + "-missing", "Events": ["s3:ObjectCreated:*"]}]})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"LambdaFunctionConfigurations": [
         {"Id": "thumbs", "LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"],
          "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".png"}]}}}]})

@@ -3,11 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import Server, aws_error
 
 
 def test_sse_kms_with_a_customer_key(server, unique):
@@ -24,13 +20,13 @@ def test_sse_kms_with_a_customer_key(server, unique):
     kms.disable_key(KeyId=key["KeyId"])
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="secret")
-    assert _code(exc)[0] in ("KMS.DisabledException", "DisabledException")
+    assert aws_error(exc)[0] in ("KMS.DisabledException", "DisabledException")
     kms.enable_key(KeyId=key["KeyId"])
     assert s3.get_object(Bucket=unique, Key="secret")["Body"].read() == b"kms protected"
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=unique, Key="x", Body=b"x", ServerSideEncryption="aws:kms",
                       SSEKMSKeyId="arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000")
-    assert _code(exc)[1] == 400 and "NotFound" in _code(exc)[0]
+    assert aws_error(exc)[1] == 400 and "NotFound" in aws_error(exc)[0]
 
 
 def test_aws_managed_key_and_bucket_keys(server, unique):

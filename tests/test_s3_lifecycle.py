@@ -5,7 +5,7 @@ These tests move the clock by days, so they share a server of their own."""
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server
+from conftest import Server, aws_error
 
 KIB = 1024
 
@@ -15,10 +15,6 @@ def server():
     srv = Server().start()
     yield srv
     srv.stop()
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def _advance(server, amount):
@@ -33,24 +29,24 @@ def test_glacier_objects_need_a_restore(server, unique):
     assert s3.head_object(Bucket=unique, Key="cold")["StorageClass"] == "GLACIER"
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="cold")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     with pytest.raises(ClientError) as exc:
         s3.restore_object(Bucket=unique, Key="deep", RestoreRequest={"Days": 1, "GlacierJobParameters": {"Tier": "Expedited"}})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     s3.put_object(Bucket=unique, Key="warm", Body=b"x")
     with pytest.raises(ClientError) as exc:
         s3.restore_object(Bucket=unique, Key="warm", RestoreRequest={"Days": 1})
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     out = s3.restore_object(Bucket=unique, Key="cold", RestoreRequest={"Days": 2, "GlacierJobParameters": {"Tier": "Standard"}})
     assert out["ResponseMetadata"]["HTTPStatusCode"] == 202
     assert s3.head_object(Bucket=unique, Key="cold")["Restore"] == 'ongoing-request="true"'
     with pytest.raises(ClientError) as exc:
         s3.restore_object(Bucket=unique, Key="cold", RestoreRequest={"Days": 2})
-    assert _code(exc) == ("RestoreAlreadyInProgress", 409)
+    assert aws_error(exc) == ("RestoreAlreadyInProgress", 409)
     _advance(server, "4h")
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="cold")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     _advance(server, "61m")  # Standard: 3-5 hours
     assert s3.get_object(Bucket=unique, Key="cold")["Body"].read() == b"frozen"
     restore = s3.head_object(Bucket=unique, Key="cold")["Restore"]
@@ -58,13 +54,13 @@ def test_glacier_objects_need_a_restore(server, unique):
     _advance(server, "3d")  # the restored copy lasts the requested days
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="cold")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     out = s3.restore_object(Bucket=unique, Key="deep", RestoreRequest={"Days": 1, "GlacierJobParameters": {"Tier": "Bulk"}})
     assert out["ResponseMetadata"]["HTTPStatusCode"] == 202
     _advance(server, "47h")
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="deep")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     _advance(server, "2h")  # Deep Archive Bulk: up to 48 hours
     assert s3.get_object(Bucket=unique, Key="deep")["Body"].read() == b"deeper"
 
@@ -74,7 +70,7 @@ def test_lifecycle_validation(server, unique):
     s3.create_bucket(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_lifecycle_configuration(Bucket=unique)
-    assert _code(exc) == ("NoSuchLifecycleConfiguration", 404)
+    assert aws_error(exc) == ("NoSuchLifecycleConfiguration", 404)
     bad_rules = [
         ({"ID": "ia", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 10, "StorageClass": "STANDARD_IA"}]},
          ("InvalidArgument", 400)),
@@ -87,7 +83,7 @@ def test_lifecycle_validation(server, unique):
     for rule, expected in bad_rules:
         with pytest.raises(ClientError) as exc:
             s3.put_bucket_lifecycle_configuration(Bucket=unique, LifecycleConfiguration={"Rules": [rule]})
-        assert _code(exc) == expected, rule["ID"]
+        assert aws_error(exc) == expected, rule["ID"]
     rules = [{"ID": "ok", "Status": "Enabled", "Filter": {"Prefix": "logs/"},
               "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}, {"Days": 90, "StorageClass": "GLACIER"}],
               "Expiration": {"Days": 365}}]
@@ -97,7 +93,7 @@ def test_lifecycle_validation(server, unique):
     s3.delete_bucket_lifecycle(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_lifecycle_configuration(Bucket=unique)
-    assert _code(exc) == ("NoSuchLifecycleConfiguration", 404)
+    assert aws_error(exc) == ("NoSuchLifecycleConfiguration", 404)
 
 
 def test_transitions_and_expiration_run_on_the_clock(server, unique):
@@ -134,7 +130,7 @@ def test_transitions_and_expiration_run_on_the_clock(server, unique):
     assert s3.head_object(Bucket=unique, Key="logs/app.log")["StorageClass"] == "GLACIER"
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="logs/app.log")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     _advance(server, "31d")
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=unique)["Contents"]}
     assert "logs/app.log" not in keys and "logs/tiny.log" not in keys and "keep/c" in keys
@@ -160,7 +156,7 @@ def test_noncurrent_versions_markers_and_uploads(server, unique):
     assert s3.list_multipart_uploads(Bucket=unique).get("Uploads", []) == []
     with pytest.raises(ClientError) as exc:
         s3.list_parts(Bucket=unique, Key="stale", UploadId=upload)
-    assert _code(exc) == ("NoSuchUpload", 404)
+    assert aws_error(exc) == ("NoSuchUpload", 404)
     _advance(server, "24d")
     versions = {v["VersionId"]: v for v in s3.list_object_versions(Bucket=unique)["Versions"]}
     assert versions[old]["StorageClass"] == "STANDARD_IA"

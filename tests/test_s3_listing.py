@@ -2,6 +2,7 @@
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import aws_error
 
 KEYS = ["a.txt", "photos/2024/jan/1.jpg", "photos/2024/jan/2.jpg", "photos/2024/feb/1.jpg", "photos/2025/x.jpg",
         "photos/readme", "videos/a.mp4", "videos/b.mp4", "z", "ü-key", "space key", "plus+key"]
@@ -16,10 +17,6 @@ def filled(server):
     for key in KEYS:
         s3.put_object(Bucket=name, Key=key, Body=key.encode())
     return name
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def test_keys_in_utf8_binary_order(server, filled):
@@ -100,13 +97,13 @@ def test_encoding_type_url(server, filled):
     assert [o["Key"] for o in got["Contents"]] == ["plus+key"]
     with pytest.raises(ClientError) as exc:
         s3.list_objects_v2(Bucket=filled, EncodingType="base64")
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
 
 
 def test_invalid_continuation_token(server, filled):
     with pytest.raises(ClientError) as exc:
         server.client("s3").list_objects_v2(Bucket=filled, ContinuationToken="%%%not-a-token")
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
 
 
 def test_many_keys_pages_of_1000(server, unique):

@@ -5,18 +5,9 @@ import hashlib
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import aws_error
 
 MIB = 1024 * 1024
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def bucket(server, unique):
-    server.client("s3").create_bucket(Bucket=unique)
-    return unique
 
 
 def test_upload_complete_and_etag(server, bucket):
@@ -53,30 +44,30 @@ def test_errors(server, bucket):
     e2 = s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=2, Body=b"small")["ETag"]
     with pytest.raises(ClientError) as exc:
         s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=10001, Body=b"x")
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     with pytest.raises(ClientError) as exc:
         s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up, MultipartUpload={
             "Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]})
-    assert _code(exc) == ("EntityTooSmall", 400)
+    assert aws_error(exc) == ("EntityTooSmall", 400)
     with pytest.raises(ClientError) as exc:
         s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up, MultipartUpload={
             "Parts": [{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]})
-    assert _code(exc) == ("InvalidPartOrder", 400)
+    assert aws_error(exc) == ("InvalidPartOrder", 400)
     with pytest.raises(ClientError) as exc:
         s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up, MultipartUpload={
             "Parts": [{"PartNumber": 1, "ETag": '"0123"'}]})
-    assert _code(exc) == ("InvalidPart", 400)
+    assert aws_error(exc) == ("InvalidPart", 400)
     with pytest.raises(ClientError) as exc:
         s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up, MultipartUpload={
             "Parts": [{"PartNumber": 3, "ETag": e1}]})
-    assert _code(exc) == ("InvalidPart", 400)
+    assert aws_error(exc) == ("InvalidPart", 400)
     # A single small part is fine: the last part has no minimum.
     s3.complete_multipart_upload(Bucket=bucket, Key="k", UploadId=up, MultipartUpload={
         "Parts": [{"PartNumber": 1, "ETag": e1}]})
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"small"
     with pytest.raises(ClientError) as exc:
         s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=1, Body=b"x")
-    assert _code(exc) == ("NoSuchUpload", 404)
+    assert aws_error(exc) == ("NoSuchUpload", 404)
 
 
 def test_abort(server, bucket):
@@ -85,14 +76,14 @@ def test_abort(server, bucket):
     s3.upload_part(Bucket=bucket, Key="k", UploadId=up, PartNumber=1, Body=b"x" * 100000)
     with pytest.raises(ClientError) as exc:
         s3.delete_bucket(Bucket=bucket)
-    assert _code(exc) == ("BucketNotEmpty", 409)
+    assert aws_error(exc) == ("BucketNotEmpty", 409)
     assert s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=up)["ResponseMetadata"]["HTTPStatusCode"] == 204
     with pytest.raises(ClientError) as exc:
         s3.list_parts(Bucket=bucket, Key="k", UploadId=up)
-    assert _code(exc) == ("NoSuchUpload", 404)
+    assert aws_error(exc) == ("NoSuchUpload", 404)
     with pytest.raises(ClientError) as exc:
         s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=up)
-    assert _code(exc) == ("NoSuchUpload", 404)
+    assert aws_error(exc) == ("NoSuchUpload", 404)
     s3.delete_bucket(Bucket=bucket)
 
 
@@ -108,7 +99,7 @@ def test_upload_part_copy(server, bucket):
     with pytest.raises(ClientError) as exc:
         s3.upload_part_copy(Bucket=bucket, Key="copy", UploadId=up, PartNumber=3, CopySource=f"{bucket}/src",
                             CopySourceRange=f"bytes=0-{len(source)}")
-    assert _code(exc) == ("InvalidRange", 416)
+    assert aws_error(exc) == ("InvalidRange", 416)
     s3.complete_multipart_upload(Bucket=bucket, Key="copy", UploadId=up, MultipartUpload={"Parts": [
         {"PartNumber": 1, "ETag": p1["CopyPartResult"]["ETag"]}, {"PartNumber": 2, "ETag": p2["CopyPartResult"]["ETag"]}]})
     assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == source

@@ -2,10 +2,7 @@
 
 import pytest
 from botocore.exceptions import ClientError
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import aws_error
 
 
 def test_notification_configuration_is_validated_and_returned(server, unique):
@@ -15,12 +12,12 @@ def test_notification_configuration_is_validated_and_returned(server, unique):
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
             {"QueueArn": "arn:aws:sqs:us-east-1:000000000000:q", "Events": ["s3:ObjectEaten:*"]}]})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
             {"QueueArn": "arn:aws:sqs:us-east-1:000000000000:q", "Events": ["s3:ObjectCreated:*"],
              "Filter": {"Key": {"FilterRules": [{"Name": "middle", "Value": "x"}]}}}]})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     config = {"EventBridgeConfiguration": {}}
     s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration=config)
     assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket=unique)

@@ -8,16 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 from botocore.exceptions import ClientError
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def bucket(server, unique):
-    server.client("s3").create_bucket(Bucket=unique)
-    return unique
+from conftest import aws_error
 
 
 def test_put_get_head_with_metadata_and_standard_headers(server, bucket):
@@ -45,13 +36,13 @@ def test_missing_keys_and_buckets(server, bucket):
     s3 = server.client("s3")
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="nope")
-    assert _code(exc) == ("NoSuchKey", 404)
+    assert aws_error(exc) == ("NoSuchKey", 404)
     with pytest.raises(ClientError) as exc:
         s3.head_object(Bucket=bucket, Key="nope")
-    assert _code(exc) == ("404", 404)
+    assert aws_error(exc) == ("404", 404)
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket + "-missing", Key="k", Body=b"")
-    assert _code(exc) == ("NoSuchBucket", 404)
+    assert aws_error(exc) == ("NoSuchBucket", 404)
     # DELETE of a missing key succeeds, as in S3.
     assert s3.delete_object(Bucket=bucket, Key="nope")["ResponseMetadata"]["HTTPStatusCode"] == 204
 
@@ -65,7 +56,7 @@ def test_keys_are_never_paths(server, bucket):
     assert "../../etc/passwd" in keys and "/absolute/key" in keys and ".." in keys
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"")
-    assert _code(exc) == ("KeyTooLongError", 400)
+    assert aws_error(exc) == ("KeyTooLongError", 400)
 
 
 def test_range_gets(server, bucket):
@@ -80,7 +71,7 @@ def test_range_gets(server, bucket):
     assert s3.get_object(Bucket=bucket, Key="r", Range="bytes=17-99999999")["Body"].read() == body[17:]
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="r", Range=f"bytes={len(body)}-")
-    assert _code(exc) == ("InvalidRange", 416)
+    assert aws_error(exc) == ("InvalidRange", 416)
     whole = s3.get_object(Bucket=bucket, Key="r", Range="bytes=9-3")  # invalid: ignored
     assert whole["ResponseMetadata"]["HTTPStatusCode"] == 200
     s3.put_object(Bucket=bucket, Key="small", Body=b"0123456789abcdef0123")  # inline
@@ -95,25 +86,25 @@ def test_conditional_reads(server, bucket):
     assert s3.get_object(Bucket=bucket, Key="c", IfMatch=etag)["Body"].read() == b"v1"
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="c", IfMatch='"0000"')
-    assert _code(exc) == ("PreconditionFailed", 412)
+    assert aws_error(exc) == ("PreconditionFailed", 412)
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="c", IfNoneMatch=etag)
-    assert _code(exc) == ("304", 304)
+    assert aws_error(exc) == ("304", 304)
     modified = s3.head_object(Bucket=bucket, Key="c")["LastModified"]
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="c", IfModifiedSince=modified)
-    assert _code(exc) == ("304", 304)
+    assert aws_error(exc) == ("304", 304)
     # A date in the future is not a valid validator (RFC 7232): ignored.
     assert s3.get_object(Bucket=bucket, Key="c", IfModifiedSince=future)["Body"].read() == b"v1"
     assert s3.get_object(Bucket=bucket, Key="c", IfModifiedSince=past)["Body"].read() == b"v1"
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="c", IfUnmodifiedSince=past)
-    assert _code(exc) == ("PreconditionFailed", 412)
+    assert aws_error(exc) == ("PreconditionFailed", 412)
     # If-Match true wins over If-Unmodified-Since false.
     assert s3.get_object(Bucket=bucket, Key="c", IfMatch=etag, IfUnmodifiedSince=past)["Body"].read() == b"v1"
     with pytest.raises(ClientError) as exc:
         s3.head_object(Bucket=bucket, Key="c", IfMatch='"0000"')
-    assert _code(exc) == ("412", 412)
+    assert aws_error(exc) == ("412", 412)
 
 
 def test_conditional_writes(server, bucket):
@@ -121,12 +112,12 @@ def test_conditional_writes(server, bucket):
     s3.put_object(Bucket=bucket, Key="once", Body=b"first", IfNoneMatch="*")
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="once", Body=b"second", IfNoneMatch="*")
-    assert _code(exc) == ("PreconditionFailed", 412)
+    assert aws_error(exc) == ("PreconditionFailed", 412)
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"first"
     etag = s3.head_object(Bucket=bucket, Key="once")["ETag"]
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="once", Body=b"x", IfMatch='"abc"')
-    assert _code(exc) == ("PreconditionFailed", 412)
+    assert aws_error(exc) == ("PreconditionFailed", 412)
     s3.put_object(Bucket=bucket, Key="once", Body=b"third", IfMatch=etag)
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"third"
 
@@ -146,13 +137,13 @@ def test_copy_object_directives_and_conditions(server, bucket):
     assert got["Metadata"] == {"b": "2"} and got["ContentType"] == "text/y"
     with pytest.raises(ClientError) as exc:
         s3.copy_object(Bucket=bucket, Key="src", CopySource=f"{bucket}/src")
-    assert _code(exc) == ("InvalidRequest", 400)
+    assert aws_error(exc) == ("InvalidRequest", 400)
     with pytest.raises(ClientError) as exc:
         s3.copy_object(Bucket=bucket, Key="dst3", CopySource=f"{bucket}/src", CopySourceIfMatch='"nope"')
-    assert _code(exc) == ("PreconditionFailed", 412)
+    assert aws_error(exc) == ("PreconditionFailed", 412)
     with pytest.raises(ClientError) as exc:
         s3.copy_object(Bucket=bucket, Key="dst3", CopySource=f"{bucket}/missing")
-    assert _code(exc) == ("NoSuchKey", 404)
+    assert aws_error(exc) == ("NoSuchKey", 404)
     # Same object with REPLACE is allowed (how metadata is changed in place).
     s3.copy_object(Bucket=bucket, Key="src", CopySource=f"{bucket}/src", MetadataDirective="REPLACE",
                    Metadata={"c": "3"})
@@ -181,7 +172,7 @@ def test_object_tagging(server, bucket):
     with pytest.raises(ClientError) as exc:
         s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": [{"Key": f"k{i}", "Value": "v"}
                                                                           for i in range(11)]})
-    assert _code(exc) == ("BadRequest", 400)
+    assert aws_error(exc) == ("BadRequest", 400)
     s3.delete_object_tagging(Bucket=bucket, Key="t")
     assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
 
@@ -205,13 +196,13 @@ def test_wrong_checksum_and_md5_refused(server, bucket):
     wrong = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="bad", Body=b"data", ChecksumSHA256=wrong)
-    assert _code(exc) == ("BadDigest", 400)
+    assert aws_error(exc) == ("BadDigest", 400)
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="bad", Body=b"data", ContentMD5=base64.b64encode(b"0" * 16).decode())
-    assert _code(exc) == ("BadDigest", 400)
+    assert aws_error(exc) == ("BadDigest", 400)
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="bad")
-    assert _code(exc) == ("NoSuchKey", 404)
+    assert aws_error(exc) == ("NoSuchKey", 404)
 
 
 def test_default_crc64nvme_when_no_checksum_sent(server, bucket):
@@ -241,7 +232,7 @@ def test_storage_class_validation(server, bucket):
     s3 = server.client("s3")
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass="COLD")
-    assert _code(exc) == ("InvalidStorageClass", 400)
+    assert aws_error(exc) == ("InvalidStorageClass", 400)
     for cls in ["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"]:
         s3.put_object(Bucket=bucket, Key=cls, Body=b"x", StorageClass=cls)
         assert s3.head_object(Bucket=bucket, Key=cls)["StorageClass"] == cls
@@ -304,4 +295,4 @@ def test_object_attributes(server, bucket):
     assert got["StorageClass"] == "STANDARD_IA" and got["Checksum"]["ChecksumSHA256"] == put["ChecksumSHA256"]
     with pytest.raises(ClientError) as exc:
         s3.get_object_attributes(Bucket=bucket, Key="missing", ObjectAttributes=["ETag"])
-    assert _code(exc) == ("NoSuchKey", 404)
+    assert aws_error(exc) == ("NoSuchKey", 404)

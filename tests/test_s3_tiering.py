@@ -8,9 +8,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server
 import test_s3_lifecycle
-from test_s3_lifecycle import _advance, _code
+from conftest import Server, aws_error
+from test_s3_lifecycle import _advance
 
 server = test_s3_lifecycle.server  # a server of this module's own: the clock moves freely
 
@@ -53,24 +53,24 @@ def test_configurations_are_validated_listed_and_deleted(server, unique):
     for config in bad:
         with pytest.raises(ClientError) as exc:
             _put_config(s3, unique, config)
-        assert _code(exc) == ("InvalidArgument", 400), config["Id"]
+        assert aws_error(exc) == ("InvalidArgument", 400), config["Id"]
     for config in (dict(_config("status", [("ARCHIVE_ACCESS", 90)]), Status="On"),
                    _config("tier", [("GLACIER", 90)]), _config("none", [])):
         with pytest.raises(ClientError) as exc:
             _put_config(s3, unique, config)
-        assert _code(exc) == ("MalformedXML", 400), config["Id"]
+        assert aws_error(exc) == ("MalformedXML", 400), config["Id"]
     with pytest.raises(ClientError) as exc:
         _put_config(s3, unique, _config("bad id!", [("ARCHIVE_ACCESS", 90)]))
-    assert _code(exc) == ("InvalidConfigurationId", 400)
+    assert aws_error(exc) == ("InvalidConfigurationId", 400)
     s3.delete_bucket_intelligent_tiering_configuration(Bucket=unique, Id="deep")
     for call in (s3.get_bucket_intelligent_tiering_configuration,
                  s3.delete_bucket_intelligent_tiering_configuration):
         with pytest.raises(ClientError) as exc:
             call(Bucket=unique, Id="deep")
-        assert _code(exc) == ("NoSuchConfiguration", 404)
+        assert aws_error(exc) == ("NoSuchConfiguration", 404)
     with pytest.raises(ClientError) as exc:
         s3.list_bucket_intelligent_tiering_configurations(Bucket=unique + "-none")
-    assert _code(exc) == ("NoSuchBucket", 404)
+    assert aws_error(exc) == ("NoSuchBucket", 404)
 
 
 def test_at_most_1000_configurations_paged_by_100(server, unique):
@@ -80,7 +80,7 @@ def test_at_most_1000_configurations_paged_by_100(server, unique):
         _put_config(s3, unique, _config(f"c{n:04d}", [("ARCHIVE_ACCESS", 90)]))
     with pytest.raises(ClientError) as exc:
         _put_config(s3, unique, _config("one-more", [("ARCHIVE_ACCESS", 90)]))
-    assert _code(exc) == ("TooManyConfigurations", 400)
+    assert aws_error(exc) == ("TooManyConfigurations", 400)
     _put_config(s3, unique, _config("c0000", [("ARCHIVE_ACCESS", 100)]))  # replacing one is fine
     seen, token = [], None
     while True:
@@ -128,16 +128,16 @@ def test_archive_access_needs_a_restore(server, unique):
     s3.put_object(Bucket=unique, Key="warm/b", Body=BIG, StorageClass="INTELLIGENT_TIERING")
     with pytest.raises(ClientError) as exc:  # Frequent Access: nothing to restore
         s3.restore_object(Bucket=unique, Key="cold/a", RestoreRequest={})
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     _advance(server, "91d")
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="cold/a")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     assert exc.value.response["Error"]["StorageClass"] == "INTELLIGENT_TIERING"
     assert exc.value.response["Error"]["AccessTier"] == "ARCHIVE_ACCESS"
     with pytest.raises(ClientError) as exc:
         s3.copy_object(Bucket=unique, Key="copy", CopySource={"Bucket": unique, "Key": "cold/a"})
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     head = s3.head_object(Bucket=unique, Key="cold/a")
     assert head["ArchiveStatus"] == "ARCHIVE_ACCESS" and head["StorageClass"] == "INTELLIGENT_TIERING"
     assert "Restore" not in head
@@ -147,10 +147,10 @@ def test_archive_access_needs_a_restore(server, unique):
     assert s3.head_object(Bucket=unique, Key="cold/a")["Restore"] == 'ongoing-request="true"'
     with pytest.raises(ClientError) as exc:
         s3.restore_object(Bucket=unique, Key="cold/a", RestoreRequest={})
-    assert _code(exc) == ("RestoreAlreadyInProgress", 409)
+    assert aws_error(exc) == ("RestoreAlreadyInProgress", 409)
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="cold/a")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     _advance(server, "6m")
     assert s3.get_object(Bucket=unique, Key="cold/a")["Body"].read() == BIG
     head = s3.head_object(Bucket=unique, Key="cold/a")
@@ -174,17 +174,17 @@ def test_deep_archive_access_by_tag_and_its_restore_tiers(server, unique):
     assert s3.head_object(Bucket=unique, Key="tagged")["ArchiveStatus"] == "DEEP_ARCHIVE_ACCESS"
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="tagged")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     assert exc.value.response["Error"]["AccessTier"] == "DEEP_ARCHIVE_ACCESS"
     with pytest.raises(ClientError) as exc:
         s3.restore_object(Bucket=unique, Key="tagged", RestoreRequest={"GlacierJobParameters": {"Tier": "Expedited"}})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     out = s3.restore_object(Bucket=unique, Key="tagged", RestoreRequest={"GlacierJobParameters": {"Tier": "Standard"}})
     assert out["ResponseMetadata"]["HTTPStatusCode"] == 202
     _advance(server, "11h")
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=unique, Key="tagged")
-    assert _code(exc) == ("InvalidObjectState", 403)
+    assert aws_error(exc) == ("InvalidObjectState", 403)
     _advance(server, "2h")
     assert s3.get_object(Bucket=unique, Key="tagged")["Body"].read() == BIG
 

@@ -2,17 +2,7 @@
 
 import pytest
 from botocore.exceptions import ClientError
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def bucket(server, unique):
-    s3 = server.client("s3")
-    s3.create_bucket(Bucket=unique)
-    return unique
+from conftest import aws_error
 
 
 def test_unversioned_bucket_has_null_versions(server, bucket):
@@ -40,11 +30,11 @@ def test_versions_and_delete_markers(server, bucket):
     marker = deleted["VersionId"]
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="doc")
-    assert _code(exc) == ("NoSuchKey", 404)
+    assert aws_error(exc) == ("NoSuchKey", 404)
     assert exc.value.response["ResponseMetadata"]["HTTPHeaders"]["x-amz-delete-marker"] == "true"
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="doc", VersionId=marker)
-    assert _code(exc) == ("MethodNotAllowed", 405)
+    assert aws_error(exc) == ("MethodNotAllowed", 405)
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
     listed = s3.list_object_versions(Bucket=bucket)
     assert [v["VersionId"] for v in listed["Versions"]] == [v2, v1]
@@ -58,13 +48,13 @@ def test_versions_and_delete_markers(server, bucket):
     assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"one"
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="doc", VersionId=v2)
-    assert _code(exc) == ("NoSuchVersion", 404)
+    assert aws_error(exc) == ("NoSuchVersion", 404)
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="doc", VersionId="bogus")
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     with pytest.raises(ClientError) as exc:
         s3.delete_bucket(Bucket=bucket)
-    assert _code(exc) == ("BucketNotEmpty", 409)
+    assert aws_error(exc) == ("BucketNotEmpty", 409)
 
 
 def test_suspended_versioning_writes_null_versions(server, bucket):
@@ -120,4 +110,4 @@ def test_batch_delete_with_versions(server, bucket):
     assert out["Deleted"] == [{"Key": "k", "VersionId": v1}]
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Off"})
-    assert _code(exc) == ("MalformedXML", 400)
+    assert aws_error(exc) == ("MalformedXML", 400)

@@ -5,13 +5,10 @@ import json
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from conftest import aws_error
 
 PUBLIC_BLOCK_OFF = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
                     "RestrictPublicBuckets": False}
-
-
-def _code(exc):
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def _site(server, name, public=True, **config):
@@ -40,13 +37,13 @@ def test_website_configuration_rules(server, unique):
     s3.create_bucket(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_website(Bucket=unique)
-    assert _code(exc) == ("NoSuchWebsiteConfiguration", 404)
+    assert aws_error(exc) == ("NoSuchWebsiteConfiguration", 404)
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_website(Bucket=unique, WebsiteConfiguration={"ErrorDocument": {"Key": "e.html"}})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_website(Bucket=unique, WebsiteConfiguration={"IndexDocument": {"Suffix": "a/index.html"}})
-    assert _code(exc) == ("InvalidArgument", 400)
+    assert aws_error(exc) == ("InvalidArgument", 400)
     config = {"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "404.html"}}
     s3.put_bucket_website(Bucket=unique, WebsiteConfiguration=config)
     got = s3.get_bucket_website(Bucket=unique)
@@ -54,7 +51,7 @@ def test_website_configuration_rules(server, unique):
     s3.delete_bucket_website(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_website(Bucket=unique)
-    assert _code(exc) == ("NoSuchWebsiteConfiguration", 404)
+    assert aws_error(exc) == ("NoSuchWebsiteConfiguration", 404)
 
 
 @pytest.mark.parametrize("host_form", [0, 1, 2, 3])
