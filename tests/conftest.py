@@ -135,6 +135,15 @@ def bare_strict_server():
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def own_server():
+    """A server of the test module's own, for tests that move its virtual clock (which the
+    shared server's other tests must not see)."""
+    srv = Server().start()
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
 def bucket(server, unique):
     """A new S3 bucket on the shared server."""

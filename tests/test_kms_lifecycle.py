@@ -14,16 +14,8 @@ def _code(exc) -> str:
     return exc.value.response["Error"]["Code"]
 
 
-@pytest.fixture(scope="module")
-def clock_server():
-    """Its own server: these tests move the virtual clock by weeks."""
-    srv = Server().start()
-    yield srv
-    srv.stop()
-
-
-def test_schedule_deletion_window_and_state(clock_server):
-    kms = clock_server.client("kms")
+def test_schedule_deletion_window_and_state(own_server):
+    kms = own_server.client("kms")
     key = kms.create_key()["KeyMetadata"]
     blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"doomed")["CiphertextBlob"]
     for days in (6, 31):
@@ -50,15 +42,15 @@ def test_schedule_deletion_window_and_state(clock_server):
     assert _code(exc) == "KMSInvalidStateException"
 
 
-def test_deletion_runs_on_the_virtual_clock(clock_server, unique):
-    kms = clock_server.client("kms")
+def test_deletion_runs_on_the_virtual_clock(own_server, unique):
+    kms = own_server.client("kms")
     key = kms.create_key()["KeyMetadata"]
     kms.create_alias(AliasName=f"alias/{unique}", TargetKeyId=key["KeyId"])
     blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"gone soon")["CiphertextBlob"]
     kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
-    clock_server.admin("/_pocketcloud/clock", {"advance": "6d"})
+    own_server.admin("/_pocketcloud/clock", {"advance": "6d"})
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
-    clock_server.admin("/_pocketcloud/clock", {"advance": "1d1h"})
+    own_server.admin("/_pocketcloud/clock", {"advance": "1d1h"})
     for call in (lambda: kms.describe_key(KeyId=key["KeyId"]), lambda: kms.decrypt(CiphertextBlob=blob),
                  lambda: kms.describe_key(KeyId=f"alias/{unique}")):
         with pytest.raises(ClientError) as exc:
@@ -85,8 +77,8 @@ def test_scheduled_deletion_survives_a_restart(tmp_path):
         srv.stop()
 
 
-def test_automatic_and_on_demand_rotation_keep_old_material(clock_server):
-    kms = clock_server.client("kms")
+def test_automatic_and_on_demand_rotation_keep_old_material(own_server):
+    kms = own_server.client("kms")
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is False
     old_blob = kms.encrypt(KeyId=key, Plaintext=b"before rotation")["CiphertextBlob"]
@@ -95,7 +87,7 @@ def test_automatic_and_on_demand_rotation_keep_old_material(clock_server):
     assert status["KeyRotationEnabled"] is True and status["RotationPeriodInDays"] == 90
     first_due = status["NextRotationDate"]
     assert kms.list_key_rotations(KeyId=key)["Rotations"] == []
-    clock_server.admin("/_pocketcloud/clock", {"advance": "181d"})
+    own_server.admin("/_pocketcloud/clock", {"advance": "181d"})
     rotations = kms.list_key_rotations(KeyId=key)["Rotations"]
     assert [r["RotationType"] for r in rotations] == ["AUTOMATIC", "AUTOMATIC"]
     assert rotations[0]["RotationDate"] == first_due
@@ -112,8 +104,8 @@ def test_automatic_and_on_demand_rotation_keep_old_material(clock_server):
     assert _code(exc) == "UnsupportedOperationException"
 
 
-def test_aws_managed_keys_appear_on_first_use(clock_server):
-    kms = clock_server.client("kms", region="eu-central-1")
+def test_aws_managed_keys_appear_on_first_use(own_server):
+    kms = own_server.client("kms", region="eu-central-1")
     assert not [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == "alias/aws/s3"]
     blob = kms.encrypt(KeyId="alias/aws/s3", Plaintext=b"managed")["CiphertextBlob"]
     meta = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]

@@ -4,16 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from conftest import Server
-
-
-@pytest.fixture(scope="module")
-def own_server():
-    """Its own server: the test moves the clock to make the trail deliver."""
-    srv = Server().start()
-    yield srv
-    srv.stop()
 
 
 def test_trail_events_reach_the_log_group(own_server):

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import Server
 
 from test_logs import virtual_now_ms
-
-
-@pytest.fixture(scope="module")
-def own_server():
-    """Its own server: moving the clock must not disturb other tests."""
-    srv = Server().start()
-    yield srv
-    srv.stop()
 
 
 def test_retention_deletes_expired_events(own_server):

@@ -5,16 +5,12 @@ These tests move the clock by days, so they share a server of their own."""
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server, aws_error
+from conftest import aws_error, own_server
 
 KIB = 1024
 
 
-@pytest.fixture(scope="module")
-def server():
-    srv = Server().start()
-    yield srv
-    srv.stop()
+server = own_server  # a server of this module's own: the clock moves by months here
 
 
 def _advance(server, amount):

@@ -5,16 +5,12 @@ import re
 import pytest
 import requests
 
-from conftest import Server
+from conftest import own_server
 
 
-@pytest.fixture(scope="module")
-def server():
-    """A server of its own: its virtual clock is moved here, and presigned URLs are signed with
-    the real time, so no other test's clock moves may expire them."""
-    srv = Server().start()
-    yield srv
-    srv.stop()
+# A server of its own: its virtual clock is moved here, and presigned URLs are signed with the
+# real time, so no other test's clock moves may expire them.
+server = own_server
 
 
 # botocore presigns S3 URLs with SigV2 (AWSAccessKeyId/Signature/Expires) unless asked for s3v4.

@@ -20,7 +20,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from conftest import Server
 
 WAIT = 20  # seconds to wait for a delivery that must come (a bound, not a timing assertion)
 
@@ -65,14 +64,6 @@ class Receiver:
         self.httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def sns_server():
-    """Its own server: these tests move the virtual clock."""
-    srv = Server().start()
-    yield srv
-    srv.stop()
-
-
 @pytest.fixture
 def receiver():
     r = Receiver()
@@ -100,8 +91,8 @@ def confirmed_subscription(sns, topic, receiver, **attributes) -> str:
     return sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"]
 
 
-def test_confirmation_handshake_and_signed_notification(sns_server, unique, receiver):
-    sns = sns_server.client("sns")
+def test_confirmation_handshake_and_signed_notification(own_server, unique, receiver):
+    sns = own_server.client("sns")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     assert sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url + "/hook")["SubscriptionArn"] == \
         "pending confirmation"
@@ -145,8 +136,8 @@ def test_confirmation_handshake_and_signed_notification(sns_server, unique, rece
         verify_signature(tampered)
 
 
-def test_signature_version_2_and_raw_delivery(sns_server, unique, receiver):
-    sns = sns_server.client("sns")
+def test_signature_version_2_and_raw_delivery(own_server, unique, receiver):
+    sns = own_server.client("sns")
     topic = sns.create_topic(Name=unique, Attributes={"SignatureVersion": "2"})["TopicArn"]
     sub = confirmed_subscription(sns, topic, receiver)
     sns.publish(TopicArn=topic, Message="v2")
@@ -160,8 +151,8 @@ def test_signature_version_2_and_raw_delivery(sns_server, unique, receiver):
     assert body == "raw body" and headers["x-amz-sns-rawdelivery"] == "true"
 
 
-def test_request_policy_sets_the_content_type(sns_server, unique, receiver):
-    sns = sns_server.client("sns")
+def test_request_policy_sets_the_content_type(own_server, unique, receiver):
+    sns = own_server.client("sns")
     policy = {"http": {"defaultRequestPolicy": {"headerContentType": "application/json"}}}
     topic = sns.create_topic(Name=unique, Attributes={"DeliveryPolicy": json.dumps(policy)})["TopicArn"]
     confirmed_subscription(sns, topic, receiver)
@@ -170,15 +161,15 @@ def test_request_policy_sets_the_content_type(sns_server, unique, receiver):
     assert headers["content-type"] == "application/json" and json.loads(body)["Message"] == "typed"
 
 
-def test_confirm_with_a_bad_or_expired_token(sns_server, unique, receiver):
-    sns = sns_server.client("sns")
+def test_confirm_with_a_bad_or_expired_token(own_server, unique, receiver):
+    sns = own_server.client("sns")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
     token = json.loads(receiver.next()[2])["Token"]
     with pytest.raises(ClientError) as exc:
         sns.confirm_subscription(TopicArn=topic, Token="0" * len(token))
     assert exc.value.response["Error"]["Code"] == "InvalidParameter"
-    sns_server.admin("/_pocketcloud/clock", {"advance": "3d1s"})
+    own_server.admin("/_pocketcloud/clock", {"advance": "3d1s"})
     with pytest.raises(ClientError) as exc:  # tokens are valid for three days
         sns.confirm_subscription(TopicArn=topic, Token=token)
     assert exc.value.response["Error"]["Code"] == "InvalidParameter"
@@ -195,8 +186,8 @@ def wait_for_retry(server, sub: str, attempt: int) -> dict:
     raise AssertionError(f"no retry {attempt} was scheduled")
 
 
-def test_retries_follow_the_delivery_policy_then_dead_letter(sns_server, unique, receiver):
-    sns, sqs = sns_server.client("sns"), sns_server.client("sqs")
+def test_retries_follow_the_delivery_policy_then_dead_letter(own_server, unique, receiver):
+    sns, sqs = own_server.client("sns"), own_server.client("sqs")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     dlq = sqs.create_queue(QueueName=unique + "-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -211,11 +202,11 @@ def test_retries_follow_the_delivery_policy_then_dead_letter(sns_server, unique,
     receiver.fail = 1
     message_id = sns.publish(TopicArn=topic, Message="retry me")["MessageId"]
     assert json.loads(receiver.next()[2])["MessageId"] == message_id
-    retry = wait_for_retry(sns_server, sub, 1)
-    now = datetime.fromisoformat(sns_server.admin("/_pocketcloud/clock")["now"].replace("Z", "+00:00")).timestamp()
+    retry = wait_for_retry(own_server, sub, 1)
+    now = datetime.fromisoformat(own_server.admin("/_pocketcloud/clock")["now"].replace("Z", "+00:00")).timestamp()
     assert retry["MessageId"] == message_id and 4 < retry["Due"] - now <= 5
     assert receiver.received.empty()
-    sns_server.admin("/_pocketcloud/clock", {"advance": "5s"})
+    own_server.admin("/_pocketcloud/clock", {"advance": "5s"})
     assert json.loads(receiver.next()[2])["MessageId"] == message_id
 
     # Always failing: 1 attempt + 2 retries, then the message goes to the dead-letter queue.
@@ -223,8 +214,8 @@ def test_retries_follow_the_delivery_policy_then_dead_letter(sns_server, unique,
     message_id = sns.publish(TopicArn=topic, Message="doomed")["MessageId"]
     receiver.next()
     for attempt in (1, 2):
-        wait_for_retry(sns_server, sub, attempt)
-        sns_server.admin("/_pocketcloud/clock", {"advance": "5s"})
+        wait_for_retry(own_server, sub, attempt)
+        own_server.admin("/_pocketcloud/clock", {"advance": "5s"})
         receiver.next()
     got = []
     for _ in range(100):
@@ -238,8 +229,8 @@ def test_retries_follow_the_delivery_policy_then_dead_letter(sns_server, unique,
     assert receiver.received.empty()
 
 
-def test_unsubscribe_sends_unsubscribe_confirmation(sns_server, unique, receiver):
-    sns = sns_server.client("sns")
+def test_unsubscribe_sends_unsubscribe_confirmation(own_server, unique, receiver):
+    sns = own_server.client("sns")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     sub = confirmed_subscription(sns, topic, receiver)
     sns.publish(TopicArn=topic, Message="one")
@@ -257,8 +248,8 @@ def test_unsubscribe_sends_unsubscribe_confirmation(sns_server, unique, receiver
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
 
 
-def test_subscribing_again_resends_the_confirmation(sns_server, unique, receiver):
-    sns = sns_server.client("sns")
+def test_subscribing_again_resends_the_confirmation(own_server, unique, receiver):
+    sns = own_server.client("sns")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     first = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url, ReturnSubscriptionArn=True)
     token = json.loads(receiver.next()[2])["Token"]
@@ -276,8 +267,8 @@ def test_subscribing_again_resends_the_confirmation(sns_server, unique, receiver
     assert receiver.received.empty()
 
 
-def test_authenticate_on_unsubscribe(sns_server, unique, receiver):
-    sns = sns_server.client("sns")
+def test_authenticate_on_unsubscribe(own_server, unique, receiver):
+    sns = own_server.client("sns")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
     token = json.loads(receiver.next()[2])["Token"]
@@ -292,8 +283,8 @@ def test_authenticate_on_unsubscribe(sns_server, unique, receiver):
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
 
 
-def test_signing_certificate_is_served(sns_server, unique):
-    sns, sqs = sns_server.client("sns"), sns_server.client("sqs")
+def test_signing_certificate_is_served(own_server, unique):
+    sns, sqs = own_server.client("sns"), own_server.client("sqs")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -301,7 +292,7 @@ def test_signing_certificate_is_served(sns_server, unique):
     sns.publish(TopicArn=topic, Message="m")
     note = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])
     verify_signature(note)
-    assert note["SigningCertURL"].startswith(sns_server.endpoint + "/_aws/sns/SimpleNotificationService-")
+    assert note["SigningCertURL"].startswith(own_server.endpoint + "/_aws/sns/SimpleNotificationService-")
     with pytest.raises(urllib.error.HTTPError) as exc:
-        urllib.request.urlopen(sns_server.endpoint + "/_aws/sns/SimpleNotificationService-other.pem", timeout=10)
+        urllib.request.urlopen(own_server.endpoint + "/_aws/sns/SimpleNotificationService-other.pem", timeout=10)
     assert exc.value.code == 404
