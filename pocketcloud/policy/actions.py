@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlparse
 
+from ..services.iam.arns import entity_arn  # IAM knows its entities' paths
 from .actions_s3 import S3_ACTIONS, S3_OBJECT_OPERATIONS, S3_VERSIONED
 
 # botocore service name -> IAM action prefix, where they differ.
@@ -267,8 +268,6 @@ def _events(operation, params, account, region, request, runtime):
 
 
 def _iam(operation, params, account, region, request, runtime):
-    from ..services.iam.arns import entity_arn  # IAM knows its entities' paths
-
     ctx = _tag_keys(params)
     if params.get("PolicyArn"):
         ctx["iam:policyarn"] = params["PolicyArn"]
