@@ -10,9 +10,11 @@ from ...protocol.errors import ServiceError
 from ...protocol.http import BodyStream
 from . import checksums, cors, errors
 from . import objectmeta as om
-from .blobs import Digests
+from .blobs import INLINE_MAX, Digests
 
 MAX_PUT_BYTES = 5 * 1024 ** 3
+MAX_KEY_BYTES = om.MAX_KEY_BYTES
+_HEADER_FIELDS = frozenset(om.HEADER_FIELDS)
 
 
 def _too_large(size: int | None = None):
@@ -95,7 +97,12 @@ class ObjectOps:
             algorithm = checksums.DEFAULT
         hasher = checksums.hasher(algorithm) if algorithm else None
         digests = Digests([hasher] if hasher else ())
-        segment = await self.blobs.write(source, data_key, digests, limit, _too_large())
+        held = source.held() if type(source) is BodyStream else None
+        if held is not None and len(held) <= INLINE_MAX:  # read whole by the gateway: sealed here
+            digests.update(held)
+            segment = self.blobs.inline_segment(data_key, held)
+        else:
+            segment = await self.blobs.write(source, data_key, digests, limit, _too_large())
         try:
             md5_sent = params.get("ContentMD5")
             if md5_sent is not None:
@@ -151,41 +158,54 @@ class ObjectOps:
         return self.index.add(bucket["name"], key, meta["version_id"], meta, replace_null=not versioned)
 
     # -- PUT ----------------------------------------------------------------------------------------
+    # PutObject is S3's hottest write: what a request does not ask for (conditions, ACLs, metadata,
+    # tags, SSE headers, a lifecycle or CORS on its bucket) costs it a lookup, not a call.
     async def put_object(self, ctx, params):
         bucket = self.buckets.require(params["Bucket"])
         key = params["Key"]
-        om.check_key(key)
-        self.check_accelerate(bucket, ctx.request)
+        if len(key) > MAX_KEY_BYTES // 4:  # shorter keys cannot exceed the limit in UTF-8
+            om.check_key(key)
+        request = ctx.request
+        if ".s3-accelerate" in request.headers.get("host", ""):
+            self.check_accelerate(bucket, request)
         declared = params.get("ContentLength")
         if declared is not None and declared > MAX_PUT_BYTES:
             raise _too_large(declared)()
-        self.check_write_conditions(bucket, key, params)
+        conditional = params.get("IfNoneMatch") is not None or params.get("IfMatch") is not None
+        if conditional:
+            self.check_write_conditions(bucket, key, params)
         if params.get("ACL"):
             self.check_acl_allowed(bucket, params)
-        storage_class = om.check_storage_class(params.get("StorageClass"))
-        metadata = om.check_metadata(params.get("Metadata"))
-        tags = om.parse_tagging_header(params.get("Tagging"))
-        data_key, enc, enc_fields = await self.sse.for_new_object(ctx.account, ctx.region, bucket, key, params)
+        storage_class = params.get("StorageClass")
+        storage_class = "STANDARD" if storage_class is None else om.check_storage_class(storage_class)
+        metadata = params.get("Metadata")
+        metadata = om.check_metadata(metadata) if metadata else {}
+        tags = params.get("Tagging")
+        tags = om.parse_tagging_header(tags) if tags else {}
+        sse = self.sse.master_key_for(bucket, params)
+        data_key, enc, enc_fields = sse if sse is not None else \
+            await self.sse.for_new_object(ctx.account, ctx.region, bucket, key, params)
         segment, digests, algorithm, value = await self.write_body(
-            as_source(params.get("Body")), data_key, params, ctx.request.headers, MAX_PUT_BYTES)
+            as_source(params.get("Body")), data_key, params, request.headers, MAX_PUT_BYTES)
         meta = self.new_meta(ctx, params, digests.size, f'"{digests.md5.hexdigest()}"', storage_class, metadata,
                              tags, enc, [segment])
         if algorithm:
             meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
-        self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
-        if params.get("IfNoneMatch") is not None or params.get("IfMatch") is not None:
+        if conditional:
+            self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
             self.commit_version(bucket, key, meta, "ObjectCreated:Put", ctx)  # check and write with no await between
         else:
             await self.commit_version_grouped(bucket, key, meta, "ObjectCreated:Put", ctx)
         out = {"ETag": meta["etag"], **enc_fields}
-        if self.versioned(bucket):
+        if bucket.get("versioning") == "Enabled":
             out["VersionId"] = meta["version_id"]
         if algorithm:
             out["Checksum" + algorithm] = value
             out["ChecksumType"] = "FULL_OBJECT"
-        expiration = self.expiration_header(bucket, key, meta)
-        if expiration:
-            out["Expiration"] = expiration
+        if bucket.get("lifecycle"):
+            expiration = self.expiration_header(bucket, key, meta)
+            if expiration:
+                out["Expiration"] = expiration
         if bucket.get("cors"):
             out["__headers__"] = cors.headers_for(bucket, ctx.request)
         return out
@@ -193,7 +213,8 @@ class ObjectOps:
     def new_meta(self, ctx, params, size, etag, storage_class, metadata, tags, enc, segments) -> dict:
         meta = {"size": size, "etag": etag, "modified": round(ctx.runtime.clock.time(), 3),
                 "storage_class": storage_class, "content_type": params.get("ContentType"),
-                "headers": {k: params[k] for k in om.HEADER_FIELDS if params.get(k) is not None},
+                "headers": {k: params[k] for k in om.HEADER_FIELDS if params.get(k) is not None}
+                if not _HEADER_FIELDS.isdisjoint(params) else {},
                 "metadata": metadata, "tags": tags, "enc": enc, "segments": segments, "owner": ctx.account}
         if params.get("WebsiteRedirectLocation"):
             meta["redirect"] = params["WebsiteRedirectLocation"]
