@@ -51,6 +51,7 @@ class Gateway:
         self.trail_on = self.settings.services is None or "cloudtrail" in self.settings.services
         self._tick_task: asyncio.Task | None = None
         self._authorize = None  # policy.enforcement.authorize, once a request needs it
+        self._endpoints: dict[tuple[str, str, str], Endpoint] = {}  # (service, operation, protocol)
 
     # -- ASGI entry ------------------------------------------------------------------------------
     async def __call__(self, scope, receive, send):
@@ -146,9 +147,8 @@ class Gateway:
 
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
+        endpoint = self._endpoints.get((route.service, route.operation, route.protocol)) or self._endpoint(route)
         creds = request.credentials
-        service_model = specs.model_for(route.service, route.protocol)
-        operation_model = service_model.operation_model(route.operation)
         account, secret, principal = resolve_access_key(creds.access_key if creds else None)
         region = (creds.region if creds and creds.region else None) or DEFAULT_REGION
         if creds is not None:
@@ -159,25 +159,40 @@ class Gateway:
             # a tampered one is refused even without --enforce-signatures.
             if self.settings.enforce_signatures or (creds.presigned and secret is not None):
                 self.verify_signature(route, request, creds, secret, now)
-        elif self.settings.enforce_signatures and not _allows_anonymous(route, operation_model):
+        elif self.settings.enforce_signatures and not _allows_anonymous(route, endpoint.operation_model):
             raise _missing_token(route.protocol)
 
         request.uri_params = route.uri_params
-        params = codec.parse_request(operation_model, route.protocol, request)
+        operation_model = endpoint.operation_model
+        params = endpoint.parse(operation_model, request)
+        if not endpoint.valid(params):
+            codec.validate_input(operation_model, route.protocol, params)  # words the violations
 
-        enabled = self.settings.services
-        handler, is_async = self.providers.handler(route.service, route.operation) \
-            if enabled is None or route.service in enabled else (None, False)
+        handler = endpoint.handler
         if handler is None:
-            raise not_implemented(service_model.metadata.get("serviceId", route.service), route.operation)
+            raise not_implemented(endpoint.service_model.metadata.get("serviceId", route.service), route.operation)
         ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
                              creds.access_key if creds else None, principal, request, request_id)
         request.audit = [ctx, params, None]
         if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
             await self.authorize(ctx, params, creds)
-        result = (await handler(ctx, params)) if is_async else handler(ctx, params)
+        result = (await handler(ctx, params)) if endpoint.is_async else handler(ctx, params)
         request.audit[2] = result
-        return codec.serialize_response(operation_model, route.protocol, result or {}, request_id)
+        return endpoint.serialize(operation_model, result or {}, request_id)
+
+    def _endpoint(self, route: Route) -> "Endpoint":
+        """What dispatch needs of one operation, looked up once: its models, the codec's parser,
+        input check and serializer for its protocol, and its provider method."""
+        service_model = specs.model_for(route.service, route.protocol)
+        operation_model = service_model.operation_model(route.operation)
+        enabled = self.settings.services
+        handler, is_async = self.providers.handler(route.service, route.operation) \
+            if enabled is None or route.service in enabled else (None, False)
+        endpoint = Endpoint(service_model, operation_model, codec.parser_for(route.protocol),
+                            codec.input_check(operation_model), codec.serializer_for(route.protocol),
+                            handler, is_async)
+        self._endpoints[(route.service, route.operation, route.protocol)] = endpoint
+        return endpoint
 
     def record_trail(self, route: Route, request: HttpRequest, request_id: str, failure: ServiceError | None) -> None:
         """Hand the call to CloudTrail's recorder (it queues; the record is built later)."""
@@ -241,6 +256,19 @@ class Gateway:
             except Exception:
                 log.exception("could not serialize %s in %s", error.code, protocol)
         return generic_error(error, request_id, protocol)
+
+
+class Endpoint:
+    __slots__ = ("service_model", "operation_model", "parse", "valid", "serialize", "handler", "is_async")
+
+    def __init__(self, service_model, operation_model, parse, valid, serialize, handler, is_async):
+        self.service_model = service_model
+        self.operation_model = operation_model
+        self.parse = parse  # (operation_model, request) -> params
+        self.valid = valid  # params -> bool; codec.validate_input words a refusal
+        self.serialize = serialize  # (operation_model, result, request_id) -> HttpResponse
+        self.handler = handler  # the provider's bound method, or None (not implemented, or not served)
+        self.is_async = is_async
 
 
 def _signature_now(clock, creds):
