@@ -15,6 +15,11 @@ from .blobs import INLINE_MAX, Digests
 MAX_PUT_BYTES = 5 * 1024 ** 3
 MAX_KEY_BYTES = om.MAX_KEY_BYTES
 _HEADER_FIELDS = frozenset(om.HEADER_FIELDS)
+_READ_CONDITIONS = frozenset(("IfMatch", "IfNoneMatch", "IfModifiedSince", "IfUnmodifiedSince"))
+# GET's response-* query parameters: the header each one overrides.
+_OVERRIDDEN = tuple((name, "Response" + name) for name in (
+    "CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType", "Expires"))
+_RESPONSE_OVERRIDES = frozenset(param for _, param in _OVERRIDDEN)
 
 
 def _too_large(size: int | None = None):
@@ -242,23 +247,30 @@ class ObjectOps:
 
     # -- GET / HEAD ---------------------------------------------------------------------------------
     async def _read(self, ctx, params, with_body: bool):
+        # GetObject is S3's hottest read: as for PUT, what a request does not ask for (conditions,
+        # ranges, response overrides, SSE-C, a lifecycle or CORS) costs a lookup, not a call.
         bucket = self.buckets.require(params["Bucket"])
         key = params["Key"]
-        self.check_accelerate(bucket, ctx.request)
-        found = self.find(bucket, key, params.get("VersionId"))
+        request = ctx.request
+        if ".s3-accelerate" in request.headers.get("host", ""):
+            self.check_accelerate(bucket, request)
+        version_id = params.get("VersionId")
+        found = self.find(bucket, key, version_id)
         meta = found.meta
         now = ctx.runtime.clock.time()
-        om.check_read_conditions(meta, params.get("IfMatch"), params.get("IfNoneMatch"),
-                                 params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"), now)
-        tiering = self.tiering_read(bucket, found, with_body, now) \
-            if meta.get("storage_class") == "INTELLIGENT_TIERING" else None
-        if with_body and meta.get("storage_class") in om.ARCHIVED and not om.readable_archive(meta, now):
+        if not _READ_CONDITIONS.isdisjoint(params):
+            om.check_read_conditions(meta, params.get("IfMatch"), params.get("IfNoneMatch"),
+                                     params.get("IfModifiedSince"), params.get("IfUnmodifiedSince"), now)
+        storage_class = meta.get("storage_class")
+        tiering = self.tiering_read(bucket, found, with_body, now) if storage_class == "INTELLIGENT_TIERING" else None
+        if with_body and storage_class in om.ARCHIVED and not om.readable_archive(meta, now):
             raise ServiceError("InvalidObjectState", "The operation is not valid for the object's storage class",
                                403, StorageClass=meta["storage_class"])
-        data_key = await self.sse.data_key(meta["enc"], params)
+        enc = meta["enc"]
+        data_key = self.sse.master.key() if enc["mode"] == "AES256" else await self.sse.data_key(enc, params)
         out = om.response_fields(meta, params.get("ChecksumMode") == "ENABLED", now, False)
-        out.update(self.sse.response_fields(meta["enc"]))
-        if params.get("VersionId") or self.versioned(bucket) or meta["version_id"] != "null":
+        out.update(self.sse.response_fields(enc))
+        if version_id or bucket.get("versioning") == "Enabled" or meta["version_id"] != "null":
             out["VersionId"] = meta["version_id"]
         if bucket.get("lifecycle"):
             expiration = self.expiration_header(bucket, key, meta)
@@ -272,7 +284,7 @@ class ObjectOps:
             out["ContentRange"] = f"bytes {start}-{end - 1}/{size}" if size else None
             out["PartsCount"] = meta.get("parts") or 1
             out["__status__"] = 206 if meta.get("parts") else 200
-        else:
+        elif "Range" in params:
             ranged = om.parse_range(params.get("Range"), size)
             if ranged is not None:
                 start, end = ranged
@@ -280,11 +292,11 @@ class ObjectOps:
                 out["__status__"] = 206
                 out.pop("Checksum" + (meta.get("checksum_algorithm") or ""), None)
         out["ContentLength"] = end - start
-        for name in ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType",
-                     "Expires"):
-            override = params.get("Response" + name)
-            if override is not None:
-                out[name] = override
+        if not _RESPONSE_OVERRIDES.isdisjoint(params):
+            for name, param in _OVERRIDDEN:
+                override = params.get(param)
+                if override is not None:
+                    out[name] = override
         if with_body:
             out["Body"] = self.blobs.read(meta["segments"], data_key, start, end) if end > start else b""
         if bucket.get("cors"):
