@@ -101,7 +101,7 @@ class Routes:
         table = self._rest.get(service)
         if table is None:
             table = [
-                (method, compile_template(uri), op, tuple(headers), tuple(query))
+                (method, compile_template(uri), op, frozenset(headers), tuple(query))
                 for op, (method, uri, headers, query) in self.services[service]["operations"].items()
             ]
             # Most specific first: required query keys (in the URI or as required members),
@@ -144,7 +144,7 @@ class Routes:
                    headers: dict[str, str]) -> Route | None:
         protocol = self.services[service]["protocols"][0]
         for template, op, required_headers in self.candidates_for_query(service, method, frozenset(query)):
-            if required_headers and not all(h in headers for h in required_headers):
+            if required_headers and not headers.keys() >= required_headers:
                 continue
             params = template.match(path, query)
             if params is None:
