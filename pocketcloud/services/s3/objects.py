@@ -136,10 +136,7 @@ class ObjectOps:
 
     def commit_version(self, bucket: dict, key: str, meta: dict, event: str | None = None, ctx=None) -> None:
         """Write a new version (and the event it causes, in the same transaction: NotificationOps)."""
-        removed, pending = self.index_with_event(bucket, key, meta, event, ctx)
-        for old in removed:
-            self.blobs.delete(old.get("segments", ()))
-        self.send_event(pending)
+        self._after_commit(*self.index_with_event(bucket, key, meta, event, ctx))
 
     async def commit_version_grouped(self, bucket: dict, key: str, meta: dict, event: str | None = None,
                                      ctx=None) -> None:
@@ -151,16 +148,24 @@ class ObjectOps:
         except Exception:
             self.index.forget_cached()  # the group was rolled back: cached versions may be unwritten
             raise
-        removed, pending = done[0]
+        self._after_commit(*done[0])
+
+    def _after_commit(self, removed: list[dict], pending: dict | None) -> None:
+        """Once a version is durable: the bodies it replaced go, its event is sent."""
         for old in removed:
-            self.blobs.delete(old.get("segments", ()))
-        self.send_event(pending)
+            segments = old.get("segments")
+            if segments and (len(segments) > 1 or "inline" not in segments[0]):  # an inline body has no file
+                self.blobs.delete(segments)
+        if pending is not None:
+            self.send_event(pending)
 
     def _index_version(self, bucket: dict, key: str, meta: dict) -> list[dict]:
-        versioned = self.versioned(bucket)
-        meta["version_id"] = om.new_version_id() if versioned else "null"
-        if bucket.get("versioning") is None:  # never versioned: one row per key
+        state = bucket.get("versioning")
+        if state is None:  # never versioned: one row per key
+            meta["version_id"] = "null"
             return self.index.put_only_version(bucket["name"], key, meta)
+        versioned = state == "Enabled"
+        meta["version_id"] = om.new_version_id() if versioned else "null"
         return self.index.add(bucket["name"], key, meta["version_id"], meta, replace_null=not versioned)
 
     # -- PUT ----------------------------------------------------------------------------------------
