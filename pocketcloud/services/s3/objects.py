@@ -142,13 +142,12 @@ class ObjectOps:
                                      ctx=None) -> None:
         """commit_version, with the index write sharing a commit with concurrent PUTs; replaced
         bodies are deleted only once the new version is durable."""
-        done: list = []
         try:
-            await self.writes.run(lambda: done.append(self.index_with_event(bucket, key, meta, event, ctx)))
+            removed, pending = await self.writes.run(lambda: self.index_with_event(bucket, key, meta, event, ctx))
         except Exception:
             self.index.forget_cached()  # the group was rolled back: cached versions may be unwritten
             raise
-        self._after_commit(*done[0])
+        self._after_commit(removed, pending)
 
     def _after_commit(self, removed: list[dict], pending: dict | None) -> None:
         """Once a version is durable: the bodies it replaced go, its event is sent."""
