@@ -53,13 +53,7 @@ class Gateway:
         self._authorize = None  # policy.enforcement.authorize, once a request needs it
         self._endpoints: dict[tuple[str, str, str], Endpoint] = {}  # (service, operation, protocol)
 
-    # -- ASGI entry ------------------------------------------------------------------------------
-    async def __call__(self, scope, receive, send):
-        kind = scope["type"]
-        if kind == "http":
-            await self.handle_http(scope, receive, send)
-        elif kind == "lifespan":
-            await self._lifespan(receive, send)
+    # -- ASGI entry (__call__ = handle_http, below) ---------------------------------------------
 
     async def _lifespan(self, receive, send):
         while True:
@@ -94,6 +88,10 @@ class Gateway:
                 log.exception("scheduler tick failed")
 
     async def handle_http(self, scope, receive, send):
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self._lifespan(receive, send)
+            return
         raw = scope.get("raw_path")
         path = raw.decode("latin-1") if raw else scope["path"]
         if "?" in path:  # some servers leave the query on raw_path
@@ -149,6 +147,9 @@ class Gateway:
         # With the request body read, `receive` can only tell of the client going away: a long
         # response stream (Live Tail) watches it so that it ends with its client.
         await send_response(send, response, scope["method"], None if body_left_unread(request) else receive)
+
+    # The ASGI entry is handle_http itself (lifespan included): no coroutine around it per request.
+    __call__ = handle_http
 
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
