@@ -139,7 +139,10 @@ class Gateway:
             failure = internal_error(type(exc).__name__)
             response = self.error_response(route, failure, request_id)
         if route is not None and self.trail_on:
-            self.record_trail(route, request, request_id, failure)
+            endpoint = self._endpoints.get((route.service, route.operation, route.protocol))
+            # A data event (S3 object calls...) is recorded only while a trail selects data events.
+            if endpoint is None or not endpoint.data_event or self.recorder.data_events_wanted:
+                self.record_trail(route, request, request_id, failure)
         if "expect" in headers and body_left_unread(request):
             # The client waits for "100 Continue" before sending the body, and we answered
             # without asking for it: the connection cannot carry another request.
@@ -196,7 +199,7 @@ class Gateway:
             if enabled is None or route.service in enabled else (None, False)
         endpoint = Endpoint(service_model, operation_model, codec.parser_for(route.protocol),
                             codec.input_check(operation_model), codec.serializer_for(route.protocol),
-                            handler, is_async)
+                            handler, is_async, self.recorder.is_data_event(route.service, route.operation))
         self._endpoints[(route.service, route.operation, route.protocol)] = endpoint
         return endpoint
 
@@ -265,9 +268,10 @@ class Gateway:
 
 
 class Endpoint:
-    __slots__ = ("service_model", "operation_model", "parse", "valid", "serialize", "handler", "is_async")
+    __slots__ = ("service_model", "operation_model", "parse", "valid", "serialize", "handler", "is_async",
+                 "data_event")
 
-    def __init__(self, service_model, operation_model, parse, valid, serialize, handler, is_async):
+    def __init__(self, service_model, operation_model, parse, valid, serialize, handler, is_async, data_event):
         self.service_model = service_model
         self.operation_model = operation_model
         self.parse = parse  # (operation_model, request) -> params
@@ -275,6 +279,7 @@ class Endpoint:
         self.serialize = serialize  # (operation_model, result, request_id) -> HttpResponse
         self.handler = handler  # the provider's bound method, or None (not implemented, or not served)
         self.is_async = is_async
+        self.data_event = data_event  # a CloudTrail data event (recorded only when a trail asks)
 
 
 def _signature_now(clock, creds):
