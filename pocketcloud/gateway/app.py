@@ -52,6 +52,7 @@ class Gateway:
         self._tick_task: asyncio.Task | None = None
         self._authorize = None  # policy.enforcement.authorize, once a request needs it
         self._endpoints: dict[tuple[str, str, str], Endpoint] = {}  # (service, operation, protocol)
+        self.service_report: dict | None = None  # health's per-service counts (gateway/admin.py)
 
     # -- ASGI entry (__call__ = handle_http, below) ---------------------------------------------
 
