@@ -41,6 +41,7 @@ class RestPlan:
         "content_length",
         "empty",
         "header_maps",
+        "header_map_prefixes",
         "header_index",
         "headers",
         "host_labels",
@@ -135,6 +136,7 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
     plan.headers = []
     plan.header_index = {}
     plan.header_maps = []
+    plan.header_map_prefixes = ()
     plan.payload = None
     plan.payload_kind = None
     plan.payload_required = False
@@ -198,6 +200,7 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
     # Labels whose wire name is the member's and whose value is text (S3's Bucket and Key): the
     # router's decoded values are the members as they are.
     plan.labels_plain = all(label == name and conv is text_identity for label, name, conv in plan.labels)
+    plan.header_map_prefixes = tuple(prefix for prefix, _ in plan.header_maps)
     endpoint = operation_model.endpoint
     if host_label_members and endpoint and endpoint.get("hostPrefix"):
         plan.host_labels = _host_prefix_regex(endpoint["hostPrefix"]), tuple(host_label_members)
@@ -243,22 +246,24 @@ def bind_locations(plan: RestPlan, request, out: dict) -> None:
         _bind_query(plan, request.query, out)
     headers = request.headers
     header_maps = plan.header_maps
+    prefixes = plan.header_map_prefixes
     if len(headers) < len(plan.headers):  # S3 PutObject models 40-odd headers; requests carry a few
         index = plan.header_index
         for header, value in headers.items():
             entry = index.get(header)
             if entry is not None:
                 _bind_header(out, header, entry[0], entry[1], value)
-            if header_maps:
+            if prefixes and header.startswith(prefixes):
                 _bind_prefixed(header_maps, header, value, out)
     else:
         for header, name, conv in plan.headers:
             value = headers.get(header)
             if value is not None:
                 _bind_header(out, header, name, conv, value)
-        if header_maps:
+        if prefixes:
             for header, value in headers.items():
-                _bind_prefixed(header_maps, header, value, out)
+                if header.startswith(prefixes):
+                    _bind_prefixed(header_maps, header, value, out)
     if plan.host_labels is not None:
         regex, names = plan.host_labels
         if any(n not in out for n in names):
