@@ -144,6 +144,15 @@ def own_server():
     srv.stop()
 
 
+@pytest.fixture(scope="module")
+def enforcing_server():
+    """A server of the test module's own that enforces signatures and IAM policies
+    (--enforce-iam --enforce-signatures). A module takes it as `strict = enforcing_server`."""
+    srv = Server("--enforce-iam", "--enforce-signatures").start()
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture
 def bucket(server, unique):
     """A new S3 bucket on the shared server."""

@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server
+from conftest import enforcing_server
 from test_sts import session_client, trust
 
 ACCOUNT = "000000000000"
@@ -30,11 +30,8 @@ def error(exc) -> tuple[str, int]:
     return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
-@pytest.fixture(scope="module")
-def strict():
-    srv = Server("--enforce-iam", "--enforce-signatures").start()
-    yield srv
-    srv.stop()
+# A server enforcing signatures and IAM policies, this module's own (conftest).
+strict = enforcing_server
 
 
 def make_user(srv, name, *, managed=(), inline=None, boundary=None, account_key="test"):

@@ -10,18 +10,15 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import Server
+from conftest import enforcing_server
 from test_enforcement import allow, doc, error, make_user
 from test_sts import session_client, trust
 
 OWNER, OTHER = "111111111111", "222222222222"
 
 
-@pytest.fixture(scope="module")
-def strict():
-    srv = Server("--enforce-iam", "--enforce-signatures").start()
-    yield srv
-    srv.stop()
+# A server enforcing signatures and IAM policies, this module's own (conftest).
+strict = enforcing_server
 
 
 def statement(effect, principal, action, resource):

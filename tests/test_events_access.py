@@ -8,17 +8,14 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server
+from conftest import enforcing_server
 from test_enforcement import allow, doc, error, make_user
 
 PATTERN = json.dumps({"source": ["x"]})
 
 
-@pytest.fixture(scope="module")
-def strict():
-    srv = Server("--enforce-iam", "--enforce-signatures").start()
-    yield srv
-    srv.stop()
+# A server enforcing signatures and IAM policies, this module's own (conftest).
+strict = enforcing_server
 
 
 def test_rule_and_bus_arns_decide(strict, unique):

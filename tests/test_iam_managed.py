@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server
+from conftest import enforcing_server
 from test_sts import session_client, trust
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "pocketcloud" / "services" / "iam" / "managed"
@@ -199,11 +199,8 @@ def test_aws_policies_cannot_be_deleted_or_found_under_other_names(iam):
 
 
 # -- the documents decide requests ----------------------------------------------------------------
-@pytest.fixture(scope="module")
-def strict():
-    srv = Server("--enforce-iam", "--enforce-signatures").start()
-    yield srv
-    srv.stop()
+# A server enforcing signatures and IAM policies, this module's own (conftest).
+strict = enforcing_server
 
 
 def user_with(srv, name, *arns, inline=None):

@@ -6,15 +6,12 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server
+from conftest import enforcing_server
 from test_enforcement import allow, deny, doc, error, make_user
 
 
-@pytest.fixture(scope="module")
-def strict():
-    srv = Server("--enforce-iam", "--enforce-signatures").start()
-    yield srv
-    srv.stop()
+# A server enforcing signatures and IAM policies, this module's own (conftest).
+strict = enforcing_server
 
 
 def test_bucket_policy_grants_and_denies(strict, unique):

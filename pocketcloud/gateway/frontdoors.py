@@ -31,10 +31,14 @@ PATH_DOORS: dict[str, str] = {
     "/_aws/lambda-code/": "pocketcloud.services.lambda_.code_door",
     "/_aws/execute-api/": "pocketcloud.services.apigateway.common.door",
 }
-# HTTP method -> (a header the request must carry, module), for requests no API operation
-# uses (checked after the others): a browser's CORS preflight to S3 (OPTIONS with an Origin).
-METHOD_DOORS: dict[str, tuple[str, str]] = {
-    "OPTIONS": ("origin", "pocketcloud.services.s3.cors"),
+# HTTP method -> (a header the request must carry, what its value starts with, module), for
+# requests no API operation takes (checked after the others): a browser's CORS preflight to S3
+# (OPTIONS with an Origin), a browser's form upload to S3.
+METHOD_DOORS: dict[str, tuple[str, str, str]] = {
+    "OPTIONS": ("origin", "", "pocketcloud.services.s3.cors"),
+    # A browser's form upload to a bucket (boto3's generate_presigned_post): no API operation
+    # takes multipart/form-data.
+    "POST": ("content-type", "multipart/form-data", "pocketcloud.services.s3.post_object"),
 }
 
 _loaded: dict[str, object] = {}
@@ -69,6 +73,9 @@ def find(request, enabled=None):
             if marker in host and _serves(module, enabled):
                 return _handler(module)
     door = METHOD_DOORS.get(request.method)
-    if door is not None and door[0] in request.headers and _serves(door[1], enabled):
-        return _handler(door[1])
+    if door is not None:
+        header, prefix, module = door
+        value = request.headers.get(header)
+        if value is not None and value.startswith(prefix) and _serves(module, enabled):
+            return _handler(module)
     return None
