@@ -32,9 +32,9 @@ _SPARE_BUFFERS = 6  # buffer pairs of finished uploads and reads kept for the ne
 _QUEUE_HIGH = 2 * _BATCH
 _QUEUE_LOW = _BATCH
 # Upload threads run this much nicer than the event loop thread (Linux: per thread), which
-# receives every upload's bytes: it should never wait for a core behind bulk hashing. (5 beat
-# 0 and 10 in A/B rounds; see bench/README.md.)
-_WORKER_NICENESS = 5
+# receives every upload's bytes: it should never wait for a core behind bulk hashing. (3-5
+# beat 0, 7 and 10 in A/B rounds; see bench/README.md.)
+_WORKER_NICENESS = 3
 
 
 def _unlink(paths: list[Path]) -> None:
@@ -450,8 +450,9 @@ class BlobFiles:
         if not paths:
             return
         try:
-            # Unlinking a large file frees its page cache: work for a thread, not the event loop.
-            asyncio.get_running_loop().run_in_executor(None, _unlink, paths)
+            # Unlinking a large file frees its page cache: work for a thread, not the event loop
+            # (one of the niced upload threads, so that it does not compete with the loop either).
+            asyncio.get_running_loop().run_in_executor(self.workers, _unlink, paths)
         except RuntimeError:  # no running loop (or it is shutting down): unlink here
             _unlink(paths)
 
