@@ -194,7 +194,7 @@ class _Spool:
                     self.finished = True
                     self.draining = False
                     if self.dropped:  # cut short while the file was being finished: nobody will index it
-                        self.final.unlink(missing_ok=True)
+                        _unlink([self.final])
                     waiter, self.done = self.done, None
                 else:
                     self.queued -= len(chunk)
