@@ -10,40 +10,41 @@ concurrent clients that is several messages per commit, at 1 client it is the sa
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from typing import Any, Callable
 
 
 class GroupCommit:
     def __init__(self, store):
         self.store = store
-        self._pending: list[tuple[Callable[[], None], asyncio.Future]] = []
+        self._pending: list[tuple[Callable[[], Any], asyncio.Future]] = []
         self._scheduled = False
 
-    async def run(self, write: Callable[[], None]) -> None:
-        """Run `write` (store calls) in the next group transaction; return once committed."""
+    def run(self, write: Callable[[], Any]) -> asyncio.Future:
+        """Run `write` (store calls) in the next group transaction. Await the answer: `write`'s
+        result once committed. (A future, not a coroutine: the request waiting on it resumes
+        one level less deep.)"""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._pending.append((write, future))
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._flush)
-        await future
+        return future
 
     def _flush(self) -> None:
         self._scheduled = False
         batch, self._pending = self._pending, []
         try:
             if len(batch) == 1:
-                batch[0][0]()  # alone: autocommit costs one statement, not BEGIN + write + COMMIT
+                results = [batch[0][0]()]  # alone: autocommit costs one statement, not BEGIN + write + COMMIT
             else:
                 with self.store.transaction():
-                    for write, _ in batch:
-                        write()
+                    results = [write() for write, _ in batch]
         except Exception as exc:  # the whole group is rolled back: every waiter hears why
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for _, future in batch:
+        for (_, future), result in zip(batch, results):
             if not future.done():
-                future.set_result(None)
+                future.set_result(result)

@@ -34,17 +34,24 @@ _SCHEMA = (
 )
 
 
+_cbor2 = None  # imported on first use, not at start-up: it brings uuid and platform along (~3 ms)
+
+
+def _cbor():
+    global _cbor2
+    import cbor2
+
+    _cbor2 = cbor2
+    return cbor2
+
+
 def _encode(value: Any) -> bytes:
     # Naive datetimes are taken as UTC, like everything else in pocketcloud.
-    import cbor2  # first use, not start-up: it brings uuid and platform along (~3 ms)
-
-    return cbor2.dumps(value, timezone=timezone.utc)
+    return (_cbor2 or _cbor()).dumps(value, timezone=timezone.utc)
 
 
 def _decode(raw: bytes) -> Any:
-    import cbor2
-
-    return cbor2.loads(raw)
+    return (_cbor2 or _cbor()).loads(raw)
 
 
 class Store:

@@ -56,15 +56,20 @@ async def _read_json(receive) -> dict:
 
 def health(gateway) -> dict:
     runtime = gateway.runtime
-    services = {}
-    for name, info in specs.index()["services"].items():
-        ops = info["operations"]
-        services[name] = {
-            "operations": len(ops),
-            "implemented": gateway.providers.implemented(name, ops)
-            if gateway.settings.services is None or name in gateway.settings.services else 0,
-            "protocols": info["protocols"],
-        }
+    services = gateway.service_report
+    if services is None:
+        # What each service implements cannot change while the server runs: counted once (it
+        # walks ~3,100 operations, ~5 ms), not at every health check a CI script polls.
+        services = {}
+        for name, info in specs.index()["services"].items():
+            ops = info["operations"]
+            services[name] = {
+                "operations": len(ops),
+                "implemented": gateway.providers.implemented(name, ops)
+                if gateway.settings.services is None or name in gateway.settings.services else 0,
+                "protocols": info["protocols"],
+            }
+        gateway.service_report = services
     return {
         "status": "running",
         "version": runtime.version,

@@ -51,14 +51,10 @@ class Gateway:
         self.trail_on = self.settings.services is None or "cloudtrail" in self.settings.services
         self._tick_task: asyncio.Task | None = None
         self._authorize = None  # policy.enforcement.authorize, once a request needs it
+        self._endpoints: dict[tuple[str, str, str], Endpoint] = {}  # (service, operation, protocol)
+        self.service_report: dict | None = None  # health's per-service counts (gateway/admin.py)
 
-    # -- ASGI entry ------------------------------------------------------------------------------
-    async def __call__(self, scope, receive, send):
-        kind = scope["type"]
-        if kind == "http":
-            await self.handle_http(scope, receive, send)
-        elif kind == "lifespan":
-            await self._lifespan(receive, send)
+    # -- ASGI entry (__call__ = handle_http, below) ---------------------------------------------
 
     async def _lifespan(self, receive, send):
         while True:
@@ -69,6 +65,11 @@ class Gateway:
                 # What start-up built (models, providers, tables) lives as long as the server:
                 # out of the collector's sight, full collections stop walking it again and again.
                 gc.freeze()
+                # A request allocates a few hundred objects, nearly all freed by reference
+                # counting: at the default threshold (700) the youngest generation was collected
+                # every other request (~2% of a small request's instructions), for cycles that
+                # are rare here. Ten thousand keeps them collected within a few dozen requests.
+                gc.set_threshold(10_000, 10, 10)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._tick_task:
@@ -88,6 +89,10 @@ class Gateway:
                 log.exception("scheduler tick failed")
 
     async def handle_http(self, scope, receive, send):
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self._lifespan(receive, send)
+            return
         raw = scope.get("raw_path")
         path = raw.decode("latin-1") if raw else scope["path"]
         if "?" in path:  # some servers leave the query on raw_path
@@ -135,7 +140,10 @@ class Gateway:
             failure = internal_error(type(exc).__name__)
             response = self.error_response(route, failure, request_id)
         if route is not None and self.trail_on:
-            self.record_trail(route, request, request_id, failure)
+            endpoint = self._endpoints.get((route.service, route.operation, route.protocol))
+            # A data event (S3 object calls...) is recorded only while a trail selects data events.
+            if endpoint is None or not endpoint.data_event or self.recorder.data_events_wanted:
+                self.record_trail(route, request, request_id, failure)
         if "expect" in headers and body_left_unread(request):
             # The client waits for "100 Continue" before sending the body, and we answered
             # without asking for it: the connection cannot carry another request.
@@ -144,11 +152,13 @@ class Gateway:
         # response stream (Live Tail) watches it so that it ends with its client.
         await send_response(send, response, scope["method"], None if body_left_unread(request) else receive)
 
+    # The ASGI entry is handle_http itself (lifespan included): no coroutine around it per request.
+    __call__ = handle_http
+
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
+        endpoint = self._endpoints.get((route.service, route.operation, route.protocol)) or self._endpoint(route)
         creds = request.credentials
-        service_model = specs.model_for(route.service, route.protocol)
-        operation_model = service_model.operation_model(route.operation)
         account, secret, principal = resolve_access_key(creds.access_key if creds else None)
         region = (creds.region if creds and creds.region else None) or DEFAULT_REGION
         if creds is not None:
@@ -159,25 +169,40 @@ class Gateway:
             # a tampered one is refused even without --enforce-signatures.
             if self.settings.enforce_signatures or (creds.presigned and secret is not None):
                 self.verify_signature(route, request, creds, secret, now)
-        elif self.settings.enforce_signatures and not _allows_anonymous(route, operation_model):
+        elif self.settings.enforce_signatures and not _allows_anonymous(route, endpoint.operation_model):
             raise _missing_token(route.protocol)
 
         request.uri_params = route.uri_params
-        params = codec.parse_request(operation_model, route.protocol, request)
+        operation_model = endpoint.operation_model
+        params = endpoint.parse(operation_model, request)
+        if not endpoint.valid(params):
+            codec.validate_input(operation_model, route.protocol, params)  # words the violations
 
-        enabled = self.settings.services
-        handler, is_async = self.providers.handler(route.service, route.operation) \
-            if enabled is None or route.service in enabled else (None, False)
+        handler = endpoint.handler
         if handler is None:
-            raise not_implemented(service_model.metadata.get("serviceId", route.service), route.operation)
+            raise not_implemented(endpoint.service_model.metadata.get("serviceId", route.service), route.operation)
         ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
                              creds.access_key if creds else None, principal, request, request_id)
         request.audit = [ctx, params, None]
         if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
             await self.authorize(ctx, params, creds)
-        result = (await handler(ctx, params)) if is_async else handler(ctx, params)
+        result = (await handler(ctx, params)) if endpoint.is_async else handler(ctx, params)
         request.audit[2] = result
-        return codec.serialize_response(operation_model, route.protocol, result or {}, request_id)
+        return endpoint.serialize(operation_model, result or {}, request_id)
+
+    def _endpoint(self, route: Route) -> "Endpoint":
+        """What dispatch needs of one operation, looked up once: its models, the codec's parser,
+        input check and serializer for its protocol, and its provider method."""
+        service_model = specs.model_for(route.service, route.protocol)
+        operation_model = service_model.operation_model(route.operation)
+        enabled = self.settings.services
+        handler, is_async = self.providers.handler(route.service, route.operation) \
+            if enabled is None or route.service in enabled else (None, False)
+        endpoint = Endpoint(service_model, operation_model, codec.parser_for(route.protocol),
+                            codec.input_check(operation_model), codec.serializer_for(route.protocol),
+                            handler, is_async, self.recorder.is_data_event(route.service, route.operation))
+        self._endpoints[(route.service, route.operation, route.protocol)] = endpoint
+        return endpoint
 
     def record_trail(self, route: Route, request: HttpRequest, request_id: str, failure: ServiceError | None) -> None:
         """Hand the call to CloudTrail's recorder (it queues; the record is built later)."""
@@ -241,6 +266,21 @@ class Gateway:
             except Exception:
                 log.exception("could not serialize %s in %s", error.code, protocol)
         return generic_error(error, request_id, protocol)
+
+
+class Endpoint:
+    __slots__ = ("service_model", "operation_model", "parse", "valid", "serialize", "handler", "is_async",
+                 "data_event")
+
+    def __init__(self, service_model, operation_model, parse, valid, serialize, handler, is_async, data_event):
+        self.service_model = service_model
+        self.operation_model = operation_model
+        self.parse = parse  # (operation_model, request) -> params
+        self.valid = valid  # params -> bool; codec.validate_input words a refusal
+        self.serialize = serialize  # (operation_model, result, request_id) -> HttpResponse
+        self.handler = handler  # the provider's bound method, or None (not implemented, or not served)
+        self.is_async = is_async
+        self.data_event = data_event  # a CloudTrail data event (recorded only when a trail asks)
 
 
 def _signature_now(clock, creds):

@@ -19,25 +19,42 @@ async def read_body(request: HttpRequest, receive, limit: int, route: "Route | N
     if request.body_read:
         return
     request.body_read = True
-    if route is not None and _streams_input(route.service, route.operation) and not _small(request.headers):
-        request.stream = BodyStream(_receive_chunks(receive), _declared_length(request.headers))
+    headers = request.headers
+    declared = headers.get("content-length")
+    length = int(declared) if declared and _is_number(declared) else None
+    if route is not None and _streams_input(route.service, route.operation) and (
+            length is None or length > SMALL_STREAM or "expect" in headers):
+        # A small streaming payload is read whole like any other body (the parser hands it over
+        # as a stream all the same). A client waiting for "100 Continue" is left to the stream,
+        # which asks for the body only once it is wanted.
+        request.stream = BodyStream(_receive_chunks(receive), _declared_length(headers))
         return
-    declared = request.headers.get("content-length")
-    if declared and _is_number(declared) and int(declared) > limit:
-        raise ServiceError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
-    parts = []
-    size = 0
+    if length is not None and length > limit:
+        raise _too_large(limit)
+    message = await receive()
+    body = message.get("body", b"")
+    if not message.get("more_body"):  # most bodies come in one message
+        if len(body) > limit:
+            raise _too_large(limit)
+        request.body = body
+        return
+    parts = [body]
+    size = len(body)
     while True:
         message = await receive()
         chunk = message.get("body", b"")
         if chunk:
             size += len(chunk)
             if size > limit:
-                raise ServiceError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
+                raise _too_large(limit)
             parts.append(chunk)
         if not message.get("more_body"):
             break
-    request.body = b"".join(parts) if len(parts) != 1 else parts[0]
+    request.body = b"".join(parts)
+
+
+def _too_large(limit: int) -> ServiceError:
+    return ServiceError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
 
 
 def body_left_unread(request: HttpRequest) -> bool:
@@ -64,16 +81,7 @@ async def _receive_chunks(receive):
             return
 
 
-# A streaming payload this small is read whole, like any other body: the parser hands it to the
-# operation as a stream all the same, minus a layer of generators per chunk. A client waiting
-# for "100 Continue" is left to the stream, which asks for the body only once it is wanted.
-SMALL_STREAM = 64 * 1024
-
-
-def _small(headers: dict[str, str]) -> bool:
-    declared = headers.get("content-length")
-    return (declared is not None and _is_number(declared) and int(declared) <= SMALL_STREAM
-            and "expect" not in headers)
+SMALL_STREAM = 64 * 1024  # a streaming payload up to this size is read whole (read_body)
 
 
 def _declared_length(headers: dict[str, str]) -> int | None:

@@ -12,16 +12,20 @@ from ..protocol.http import HttpResponse
 async def send_response(send, response: HttpResponse, method: str, receive=None) -> None:
     body = response.body
     names = _NAMES
-    headers = [
-        (names.get(k) or _name_bytes(k), v.encode("latin-1") if type(v) is str and v.isascii() else _header_bytes(v))
-        for k, v in response.headers
-    ]
-    has_length = any(k == b"content-length" for k, _ in headers)
+    headers = []
+    append = headers.append
+    has_length = False
+    for k, v in response.headers:  # one pass (a response has a dozen headers at most)
+        name = names.get(k) or _name_bytes(k)
+        if name == b"content-length":
+            has_length = True
+        # An ASCII value's UTF-8 bytes are its Latin-1 bytes (and "utf-8" is encode's fast path).
+        append((name, v.encode() if type(v) is str and v.isascii() else _header_bytes(v)))
     if body is None:
         body = b""
     if isinstance(body, (bytes, bytearray, memoryview)):
         if not has_length:
-            headers.append((b"content-length", str(len(body)).encode()))
+            append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else bytes(body)})
         return

@@ -83,6 +83,17 @@ class Routes:
         """The form-encoded protocol a service speaks: ec2 for EC2, query for the rest."""
         return "ec2" if "ec2" in self.services[service]["protocols"] else "query"
 
+    @lru_cache(maxsize=None)  # noqa: B019 - one Routes lives as long as the server; keys are known names
+    def any_speaks_query(self, signing: str) -> bool:
+        """Whether a service signed as `signing` speaks a query protocol."""
+        return any(self.speaks_query(name) for name in self.by_signing[signing])
+
+    @lru_cache(maxsize=None)  # noqa: B019 - as above; None (unsigned requests) means S3
+    def rest_services_signed(self, signing: str | None) -> tuple[str, ...]:
+        """The REST services a request signed as `signing` may be for."""
+        names = self.by_signing[signing] if signing else ["s3"]
+        return tuple(name for name in names if name in self.rest_services)
+
     def has_operation(self, service: str, operation: str) -> bool:
         return operation in self.services[service]["operations"]
 
@@ -90,7 +101,7 @@ class Routes:
         table = self._rest.get(service)
         if table is None:
             table = [
-                (method, compile_template(uri), op, tuple(headers), tuple(query))
+                (method, compile_template(uri), op, frozenset(headers), tuple(query))
                 for op, (method, uri, headers, query) in self.services[service]["operations"].items()
             ]
             # Most specific first: required query keys (in the URI or as required members),
@@ -133,7 +144,7 @@ class Routes:
                    headers: dict[str, str]) -> Route | None:
         protocol = self.services[service]["protocols"][0]
         for template, op, required_headers in self.candidates_for_query(service, method, frozenset(query)):
-            if required_headers and not all(h in headers for h in required_headers):
+            if required_headers and not headers.keys() >= required_headers:
                 continue
             params = template.match(path, query)
             if params is None:
@@ -188,6 +199,22 @@ _S3_VHOST = re.compile(r"^(?P<bucket>[^:]+?)\.s3(?:[.-][a-z0-9]+)*\.(?:amazonaws
 _S3_HOST = re.compile(r"^s3(?:[.-][a-z0-9]+)*\.(?:amazonaws\.com|[^:]+)(?::\d+)?$")
 _MAX_HOST = 260
 _IP_HOST = re.compile(r"^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\])(?::\d+)?$")
+
+
+_HOST_BUCKETS: dict[str, str | None] = {}
+_HOSTS_KEPT = 1024  # Host headers come from clients: a bounded number of answers is kept
+
+
+def vhost_bucket(host: str) -> str | None:
+    """s3_bucket_from_host, remembered per Host header (clients send the same few)."""
+    try:
+        return _HOST_BUCKETS[host]
+    except KeyError:
+        pass
+    bucket = s3_bucket_from_host(host)
+    if len(_HOST_BUCKETS) < _HOSTS_KEPT:
+        _HOST_BUCKETS[host] = bucket
+    return bucket
 
 
 def s3_bucket_from_host(host: str, local_names: tuple[str, ...] = ("localhost",)) -> str | None:
@@ -259,17 +286,17 @@ class Router:
         # Outside a POST the router reads no body, so an unsigned query-protocol call names its
         # Action in the query string; without one (S3 object GETs and PUTs) none is looked for.
         maybe_query = candidates is not None or request.method == "POST" or "Action=" in request.query_string
-        if maybe_query and (candidates is None or any(table.speaks_query(c) for c in candidates)):
+        if maybe_query and (candidates is None or table.any_speaks_query(signing)):
             query_route = await self._query_route(request, receive, candidates)
             if query_route is not None:
                 return query_route
 
-        rest_candidates = [c for c in (candidates or ["s3"]) if c in table.rest_services]
+        rest_candidates = table.rest_services_signed(signing)
         query = request.query_dict()
         for service in rest_candidates:
             path = request.path
             if service == "s3":
-                bucket = s3_bucket_from_host(request.host)
+                bucket = vhost_bucket(request.headers.get("host", ""))
                 if bucket:
                     path = "/" + bucket + (path if path != "/" else "")
             route = table.rest_route(service, request.method, path, query, request.headers)

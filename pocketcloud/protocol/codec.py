@@ -13,7 +13,7 @@ from importlib import import_module
 from . import error_codes
 from .errors import ServiceError
 from .http import HttpRequest, HttpResponse
-from .validate import MISSING, validate
+from .validate import MISSING, valid_fn, validate
 
 _MODULES = {
     "query": "query",
@@ -37,6 +37,26 @@ def _module(kind: str, cache: dict, protocol: str):
             raise ValueError(f"unknown protocol {protocol!r}") from None
         mod = cache[protocol] = import_module(f"pocketcloud.protocol.{kind}.{name}")
     return mod
+
+
+def parser_for(protocol: str):
+    """The protocol's parse(operation_model, request) -> params (no input check)."""
+    return _module("parsers", _parsers, protocol).parse
+
+
+def serializer_for(protocol: str):
+    """The protocol's serialize(operation_model, result, request_id) -> HttpResponse."""
+    return _module("serializers", _serializers, protocol).serialize
+
+
+def input_check(operation_model):
+    """params -> bool: whether the input is valid (validate_input then says why it is not)."""
+    shape = operation_model.input_shape
+    return _accept_all if shape is None else valid_fn(shape)
+
+
+def _accept_all(params) -> bool:
+    return True
 
 
 def parse_request(operation_model, protocol: str, request: HttpRequest, validate: bool = True) -> dict:

@@ -21,10 +21,10 @@ class BodyStream:
     aws-chunked decoder wrapping another BodyStream).
     """
 
-    def __init__(self, source: AsyncIterator[bytes], length: int | None = None):
+    def __init__(self, source: AsyncIterator[bytes] | None, length: int | None = None):
         self._source = source
         self._buffer = b""
-        self._done = False
+        self._done = source is None
         self.length = length  # declared decoded length when known
 
     @property
@@ -32,15 +32,22 @@ class BodyStream:
         """True once the whole body has been read from the client."""
         return self._done and not self._buffer
 
+    def held(self) -> bytes | None:
+        """The whole body when it is already in memory (read whole by the gateway), else None."""
+        return self._buffer if self._source is None else None
+
     def __aiter__(self):
+        if self._done:
+            # A body already in memory (most S3 PUTs are small): handed over without an async
+            # generator, whose first step costs the event loop's asyncgen bookkeeping.
+            data, self._buffer = self._buffer, b""
+            return _Once(data)
         return self._chunks()
 
     async def _chunks(self):
         if self._buffer:
             data, self._buffer = self._buffer, b""
             yield data
-        if self._done:
-            return
         async for chunk in self._source:
             if chunk:
                 yield chunk
@@ -68,10 +75,28 @@ class BodyStream:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "BodyStream":
-        async def one():
-            yield data
+        stream = cls(None, len(data))
+        stream._buffer = data
+        return stream
 
-        return cls(one(), len(data))
+
+class _Once:
+    """An async iterator of one chunk (none if empty)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> bytes:
+        data = self.data
+        if not data:
+            raise StopAsyncIteration
+        self.data = b""
+        return data
 
 
 class HttpRequest:

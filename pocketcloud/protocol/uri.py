@@ -35,6 +35,8 @@ class UriTemplate:
             for key, value in self.required_query:
                 if key not in query or (value is not None and query[key] != value):
                     return None
+        if "%" not in raw_path:  # nothing to decode (most paths): the groups as they are
+            return dict(zip(self.labels, m.groups()))
         return {name: _decoded(m.group(i + 1)) for i, name in enumerate(self.labels)}
 
 

@@ -76,6 +76,10 @@ def _valid_fn(shape):
     return entry[1]
 
 
+# The yes/no predicate of a shape, for callers that keep it (the gateway, per operation).
+valid_fn = _valid_fn
+
+
 def _limits(shape):
     """(min, max) of a shape's value or length; a host label is at least 1 long."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
@@ -102,6 +106,8 @@ def _compile(shape):
     if kind == "string":
         if shape.serialization.get("jsonvalue"):
             return lambda value: True
+        if _limits(shape) == (None, None):
+            return lambda value: isinstance(value, str)
         return lambda value: isinstance(value, str) and fits(len(value))
     if kind == "list":
         member = shape.member
@@ -149,6 +155,8 @@ def _compile_structure(shape):
     required = tuple(shape.metadata.get("required", ()))
     union = bool(shape.metadata.get("union"))
 
+    checks: dict = {}  # member name -> its predicate, filled on first sight (shapes may recurse)
+
     def valid_structure(value):
         if not isinstance(value, dict):
             return False
@@ -158,10 +166,13 @@ def _compile_structure(shape):
             if name not in value:
                 return False
         for name, item in value.items():
-            member = members.get(name)
-            if member is None:
-                return False
-            if item is not None and not _valid_fn(member)(item):
+            check = checks.get(name)
+            if check is None:
+                member = members.get(name)
+                if member is None:
+                    return False
+                check = checks[name] = _valid_fn(member)
+            if item is not None and not check(item):
                 return False
         return True
 

@@ -41,10 +41,12 @@ class RestPlan:
         "content_length",
         "empty",
         "header_maps",
+        "header_map_prefixes",
         "header_index",
         "headers",
         "host_labels",
         "labels",
+        "labels_plain",
         "payload",
         "payload_kind",
         "payload_required",
@@ -128,11 +130,13 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
     http = operation_model.http
     plan.template = compile_template(http.get("requestUri", "/"))
     plan.labels = []
+    plan.labels_plain = False
     plan.query = {}
     plan.query_map = None
     plan.headers = []
     plan.header_index = {}
     plan.header_maps = []
+    plan.header_map_prefixes = ()
     plan.payload = None
     plan.payload_kind = None
     plan.payload_required = False
@@ -193,6 +197,10 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
             plan.body = compile_body(member, None)
     elif body_members:
         plan.body = compile_body(shape, frozenset(body_members))
+    # Labels whose wire name is the member's and whose value is text (S3's Bucket and Key): the
+    # router's decoded values are the members as they are.
+    plan.labels_plain = all(label == name and conv is text_identity for label, name, conv in plan.labels)
+    plan.header_map_prefixes = tuple(prefix for prefix, _ in plan.header_maps)
     endpoint = operation_model.endpoint
     if host_label_members and endpoint and endpoint.get("hostPrefix"):
         plan.host_labels = _host_prefix_regex(endpoint["hostPrefix"]), tuple(host_label_members)
@@ -223,35 +231,39 @@ def bind_locations(plan: RestPlan, request, out: dict) -> None:
     """Fill out with the URI, query-string and header members; raises BadValue."""
     if plan.labels:
         params = uri_labels(plan, request)
-        for label, name, conv in plan.labels:
-            value = params.get(label)
-            if value is not None:
-                try:
-                    out[name] = conv(value)
-                except BadValue as exc:
-                    exc.where = f"URI label {label}"
-                    raise
+        if plan.labels_plain and len(params) == len(plan.labels):
+            out.update(params)
+        else:
+            for label, name, conv in plan.labels:
+                value = params.get(label)
+                if value is not None:
+                    try:
+                        out[name] = conv(value)
+                    except BadValue as exc:
+                        exc.where = f"URI label {label}"
+                        raise
     if (plan.query or plan.query_map) and request.query_string:
         _bind_query(plan, request.query, out)
     headers = request.headers
+    header_maps = plan.header_maps
+    prefixes = plan.header_map_prefixes
     if len(headers) < len(plan.headers):  # S3 PutObject models 40-odd headers; requests carry a few
         index = plan.header_index
         for header, value in headers.items():
             entry = index.get(header)
             if entry is not None:
                 _bind_header(out, header, entry[0], entry[1], value)
+            if prefixes and header.startswith(prefixes):
+                _bind_prefixed(header_maps, header, value, out)
     else:
         for header, name, conv in plan.headers:
             value = headers.get(header)
             if value is not None:
                 _bind_header(out, header, name, conv, value)
-    for prefix, name in plan.header_maps:
-        found = None
-        for header, value in headers.items():
-            if header.startswith(prefix) and len(header) > len(prefix):
-                if found is None:
-                    found = out[name] = {}
-                found[header[len(prefix) :]] = value
+        if prefixes:
+            for header, value in headers.items():
+                if header.startswith(prefixes):
+                    _bind_prefixed(header_maps, header, value, out)
     if plan.host_labels is not None:
         regex, names = plan.host_labels
         if any(n not in out for n in names):
@@ -260,6 +272,16 @@ def bind_locations(plan: RestPlan, request, out: dict) -> None:
                 for n in names:
                     if n not in out and match.group(n):
                         out[n] = match.group(n)
+
+
+def _bind_prefixed(header_maps, header: str, value: str, out: dict) -> None:
+    """A header of a prefix-named map member (S3's x-amz-meta-*) into that map."""
+    for prefix, name in header_maps:
+        if header.startswith(prefix) and len(header) > len(prefix):
+            found = out.get(name)
+            if found is None:
+                found = out[name] = {}
+            found[header[len(prefix):]] = value
 
 
 def _bind_header(out: dict, header: str, name: str, conv, value: str) -> None:
@@ -307,15 +329,16 @@ def _bind_query(plan: RestPlan, pairs, out: dict) -> None:
                 mapped[key] = converted
 
 
-def payload_stream(request) -> BodyStream | None:
-    """The request body as a BodyStream, aws-chunked framing removed (None if no body)."""
+def payload_stream(request, chunked: bool | None = None) -> BodyStream | None:
+    """The request body as a BodyStream, aws-chunked framing removed (None if no body).
+    chunked: whether it is aws-chunked, when the caller knows."""
     stream = request.stream
     headers = request.headers
     if stream is None:
         if not request.body:
             return None
         stream = BodyStream.from_bytes(request.body)
-    if aws_chunked.is_aws_chunked(headers):
+    if chunked if chunked is not None else aws_chunked.is_aws_chunked(headers):
         chain = request.chunk_signatures
         if chain is None:
             stream = aws_chunked.AwsChunkedStream(stream, headers)
@@ -340,6 +363,10 @@ def fix_chunked_headers(plan: RestPlan, request, out: dict) -> None:
     headers = request.headers
     if not aws_chunked.is_aws_chunked(headers):
         return
+    _fix_chunked(plan, headers, out)
+
+
+def _fix_chunked(plan: RestPlan, headers, out: dict) -> None:
     if plan.content_encoding is not None and plan.content_encoding in out:
         stripped = aws_chunked.strip_aws_chunked(out[plan.content_encoding])
         if stripped is None:
@@ -374,10 +401,12 @@ def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_doc
     if kind == "stream" or (kind == "blob" and request.stream is not None):
         # A blob payload the gateway chose to stream (botocore counts every blob payload as
         # streaming input) cannot be read here, synchronously: hand the stream over.
-        stream = payload_stream(request)
+        chunked = aws_chunked.is_aws_chunked(request.headers)
+        stream = payload_stream(request, chunked)
         if stream is not None:
             out[plan.payload] = stream
-        fix_chunked_headers(plan, request, out)
+        if chunked:
+            _fix_chunked(plan, request.headers, out)
         return out
     if request.stream is not None and not request.body:
         raise ServiceError(

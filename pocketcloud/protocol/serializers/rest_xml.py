@@ -13,7 +13,7 @@ Answers to HEAD requests never have a body (clients then go by the status code a
 
 from __future__ import annotations
 
-from base64 import b64encode
+from binascii import b2a_base64
 
 from ..errors import ServiceError
 from ..http import HttpResponse
@@ -96,7 +96,7 @@ def _request_id_headers(service_model, request_id: str) -> list:
 
 def host_id(request_id: str) -> str:
     # S3's extended request id: opaque base64; derived from the request id so both agree.
-    return b64encode(request_id.encode("utf-8")).decode("ascii")
+    return b2a_base64(request_id.encode("utf-8"), newline=False).decode("ascii")
 
 
 def _root_writer(shape, tag: str, ns: str):
@@ -115,14 +115,15 @@ def _location_constraint(result: dict, ns: str) -> bytes:
 
 
 class _OperationPlan:
-    __slots__ = ("content_type", "events", "location_constraint", "rest", "write")
+    __slots__ = ("content_type", "events", "location_constraint", "rest", "s3", "write")
 
     def __init__(self, operation_model):
         service = operation_model.service_model
         shape = operation_model.output_shape
         ns = namespace(service)
         self.rest = rest = _rest.operation_plan(operation_model)
-        self.content_type = "application/xml" if _is_s3(service) else "text/xml"
+        self.s3 = _is_s3(service)
+        self.content_type = "application/xml" if self.s3 else "text/xml"
         self.write = None
         self.events = None
         self.location_constraint = _is_s3(service) and operation_model.name == "GetBucketLocation"
@@ -157,7 +158,8 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     if plan is None:
         plan = _plans[operation_model] = _OperationPlan(operation_model)
     rest = plan.rest
-    headers = _request_id_headers(operation_model.service_model, request_id)
+    headers = [("x-amz-request-id", request_id), ("x-amz-id-2", host_id(request_id))] if plan.s3 else \
+        [("x-amzn-RequestId", request_id)]
     status = rest.bind(result, headers) if result else rest.status
     kind = rest.payload_kind
     content_type = None

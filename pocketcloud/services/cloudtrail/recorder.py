@@ -60,12 +60,18 @@ class Recorder:
 
         return data_resource_type(service, operation) is not None, is_read_only(operation)
 
-    def record(self, service: str, operation: str, account: str, region: str, principal_arn, access_key,
-               params, result, error, request_id: str, source_ip: str, user_agent: str) -> None:
+    def is_data_event(self, service: str, operation: str) -> bool:
+        return self._kind(service, operation)[0]
+
+    def _kind(self, service: str, operation: str) -> tuple[bool, bool]:
         kind = self._kinds.get((service, operation))
         if kind is None:
             kind = self._kinds[(service, operation)] = self._classify(service, operation)
-        is_data, read_only = kind
+        return kind
+
+    def record(self, service: str, operation: str, account: str, region: str, principal_arn, access_key,
+               params, result, error, request_id: str, source_ip: str, user_agent: str) -> None:
+        is_data, read_only = self._kinds.get((service, operation)) or self._kind(service, operation)
         if (is_data and not self.data_events_wanted) or len(self.queue) >= _QUEUE_LIMIT:
             return
         if read_only:

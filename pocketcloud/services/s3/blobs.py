@@ -341,6 +341,10 @@ class BlobFiles:
     def _path(self, file_id: str) -> Path:
         return self.root / file_id[:2] / file_id
 
+    def inline_segment(self, key: bytes, data: bytes) -> dict:
+        """The segment of a body small enough to live sealed in its metadata row (<= INLINE_MAX)."""
+        return {"size": len(data), "inline": crypto.seal(self.aead_for(key), data)}
+
     async def write(self, source, key: bytes, digests: Digests, limit: int, too_large) -> dict:
         """Consume `source` (an async iterator of bytes, or None) into a new segment encrypted
         under `key`: sealed whole (AES-GCM) in the metadata row when it is small, else streamed
@@ -376,7 +380,7 @@ class BlobFiles:
             if spool is None and held_size <= INLINE_MAX:
                 data = b"".join(held) if len(held) != 1 else held[0]
                 digests.update(data)
-                return {"size": digests.size, "inline": crypto.seal(self.aead_for(key), data)}
+                return self.inline_segment(key, data)
             if spool is None:  # a single chunk past INLINE_MAX: buffers of its size unless recycled
                 nonce = crypto.new_nonce()
                 spool = self._spool(key, nonce, digests, held_size)

@@ -43,7 +43,9 @@ class Buckets:
     def require(self, name: str, account: str | None = None) -> dict:
         """The bucket, or NoSuchBucket. (Another account's bucket is found too: access is the
         policy engine's business.)"""
-        record = self.get(name)
+        record = self._cache.get(name, False)
+        if record is False:
+            record = self.get(name)
         if record is None:
             raise errors.no_such_bucket(name)
         return record

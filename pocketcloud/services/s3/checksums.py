@@ -5,6 +5,7 @@ full-object CRCs combined from the parts' CRCs)."""
 from __future__ import annotations
 
 import base64
+from binascii import b2a_base64
 
 from ...protocol.aws_chunked import checksum_for
 from ...protocol.errors import ServiceError
@@ -51,7 +52,7 @@ def requested(params: dict, headers: dict | None = None) -> tuple[str | None, st
 
 
 def encode(digest: bytes) -> str:
-    return base64.b64encode(digest).decode("ascii")
+    return b2a_base64(digest, newline=False).decode("ascii")
 
 
 def check(algorithm: str, sent: str | None, computed: str) -> None:

@@ -119,8 +119,9 @@ def response_fields(meta: dict, checksum_mode: bool, now: float, versioned: bool
         "ContentType": meta.get("content_type") or "binary/octet-stream",
         "AcceptRanges": "bytes",
     }
-    for name, value in (meta.get("headers") or {}).items():
-        out[name] = value
+    headers = meta.get("headers")
+    if headers:
+        out.update(headers)
     if meta.get("metadata"):
         out["Metadata"] = meta["metadata"]
     if meta.get("storage_class", "STANDARD") != "STANDARD":
@@ -133,9 +134,10 @@ def response_fields(meta: dict, checksum_mode: bool, now: float, versioned: bool
         out["PartsCount"] = meta["parts"]
     if meta.get("redirect"):
         out["WebsiteRedirectLocation"] = meta["redirect"]
-    restore = restore_header(meta, now)
-    if restore:
-        out["Restore"] = restore
+    if meta.get("restore"):
+        restore = restore_header(meta, now)
+        if restore:
+            out["Restore"] = restore
     if meta.get("expiration"):
         out["Expiration"] = meta["expiration"]
     if checksum_mode and meta.get("checksum_algorithm"):

@@ -14,6 +14,11 @@ _SSE_S3 = {"mode": "AES256"}  # the body is under the master key (crypto.MasterK
 _SSE_S3_FIELDS = {"ServerSideEncryption": "AES256"}
 
 
+# The parameters that choose an object's encryption (else its bucket's default does).
+_SSE_PARAMS = frozenset(("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled", "SSECustomerAlgorithm",
+                         "SSECustomerKey", "SSECustomerKeyMD5"))
+
+
 def _kms_unavailable(detail: str) -> ServiceError:
     return ServiceError("KMS.NotFoundException", f"SSE-KMS needs the KMS service: {detail}", 400)
 
@@ -24,6 +29,18 @@ class Encryption:
         self.master = crypto.MasterKey(runtime.store)
         self._bucket_keys: dict = {}  # (bucket, KMS key, account, region) -> GenerateDataKey answer
         self._unwrapped: dict = {}  # bucket-key ciphertext blob -> its plaintext (Decrypt once)
+
+    def master_key_for(self, bucket: dict, params: dict):
+        """for_new_object's answer when it is plain SSE-S3 (no SSE parameter, and no bucket
+        default but AES256), without a coroutine; else None."""
+        if not _SSE_PARAMS.isdisjoint(params):
+            return None
+        rules = bucket.get("encryption")
+        if rules:
+            default = (rules.get("Rules") or [{}])[0].get("ApplyServerSideEncryptionByDefault") or {}
+            if default.get("SSEAlgorithm", "AES256") != "AES256" or default.get("KMSMasterKeyID"):
+                return None
+        return self.master.key(), _SSE_S3, _SSE_S3_FIELDS
 
     async def for_new_object(self, account: str, region: str, bucket: dict, key: str, params: dict):
         """(data key, enc document, response fields) for an object being written."""
