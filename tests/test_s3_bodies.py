@@ -97,6 +97,28 @@ def test_body_cut_short_stores_nothing(disk_server, unique):
     assert unique not in str(s3.list_objects_v2(Bucket=unique).get("Contents", []))
 
 
+def test_small_body_cut_short_stores_nothing(disk_server, unique):
+    """The same for a body small enough to be read whole (up to 64 KiB): the part received is
+    not stored as the object."""
+    s3 = disk_server.client("s3")
+    s3.create_bucket(Bucket=unique)
+    conn = socket.create_connection(("127.0.0.1", disk_server.port))
+    conn.sendall(f"PUT /{unique}/cut HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 60000\r\n\r\n".encode())
+    conn.sendall(b"x" * 30000)
+    time.sleep(0.2)  # the server has the head and half the body
+    conn.close()
+    # A complete PUT sent after the cut one is stored; the cut one, once the server has seen its
+    # end, never is.
+    s3.put_object(Bucket=unique, Key="whole", Body=b"y" * 30000)
+    limit = time.monotonic() + 2
+    while time.monotonic() < limit:
+        with pytest.raises(ClientError) as exc:
+            s3.head_object(Bucket=unique, Key="cut")
+        assert aws_error(exc) == ("404", 404)
+        time.sleep(0.1)
+    assert s3.head_object(Bucket=unique, Key="whole")["ContentLength"] == 30000
+
+
 def test_refused_large_bodies_leave_no_file(disk_server, unique):
     s3 = disk_server.client("s3")
     s3.create_bucket(Bucket=unique)

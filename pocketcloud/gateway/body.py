@@ -36,6 +36,9 @@ async def read_body(request: HttpRequest, receive, limit: int, route: "Route | N
     if not message.get("more_body"):  # most bodies come in one message
         if len(body) > limit:
             raise _too_large(limit)
+        # A body cut short (the client gone before its Content-Length) is no body to act on.
+        if (length is not None and len(body) != length) or message["type"] != "http.request":
+            raise _incomplete()
         request.body = body
         return
     parts = [body]
@@ -50,11 +53,18 @@ async def read_body(request: HttpRequest, receive, limit: int, route: "Route | N
             parts.append(chunk)
         if not message.get("more_body"):
             break
+    if (length is not None and size != length) or message["type"] != "http.request":
+        raise _incomplete()
     request.body = b"".join(parts)
 
 
 def _too_large(limit: int) -> ServiceError:
     return ServiceError("RequestEntityTooLarge", f"Request body exceeds {limit} bytes", 413)
+
+
+def _incomplete() -> ServiceError:
+    return ServiceError("IncompleteBody", "You did not provide the number of bytes specified by the "
+                        "Content-Length HTTP header.", 400)
 
 
 def body_left_unread(request: HttpRequest) -> bool:

@@ -263,7 +263,7 @@ class Router:
             route = Route(service, operation, "json")
             if not table.has_operation(service, operation):
                 raise RouteError("UnknownOperationException", f"Unknown operation {operation}", 400, service, "json")
-            await read_body(request, receive, self.max_body_bytes)
+            await self._read_body(request, receive, route)
             return route
 
         if request.path.startswith("/service/") and "/operation/" in request.path:
@@ -275,7 +275,7 @@ class Router:
                     if not table.has_operation(service, parts[4]):
                         raise RouteError("UnknownOperationException", f"Unknown operation {parts[4]}", 404,
                                          service, "smithy-rpc-v2-cbor")
-                    await read_body(request, receive, self.max_body_bytes)
+                    await self._read_body(request, receive, route)
                     return route
 
         signing = creds.service if creds is not None else None
@@ -303,7 +303,10 @@ class Router:
             if route is not None:
                 if path != request.path:
                     request.original_path, request.path = request.path, path
-                await read_body(request, receive, self.max_body_bytes, route)
+                try:
+                    await read_body(request, receive, self.max_body_bytes, route)
+                except ServiceError as error:
+                    raise _routed(error, service, route.protocol) from None
                 return route
         service = rest_candidates[0] if rest_candidates else (candidates or ["s3"])[0]
         protocol = table.services[service]["protocols"][0]
@@ -312,6 +315,14 @@ class Router:
                              405, service, protocol)
         raise RouteError("UnknownOperationException", f"No {service} operation matches {request.method} {request.path}",
                          404, service, protocol)
+
+    async def _read_body(self, request: HttpRequest, receive, route: Route | None) -> None:
+        """read_body, its errors (a body too large or cut short) in the request's protocol."""
+        try:
+            await read_body(request, receive, self.max_body_bytes, route)
+        except ServiceError as error:
+            raise (_routed(error, route.service, route.protocol) if route is not None
+                   else self.early_error(error, request)) from None
 
     def early_error(self, error: ServiceError, request: HttpRequest) -> RouteError:
         """An auth error met before routing finished, written in the protocol the request
@@ -332,15 +343,13 @@ class Router:
             service = names[0]
             protocol = table.query_protocol(service) if table.speaks_query(service) else \
                 table.services[service]["protocols"][0]
-        routed = RouteError(error.code, error.message, error.status, service, protocol)
-        routed.fields = error.fields
-        return routed
+        return _routed(error, service, protocol)
 
     async def _query_route(self, request: HttpRequest, receive, candidates) -> Route | None:
         """Query/EC2 protocol: Action (and Version) from the query string or form body."""
         table = self.table
         if request.method == "POST":
-            await read_body(request, receive, self.max_body_bytes)
+            await self._read_body(request, receive, None)
         action, version = action_and_version(request)
         if not action:
             if candidates and all(table.speaks_query(c) for c in candidates):
@@ -355,6 +364,13 @@ class Router:
             raise RouteError("InvalidAction", f"The action {action} is not valid for this web service.", 400,
                              pool[0], table.query_protocol(pool[0]))
         return Route(service, action, table.query_protocol(service))
+
+
+def _routed(error: ServiceError, service: str | None, protocol: str | None) -> RouteError:
+    """`error`, to be written in `protocol` (None: the generic XML error)."""
+    routed = RouteError(error.code, error.message, error.status, service, protocol)
+    routed.fields = error.fields
+    return routed
 
 
 def _scope_service(request: HttpRequest) -> str | None:
