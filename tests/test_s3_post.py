@@ -44,6 +44,22 @@ def test_form_upload_stores_the_file_with_its_fields(server, unique, config):
     assert got["ContentType"] == "text/plain" and got["Metadata"] == {"owner": "alice"}
 
 
+def test_tagging_field_tags_the_object(server, unique):
+    s3 = server.client("s3", signature_version="s3v4")
+    s3.create_bucket(Bucket=unique)
+    tagging = ("<Tagging><TagSet><Tag><Key>team</Key><Value>web</Value></Tag>"
+               "<Tag><Key>stage</Key><Value>test</Value></Tag></TagSet></Tagging>")
+    post = _form(s3, unique, key="t.txt", fields={"tagging": tagging}, conditions=[{"tagging": tagging}])
+    resp = requests.post(post["url"], data=post["fields"], files={"file": ("t.txt", b"t")})
+    assert resp.status_code == 204, resp.text
+    tags = s3.get_object_tagging(Bucket=unique, Key="t.txt")["TagSet"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("stage", "test"), ("team", "web")]
+
+    post = _form(s3, unique, key="u.txt", fields={"tagging": "<Tagging>"}, conditions=[{"tagging": "<Tagging>"}])
+    resp = requests.post(post["url"], data=post["fields"], files={"file": ("u.txt", b"u")})
+    assert (resp.status_code, _code(resp)) == (400, "MalformedXML")
+
+
 def test_default_answer_is_204_and_a_redirect_is_followed_by_its_query(server, unique):
     s3 = server.client("s3", signature_version="s3v4")
     s3.create_bucket(Bucket=unique)

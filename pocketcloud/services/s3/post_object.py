@@ -17,7 +17,7 @@ import hmac
 import json
 import logging
 from datetime import datetime, timezone
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -27,6 +27,7 @@ from ...gateway.sigv4.credentials import Credentials
 from ...gateway.sigv4.signing import _signing_key
 from ...protocol.errors import ServiceError
 from ...protocol.http import BodyStream, HttpResponse
+from ...protocol.parsers._xml import MalformedXml, parse_xml
 from ...protocol.serializers._xml import escape
 from ...services.base import RequestContext
 from . import cors
@@ -273,6 +274,8 @@ async def _upload(gateway, request, receive) -> HttpResponse:
             params[_PARAMS[name]] = value
         elif name.startswith("x-amz-meta-"):
             params.setdefault("Metadata", {})[name[len("x-amz-meta-"):]] = value
+    if "tagging" in fields:
+        params["Tagging"] = _tagging(fields["tagging"])
     account, _, principal = resolve_access_key(creds.access_key if creds else None)
     region = (creds.region if creds else None) or DEFAULT_REGION
     request_id = new_request_id()
@@ -282,6 +285,21 @@ async def _upload(gateway, request, receive) -> HttpResponse:
         await gateway.authorize(ctx, params, creds)
     result = await gateway.providers.provider("s3").put_object(ctx, params)
     return _answer(request, fields, bucket, key, result["ETag"])
+
+
+def _tagging(document: str) -> str:
+    """The form's tagging field (a <Tagging> XML document) as PutObject's Tagging (k=v&...)."""
+    try:
+        root = parse_xml(document.encode("utf-8"))
+    except MalformedXml:
+        raise ServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                           "against our published schema", 400) from None
+    pairs = []
+    for tag_set in (c for c in root.children if c.tag == "TagSet"):
+        for tag in (c for c in tag_set.children if c.tag == "Tag"):
+            parts = {c.tag: c.text_value() for c in tag.children}
+            pairs.append((parts.get("Key", ""), parts.get("Value", "")))
+    return urlencode(pairs)
 
 
 def _answer(request, fields: dict, bucket: str, key: str, etag: str) -> HttpResponse:
