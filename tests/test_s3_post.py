@@ -139,9 +139,10 @@ def test_a_form_without_file_or_key_is_refused(server, unique):
     post = _form(s3, unique, key="k.txt")
     resp = requests.post(post["url"], files={name: (None, value) for name, value in post["fields"].items()})
     assert (resp.status_code, _code(resp)) == (400, "InvalidArgument")
-    fields = {k: v for k, v in post["fields"].items() if k != "key"}
-    resp = requests.post(post["url"], data=fields, files={"file": ("k.txt", b"k")})
-    assert (resp.status_code, _code(resp)) == (400, "InvalidArgument")
+    for missing in ("key", "x-amz-credential"):
+        fields = {k: v for k, v in post["fields"].items() if k != missing}
+        resp = requests.post(post["url"], data=fields, files={"file": ("k.txt", b"k")})
+        assert (resp.status_code, _code(resp)) == (400, "InvalidArgument")
 
 
 def test_a_large_file_streams_in(server, unique):

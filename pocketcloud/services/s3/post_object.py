@@ -2,11 +2,11 @@
 generate_presigned_post prepares), answered as S3 answers it.
 
 The form's fields come first and the file last (S3 ignores parts after the file). A signed form
-carries a policy (base64 JSON: an expiration and conditions) and its SigV4 signature
-(x-amz-signature: the HMAC of the base64 policy under the signing key of x-amz-credential). The
-policy must be unexpired and every condition met, and every field must be named by a condition;
-a form whose key's secret is known is refused when its signature does not match, as presigned
-URLs are. The file streams into PutObject as any upload does (memory stays flat), with the
+carries a policy (base64 JSON: an expiration and conditions) and its signature: SigV4
+(x-amz-signature, the HMAC of the base64 policy under the signing key of x-amz-credential) or
+SigV2 (signature, under AWSAccessKeyId's secret). The policy must be unexpired and every
+condition met, and every field must be named by a condition; a form whose key's secret is known
+is refused when its signature does not match, as presigned URLs are. The file streams into PutObject as any upload does (memory stays flat), with the
 content-length-range enforced while it arrives, so a refused upload stores nothing.
 """
 
@@ -29,7 +29,7 @@ from ...protocol.errors import ServiceError
 from ...protocol.http import BodyStream, HttpResponse
 from ...protocol.parsers._xml import MalformedXml, parse_xml
 from ...protocol.serializers._xml import escape
-from ...services.base import RequestContext
+from ..base import RequestContext
 from . import cors
 from .objects import MAX_PUT_BYTES
 
@@ -240,6 +240,9 @@ async def _upload(gateway, request, receive) -> HttpResponse:
         if not isinstance(policy, dict):
             raise ServiceError("InvalidPolicyDocument", "Invalid Policy: Invalid JSON.", 400)
         creds = _credentials(gateway, fields, fields["policy"])
+        if creds is None:
+            raise ServiceError("InvalidArgument", "Bucket POST must contain a field named 'X-Amz-Credential'.  If "
+                               "it is specified, please check the order of the fields.", 400)
         size_range = _check_policy(policy, fields, bucket, gateway.runtime.clock.time())
     elif gateway.settings.enforce_signatures:
         raise ServiceError("AccessDenied", "Access Denied", 403)
