@@ -41,7 +41,8 @@ class BucketOps:
                   "ownership": {"Rules": [{"ObjectOwnership": ownership}]} if ownership else DEFAULT_OWNERSHIP,
                   "acl": acl or "private"}
         if params.get("ObjectLockEnabledForBucket"):
-            record["versioning"] = "Enabled"
+            record["versioning"] = "Enabled"  # Object Lock keeps versioning on (objectlock.py)
+            record["object_lock"] = {"ObjectLockEnabled": "Enabled"}
         try:
             self.buckets.create(name, record)
         except _AlreadyOwnedLegacy:
@@ -240,6 +241,9 @@ class BucketOps:
         if status not in ("Enabled", "Suspended"):
             raise errors.malformed_xml()
         bucket = self.buckets.require(params["Bucket"])
+        if bucket.get("object_lock") and status != "Enabled":
+            raise ServiceError("InvalidBucketState", "An Object Lock configuration is present on this bucket, so "
+                               "the versioning state cannot be changed.", 409)
         if bucket.get("versioning") is None and status == "Suspended":
             status = "Suspended"
         self._set(params, "versioning", status)

@@ -229,6 +229,8 @@ class LifecycleOps:
             days = expiry.get("NoncurrentDays")
             keep = expiry.get("NewerNoncurrentVersions")
             if days and now >= _midnight_after(since + days * DAY) and (keep is None or newer_count >= keep):
+                if bucket.get("object_lock") and self.is_locked(meta, now):
+                    return  # Object Lock: lifecycle does not remove a retained or held version
                 removed = self.index.remove(bucket["name"], key, version.version_id)
                 if removed is not None:
                     self.blobs.delete(removed.get("segments", ()))

@@ -58,7 +58,7 @@ class MultipartOps:
         now = ctx.runtime.clock.time()
         upload_id = base64.urlsafe_b64encode(os.urandom(36)).decode("ascii")
         meta = {"upload_id": upload_id, "bucket": bucket["name"], "key": key, "initiated": now,
-                "owner": ctx.account, "enc": enc,
+                "owner": ctx.account, "enc": enc, "lock": self.lock_fields(bucket, params, now),
                 "storage_class": om.check_storage_class(params.get("StorageClass")),
                 "content_type": params.get("ContentType"),
                 "headers": {k: params[k] for k in om.HEADER_FIELDS if params.get(k) is not None},
@@ -183,6 +183,8 @@ class MultipartOps:
                 "part_sizes": [p["size"] for p in chosen]}
         if upload.get("redirect"):
             meta["redirect"] = upload["redirect"]
+        if bucket.get("object_lock"):  # what CreateMultipartUpload asked for, else the bucket's default
+            meta.update(upload.get("lock") or self.lock_fields(bucket, {}, meta["modified"]))
         algorithm = upload.get("checksum_algorithm")
         out = {"Location": f"http://{bucket['name']}.s3.amazonaws.com/{upload['key']}", "Bucket": bucket["name"],
                "Key": upload["key"], "ETag": etag, **self.sse.response_fields(upload["enc"])}

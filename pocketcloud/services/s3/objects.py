@@ -15,6 +15,7 @@ from .blobs import INLINE_MAX, Digests
 MAX_PUT_BYTES = 5 * 1024 ** 3
 MAX_KEY_BYTES = om.MAX_KEY_BYTES
 _HEADER_FIELDS = frozenset(om.HEADER_FIELDS)
+_LOCK_PARAMS = frozenset(("ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus"))
 _READ_CONDITIONS = frozenset(("IfMatch", "IfNoneMatch", "IfModifiedSince", "IfUnmodifiedSince"))
 # GET's response-* query parameters: the header each one overrides.
 _OVERRIDDEN = tuple((name, "Response" + name) for name in (
@@ -201,6 +202,8 @@ class ObjectOps:
                              tags, enc, [segment])
         if algorithm:
             meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
+        if bucket.get("object_lock") or not _LOCK_PARAMS.isdisjoint(params):
+            meta.update(self.lock_fields(bucket, params, meta["modified"]))
         if conditional:
             self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
             self.commit_version(bucket, key, meta, "ObjectCreated:Put", ctx)  # check and write with no await between
@@ -274,6 +277,8 @@ class ObjectOps:
         data_key = self.sse.master.key() if enc["mode"] == "AES256" else await self.sse.data_key(enc, params)
         out = om.response_fields(meta, params.get("ChecksumMode") == "ENABLED", now, False)
         out.update(self.sse.response_fields(enc))
+        if "lock_mode" in meta or "legal_hold" in meta:
+            out.update(self.lock_headers(meta))
         if version_id or bucket.get("versioning") == "Enabled" or meta["version_id"] != "null":
             out["VersionId"] = meta["version_id"]
         if bucket.get("lifecycle"):
@@ -324,10 +329,13 @@ class ObjectOps:
         return await self._read(ctx, params, False)
 
     # -- DELETE -------------------------------------------------------------------------------------
-    def delete_one(self, ctx, bucket: dict, key: str, version_id: str | None) -> dict:
+    def delete_one(self, ctx, bucket: dict, key: str, version_id: str | None, bypass: bool = False) -> dict:
         name = bucket["name"]
         if version_id is not None:
             self.check_version_id(version_id)
+            if bucket.get("object_lock"):
+                found = self.index.version(name, key, version_id)
+                self.check_removable(bucket, found.meta if found else None, bypass, ctx.runtime.clock.time())
             removed = self.index.remove(name, key, version_id)
             out = {"VersionId": version_id}
             if removed is not None:
@@ -352,7 +360,8 @@ class ObjectOps:
 
     def delete_object(self, ctx, params):
         bucket = self.buckets.require(params["Bucket"])
-        out = self.delete_one(ctx, bucket, params["Key"], params.get("VersionId"))
+        out = self.delete_one(ctx, bucket, params["Key"], params.get("VersionId"),
+                              bool(params.get("BypassGovernanceRetention")))
         out["__status__"] = 204
         return out
 
@@ -366,7 +375,7 @@ class ObjectOps:
         for entry in entries:
             key, version_id = entry["Key"], entry.get("VersionId")
             try:
-                out = self.delete_one(ctx, bucket, key, version_id)
+                out = self.delete_one(ctx, bucket, key, version_id, bool(params.get("BypassGovernanceRetention")))
             except ServiceError as error:
                 failed.append({"Key": key, "Code": error.code, "Message": error.message,
                                **({"VersionId": version_id} if version_id else {})})

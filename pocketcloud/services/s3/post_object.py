@@ -6,8 +6,9 @@ carries a policy (base64 JSON: an expiration and conditions) and its signature: 
 (x-amz-signature, the HMAC of the base64 policy under the signing key of x-amz-credential) or
 SigV2 (signature, under AWSAccessKeyId's secret). The policy must be unexpired and every
 condition met, and every field must be named by a condition; a form whose key's secret is known
-is refused when its signature does not match, as presigned URLs are. The file streams into PutObject as any upload does (memory stays flat), with the
-content-length-range enforced while it arrives, so a refused upload stores nothing.
+is refused when its signature does not match, as presigned URLs are. The file streams into
+PutObject as any upload does (memory stays flat), with the content-length-range enforced while
+it arrives, so a refused upload stores nothing.
 """
 
 from __future__ import annotations

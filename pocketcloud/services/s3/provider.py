@@ -13,12 +13,14 @@ from .lifecycle import LifecycleOps
 from .listing import ListingOps
 from .multipart import MultipartOps
 from .notify import NotificationOps
+from .objectlock import ObjectLockOps
 from .objects import ObjectOps
 from .sse import Encryption
 from .tiering import TieringOps
 
 
-class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, NotificationOps, TieringOps):
+class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, NotificationOps, TieringOps,
+               ObjectLockOps):
     def __init__(self, runtime):
         self.runtime = runtime
         self.buckets = Buckets(runtime.store)
