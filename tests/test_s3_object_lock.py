@@ -114,6 +114,16 @@ def test_legal_hold_blocks_deletion_until_released(server, unique):
     assert s3.list_object_versions(Bucket=unique).get("Versions", []) == []
 
 
+def test_a_copy_takes_its_own_lock(server, unique):
+    s3 = server.client("s3")
+    _locked_bucket(s3, unique)
+    s3.put_object(Bucket=unique, Key="src", Body=b"s", ObjectLockLegalHoldStatus="ON")
+    s3.copy_object(Bucket=unique, Key="dst", CopySource={"Bucket": unique, "Key": "src"},
+                   ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=_in(server, 1))
+    head = s3.head_object(Bucket=unique, Key="dst")
+    assert head["ObjectLockMode"] == "GOVERNANCE" and "ObjectLockLegalHoldStatus" not in head
+
+
 def test_multipart_upload_takes_the_default_retention(server, unique):
     s3 = server.client("s3")
     _locked_bucket(s3, unique, {"Mode": "COMPLIANCE", "Days": 1})

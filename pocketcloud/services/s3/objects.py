@@ -462,6 +462,8 @@ class ObjectOps:
                             tags, enc, [segment])
         if algorithm:
             new.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
+        if bucket.get("object_lock") or not _LOCK_PARAMS.isdisjoint(params):
+            new.update(self.lock_fields(bucket, params, new["modified"]))  # the copy's own, not the source's
         self.commit_version(bucket, key, new, "ObjectCreated:Copy", ctx)
         result = {"ETag": new["etag"], "LastModified": datetime.fromtimestamp(int(new["modified"]), timezone.utc)}
         if algorithm:
