@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import aws_error, own_server
+from conftest import aws_error, enforcing_server, own_server
+from test_enforcement import allow, doc, make_user
 
 # A server of its own: retention runs out as its virtual clock moves.
 server = own_server
@@ -151,3 +152,21 @@ def test_lifecycle_leaves_retained_versions(server, unique):
     server.admin("/_pocketcloud/clock", {"advance": "9d"})  # past its retention: expired
     versions = [v["VersionId"] for v in s3.list_object_versions(Bucket=unique)["Versions"]]
     assert old not in versions and len(versions) == 1
+
+
+# A server enforcing signatures and IAM policies (conftest).
+strict = enforcing_server
+
+
+def test_bypassing_governance_takes_its_own_permission(strict, unique):
+    root = strict.client("s3")
+    _locked_bucket(root, unique, {"Mode": "GOVERNANCE", "Days": 5})
+    version = root.put_object(Bucket=unique, Key="g", Body=b"g")["VersionId"]
+    deleter = make_user(strict, unique, inline=doc(allow("s3:DeleteObjectVersion", f"arn:aws:s3:::{unique}/*")))
+    with pytest.raises(ClientError) as exc:
+        deleter("s3").delete_object(Bucket=unique, Key="g", VersionId=version, BypassGovernanceRetention=True)
+    assert aws_error(exc) == ("AccessDenied", 403)
+    bypasser = make_user(strict, unique + "b", inline=doc(
+        allow(["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"], f"arn:aws:s3:::{unique}/*")))
+    bypasser("s3").delete_object(Bucket=unique, Key="g", VersionId=version, BypassGovernanceRetention=True)
+    assert root.list_object_versions(Bucket=unique).get("Versions", []) == []

@@ -139,13 +139,20 @@ def _s3(operation, params, account, region, request, runtime):
                        ("VersionId", "s3:versionid")):
         if params.get(param) is not None:
             ctx[key] = str(params[param])
+    # Overriding a GOVERNANCE retention (Object Lock) takes a permission of its own.
+    bypass = params.get("BypassGovernanceRetention")
     if operation == "DeleteObjects":
         objects = ((params.get("Delete") or {}).get("Objects")) or []
-        return [Check(S3_VERSIONED["DeleteObject"] if o.get("VersionId") else "s3:DeleteObject",
-                      f"arn:aws:s3:::{bucket}/{o.get('Key', '')}", ctx) for o in objects] or \
+        found = [Check(S3_VERSIONED["DeleteObject"] if o.get("VersionId") else "s3:DeleteObject",
+                       f"arn:aws:s3:::{bucket}/{o.get('Key', '')}", ctx) for o in objects] or \
             [Check("s3:DeleteObject", f"arn:aws:s3:::{bucket}/*", ctx)]
+        if bypass:
+            found.append(Check("s3:BypassGovernanceRetention", f"arn:aws:s3:::{bucket}/*", ctx))
+        return found
     if operation in S3_OBJECT_OPERATIONS and params.get("Key") is not None:
         found = [Check(action, f"arn:aws:s3:::{bucket}/{params['Key']}", ctx)]
+        if bypass:
+            found.append(Check("s3:BypassGovernanceRetention", f"arn:aws:s3:::{bucket}/{params['Key']}", ctx))
         source = params.get("CopySource")
         if operation in ("CopyObject", "UploadPartCopy") and isinstance(source, str):
             src = unquote(source.lstrip("/").split("?", 1)[0])
