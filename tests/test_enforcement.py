@@ -8,7 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import enforcing_server
+from conftest import aws_error, enforcing_server
 from test_sts import session_client, trust
 
 ACCOUNT = "000000000000"
@@ -24,10 +24,6 @@ def allow(action, resource="*", **extra):
 
 def deny(action, resource="*", **extra):
     return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
-
-
-def error(exc) -> tuple[str, int]:
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 # A server enforcing signatures and IAM policies, this module's own (conftest).
@@ -56,7 +52,7 @@ def test_user_without_policies_is_denied(strict, unique):
     client = make_user(strict, unique)
     with pytest.raises(ClientError) as exc:
         client("iam").list_users()
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     assert exc.value.response["Error"]["Message"] == (
         f"User: arn:aws:iam::{ACCOUNT}:user/{unique} is not authorized to perform: iam:ListUsers on resource: * "
         "because no identity-based policy allows the iam:ListUsers action")
@@ -70,11 +66,11 @@ def test_read_only_user_reads_and_fails_to_write(strict, unique):
     assert client("ec2").describe_regions()["Regions"]
     with pytest.raises(ClientError) as exc:
         client("iam").create_user(UserName=unique + "x")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     assert f"iam:CreateUser on resource: arn:aws:iam::{ACCOUNT}:user/{unique}x" in exc.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as exc:
         client("ec2").create_key_pair(KeyName=unique)
-    assert error(exc) == ("UnauthorizedOperation", 403)
+    assert aws_error(exc) == ("UnauthorizedOperation", 403)
     encoded = exc.value.response["Error"]["Message"].rsplit("Encoded authorization failure message: ", 1)[1]
     # Decoding needs sts:DecodeAuthorizationMessage, which ReadOnlyAccess does not grant: root decodes.
     decoded = json.loads(strict.client("sts").decode_authorization_message(EncodedMessage=encoded)["DecodedMessage"])
@@ -87,7 +83,7 @@ def test_explicit_deny_beats_allow(strict, unique):
     client("iam").list_users()
     with pytest.raises(ClientError) as exc:
         client("iam").create_group(GroupName=unique)
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     assert exc.value.response["Error"]["Message"].endswith("with an explicit deny in an identity-based policy")
 
 
@@ -106,7 +102,7 @@ def test_permissions_boundary_caps_the_identity_policies(strict, unique):
     client("iam").list_roles()
     with pytest.raises(ClientError) as exc:
         client("ec2").describe_regions()
-    assert error(exc) == ("UnauthorizedOperation", 403)
+    assert aws_error(exc) == ("UnauthorizedOperation", 403)
     assert "no permissions boundary allows the ec2:DescribeRegions action" in exc.value.response["Error"]["Message"]
 
 
@@ -119,11 +115,11 @@ def test_policy_variables_and_conditions(strict, unique):
     strict.client("iam").create_user(UserName=unique + "o")
     with pytest.raises(ClientError) as exc:
         client("iam").get_user(UserName=unique + "o")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     client("ec2", region="eu-west-1").describe_regions()
     with pytest.raises(ClientError) as exc:
         client("ec2", region="us-east-1").describe_regions()
-    assert error(exc) == ("UnauthorizedOperation", 403)
+    assert aws_error(exc) == ("UnauthorizedOperation", 403)
 
 
 def test_assumed_role_sessions_and_session_policies(strict, unique):
@@ -142,7 +138,7 @@ def test_assumed_role_sessions_and_session_policies(strict, unique):
     session_client(strict, "ec2", narrowed).describe_regions()
     with pytest.raises(ClientError) as exc:
         session_client(strict, "iam", narrowed).list_users()
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     assert exc.value.response["Error"]["Message"].startswith(
         f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{unique}/narrow is not authorized")
     assert "no session policy allows" in exc.value.response["Error"]["Message"]
@@ -157,7 +153,7 @@ def test_cross_account_role_needs_both_sides(strict, unique):
     role_arn = f"arn:aws:iam::222222222222:role/{unique}"
     with pytest.raises(ClientError) as exc:
         client("sts").assume_role(RoleArn=role_arn, RoleSessionName="cross")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     strict.client("iam", key="111111111111").put_user_policy(
         UserName=unique, PolicyName="assume", PolicyDocument=doc(allow("sts:AssumeRole", role_arn)))
     creds = client("sts").assume_role(RoleArn=role_arn, RoleSessionName="cross")["Credentials"]
@@ -185,14 +181,14 @@ def test_federation_token_is_the_callers_permissions_within_its_policy(strict, u
     session_client(strict, "iam", creds).list_users()
     with pytest.raises(ClientError) as exc:  # allowed by the session policy, not by the user's policies
         session_client(strict, "ec2", creds).describe_regions()
-    assert error(exc) == ("UnauthorizedOperation", 403)
+    assert aws_error(exc) == ("UnauthorizedOperation", 403)
     with pytest.raises(ClientError) as exc:  # allowed by the user's policies, not by the session policy
         session_client(strict, "iam", creds).list_roles()
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     bare = client("sts").get_federation_token(Name="bare")["Credentials"]
     with pytest.raises(ClientError) as exc:
         session_client(strict, "iam", bare).list_users()
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
 
 
 def test_kms_key_policy_takes_part(strict, unique):
@@ -210,7 +206,7 @@ def test_kms_key_policy_takes_part(strict, unique):
     client("kms").encrypt(KeyId=f"alias/{unique}", Plaintext=b"x")
     with pytest.raises(ClientError) as exc:  # the account-wide statement only delegates to IAM
         client("kms").describe_key(KeyId=key["KeyId"])
-    assert error(exc) == ("AccessDeniedException", 400)
+    assert aws_error(exc) == ("AccessDeniedException", 400)
     assert f"kms:DescribeKey on resource: {key['Arn']}" in exc.value.response["Error"]["Message"]
     # An identity policy now allows everything, and the key policy denies decryption.
     strict.client("iam").put_user_policy(UserName=unique, PolicyName="all", PolicyDocument=doc(allow("kms:*")))
@@ -221,7 +217,7 @@ def test_kms_key_policy_takes_part(strict, unique):
     client("kms").describe_key(KeyId=key["KeyId"])
     with pytest.raises(ClientError) as exc:
         client("kms").decrypt(CiphertextBlob=blob)
-    assert error(exc) == ("AccessDeniedException", 400)
+    assert aws_error(exc) == ("AccessDeniedException", 400)
     assert exc.value.response["Error"]["Message"].endswith("with an explicit deny in a resource-based policy")
 
 
@@ -236,7 +232,7 @@ def test_resource_tags_of_iam_entities(strict, unique):
     client("iam").get_role(RoleName=unique)
     with pytest.raises(ClientError) as exc:
         client("iam").get_role(RoleName=unique + "b")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
 
 
 def test_mfa_condition_needs_an_mfa_session(strict, unique):
@@ -244,7 +240,7 @@ def test_mfa_condition_needs_an_mfa_session(strict, unique):
     client = make_user(strict, unique, inline=doc(mfa_only, allow("sts:GetSessionToken")))
     with pytest.raises(ClientError) as exc:
         client("iam").list_users()
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     iam = strict.client("iam")
     serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique)["VirtualMFADevice"]["SerialNumber"]
     iam.enable_mfa_device(UserName=unique, SerialNumber=serial, AuthenticationCode1="123456",
@@ -252,7 +248,7 @@ def test_mfa_condition_needs_an_mfa_session(strict, unique):
     plain = client("sts").get_session_token()["Credentials"]
     with pytest.raises(ClientError) as exc:
         session_client(strict, "iam", plain).list_users()
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     with_mfa = client("sts").get_session_token(SerialNumber=serial, TokenCode="345678")["Credentials"]
     session_client(strict, "iam", with_mfa).list_users()
 
@@ -266,7 +262,7 @@ def test_source_ip_and_time_conditions(strict, unique):
     for call in ("list_roles", "list_groups"):
         with pytest.raises(ClientError) as exc:
             getattr(client("iam"), call)()
-        assert error(exc) == ("AccessDenied", 403)
+        assert aws_error(exc) == ("AccessDenied", 403)
 
 
 def test_kms_resource_tags_decide_with_abac(strict, unique):
@@ -280,4 +276,4 @@ def test_kms_resource_tags_decide_with_abac(strict, unique):
     client("kms").encrypt(KeyId=red, Plaintext=b"x")
     with pytest.raises(ClientError) as exc:
         client("kms").encrypt(KeyId=blue, Plaintext=b"x")
-    assert error(exc) == ("AccessDeniedException", 400)
+    assert aws_error(exc) == ("AccessDeniedException", 400)

@@ -10,8 +10,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import enforcing_server
-from test_enforcement import allow, doc, error, make_user
+from conftest import aws_error, enforcing_server
+from test_enforcement import allow, doc, make_user
 from test_sts import session_client, trust
 
 OWNER, OTHER = "111111111111", "222222222222"
@@ -38,19 +38,19 @@ def test_bucket_policy_granting_another_account(strict, unique):
     # The bucket policy does not grant writes: the other account's full S3 access is not enough.
     with pytest.raises(ClientError) as exc:
         reader("s3").put_object(Bucket=unique, Key="mine.txt", Body=b"x")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     assert "no resource-based policy allows the s3:PutObject action" in exc.value.response["Error"]["Message"]
     # A user of the other account without an identity policy gets nothing from the account grant.
     bare = make_user(strict, unique + "b", account_key=OTHER)
     with pytest.raises(ClientError) as exc:
         bare("s3").get_object(Bucket=unique, Key="shared.txt")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     # A third account is not named at all.
     stranger = make_user(strict, unique, managed=["arn:aws:iam::aws:policy/AmazonS3FullAccess"],
                          account_key="333333333333")
     with pytest.raises(ClientError) as exc:
         stranger("s3").get_object(Bucket=unique, Key="shared.txt")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
 
 
 def test_bucket_policy_naming_a_user_of_the_same_account(strict, unique):
@@ -60,7 +60,7 @@ def test_bucket_policy_naming_a_user_of_the_same_account(strict, unique):
     user = make_user(strict, unique, account_key=OWNER)
     with pytest.raises(ClientError) as exc:
         user("s3").get_object(Bucket=unique, Key="k")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     s3.put_bucket_policy(Bucket=unique, Policy=doc(statement(
         "Allow", {"AWS": f"arn:aws:iam::{OWNER}:user/{unique}"}, "s3:GetObject", f"arn:aws:s3:::{unique}/*")))
     assert user("s3").get_object(Bucket=unique, Key="k")["Body"].read() == b"v"
@@ -74,7 +74,7 @@ def test_bucket_policy_deny_binds_even_the_root_user(strict, unique):
                                                              f"arn:aws:s3:::{unique}/*")))
     with pytest.raises(ClientError) as exc:
         s3.delete_object(Bucket=unique, Key="keep")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     assert exc.value.response["Error"]["Message"].endswith("with an explicit deny in a resource-based policy")
     s3.delete_bucket_policy(Bucket=unique)
     s3.delete_object(Bucket=unique, Key="keep")
@@ -100,7 +100,7 @@ def test_sqs_queue_policy_across_accounts(strict, unique):
     sender = make_user(strict, unique, inline=doc(allow("sqs:SendMessage")), account_key=OTHER)
     with pytest.raises(ClientError) as exc:
         sender("sqs").send_message(QueueUrl=url, MessageBody="hi")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": doc(statement(
         "Allow", {"AWS": OTHER}, "sqs:SendMessage", arn))})
     sender("sqs").send_message(QueueUrl=url, MessageBody="hi")
@@ -116,7 +116,7 @@ def test_sns_topic_policy_across_accounts(strict, unique):
                                                          "sns:Publish", topic)]}))
     with pytest.raises(ClientError) as exc:
         publisher("sns").publish(TopicArn=topic, Message="hi")
-    assert error(exc) == ("AuthorizationError", 403)
+    assert aws_error(exc) == ("AuthorizationError", 403)
     sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps({
         "Version": "2012-10-17", "Statement": [statement("Allow", {"AWS": OTHER}, "sns:Publish", topic)]}))
     assert publisher("sns").publish(TopicArn=topic, Message="hi")["MessageId"]
@@ -135,7 +135,7 @@ def test_lambda_resource_policy_across_accounts(strict, unique):
     invoker = make_user(strict, unique, inline=doc(allow("lambda:InvokeFunction")), account_key=OTHER)
     with pytest.raises(ClientError) as exc:
         invoker("lambda").invoke(FunctionName=arn, Payload=b"{}")
-    assert error(exc) == ("AccessDeniedException", 403)
+    assert aws_error(exc) == ("AccessDeniedException", 403)
     lam.add_permission(FunctionName=unique, StatementId="other-account", Action="lambda:InvokeFunction",
                        Principal=OTHER)
     out = invoker("lambda").invoke(FunctionName=arn, Payload=json.dumps({"a": 1}).encode())

@@ -8,8 +8,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import enforcing_server
-from test_enforcement import allow, doc, error, make_user
+from conftest import aws_error, enforcing_server
+from test_enforcement import allow, doc, make_user
 
 PATTERN = json.dumps({"source": ["x"]})
 
@@ -30,12 +30,12 @@ def test_rule_and_bus_arns_decide(strict, unique):
     events.put_rule(Name="any", EventPattern=PATTERN, EventBusName=f"{base}:event-bus/{unique}")
     with pytest.raises(ClientError) as exc:
         events.put_rule(Name="other", EventPattern=PATTERN)
-    assert error(exc) == ("AccessDeniedException", 400)
+    assert aws_error(exc) == ("AccessDeniedException", 400)
     entry = {"Source": "x", "DetailType": "t", "Detail": "{}"}
     assert events.put_events(Entries=[{**entry, "EventBusName": unique}])["FailedEntryCount"] == 0
     with pytest.raises(ClientError) as exc:
         events.put_events(Entries=[entry])  # the default bus is not allowed
-    assert error(exc) == ("AccessDeniedException", 400)
+    assert aws_error(exc) == ("AccessDeniedException", 400)
 
 
 def test_targets_roles_need_pass_role(strict, unique):
@@ -49,5 +49,5 @@ def test_targets_roles_need_pass_role(strict, unique):
     with pytest.raises(ClientError) as exc:
         events.put_targets(Rule=unique, Targets=[{"Id": "plain", "Arn": queue}, {"Id": "role", "Arn": queue,
                                                                                  "RoleArn": role}])
-    assert error(exc) == ("AccessDeniedException", 400)
+    assert aws_error(exc) == ("AccessDeniedException", 400)
     assert "iam:PassRole" in exc.value.response["Error"]["Message"]

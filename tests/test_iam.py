@@ -7,6 +7,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import aws_error
 
 ALLOW_S3_READ = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]})
@@ -19,17 +20,13 @@ def iam(server):
     return server.client("iam")
 
 
-def error(exc) -> tuple[str, int]:
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
 def test_user_lifecycle_and_case_insensitive_names(iam, unique):
     user = iam.create_user(UserName=unique, Path="/team/", Tags=[{"Key": "k", "Value": "v"}])["User"]
     assert user["Arn"] == f"arn:aws:iam::000000000000:user/team/{unique}"
     assert user["UserId"].startswith("AIDA") and len(user["UserId"]) == 21
     with pytest.raises(ClientError) as exc:
         iam.create_user(UserName=unique.upper())
-    assert error(exc) == ("EntityAlreadyExists", 409)
+    assert aws_error(exc) == ("EntityAlreadyExists", 409)
     assert iam.get_user(UserName=unique.upper())["User"]["UserName"] == unique
     assert unique in [u["UserName"] for u in iam.list_users(PathPrefix="/team/")["Users"]]
     assert iam.list_user_tags(UserName=unique)["Tags"] == [{"Key": "k", "Value": "v"}]
@@ -38,17 +35,17 @@ def test_user_lifecycle_and_case_insensitive_names(iam, unique):
     iam.delete_user(UserName=unique + "x")
     with pytest.raises(ClientError) as exc:
         iam.get_user(UserName=unique + "x")
-    assert error(exc) == ("NoSuchEntity", 404)
+    assert aws_error(exc) == ("NoSuchEntity", 404)
     assert exc.value.response["Error"]["Message"] == f"The user with name {unique}x cannot be found."
 
 
 def test_bad_names_and_paths_are_validation_errors(iam, unique):
     with pytest.raises(ClientError) as exc:
         iam.create_user(UserName="has space")
-    assert error(exc) == ("ValidationError", 400)
+    assert aws_error(exc) == ("ValidationError", 400)
     with pytest.raises(ClientError) as exc:
         iam.create_user(UserName=unique, Path="no-slashes")
-    assert error(exc) == ("ValidationError", 400)
+    assert aws_error(exc) == ("ValidationError", 400)
 
 
 def test_managed_policy_versions_limit_and_default(iam, unique):
@@ -59,18 +56,18 @@ def test_managed_policy_versions_limit_and_default(iam, unique):
         assert v["PolicyVersion"]["VersionId"] == f"v{n}"
     with pytest.raises(ClientError) as exc:
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=ALLOW_S3_READ)
-    assert error(exc) == ("LimitExceeded", 409)
+    assert aws_error(exc) == ("LimitExceeded", 409)
     assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v3"
     with pytest.raises(ClientError) as exc:
         iam.delete_policy_version(PolicyArn=arn, VersionId="v3")
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     iam.delete_policy_version(PolicyArn=arn, VersionId="v5")
     doc = iam.get_policy_version(PolicyArn=arn, VersionId="v3")["PolicyVersion"]["Document"]
     assert doc["Statement"][0]["Action"] == ["s3:GetObject", "s3:ListBucket"]
     assert [v["VersionId"] for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]] == ["v4", "v3", "v2", "v1"]
     with pytest.raises(ClientError) as exc:
         iam.create_policy(PolicyName=unique, PolicyDocument=ALLOW_S3_READ)
-    assert error(exc) == ("EntityAlreadyExists", 409)
+    assert aws_error(exc) == ("EntityAlreadyExists", 409)
 
 
 @pytest.mark.parametrize("document, message", [
@@ -93,7 +90,7 @@ def test_managed_policy_versions_limit_and_default(iam, unique):
 def test_grammar_errors_are_malformed_policy_document(iam, unique, document, message):
     with pytest.raises(ClientError) as exc:
         iam.create_policy(PolicyName=unique, PolicyDocument=document)
-    assert error(exc) == ("MalformedPolicyDocument", 400)
+    assert aws_error(exc) == ("MalformedPolicyDocument", 400)
     assert exc.value.response["Error"]["Message"] == message
 
 
@@ -112,7 +109,7 @@ def test_aws_managed_policies_have_their_documents(iam):
     assert doc["Statement"][0]["NotAction"] == ["iam:*", "organizations:*", "account:*"]
     with pytest.raises(ClientError) as exc:
         iam.delete_policy(PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-    assert error(exc) == ("InvalidInput", 400)
+    assert aws_error(exc) == ("InvalidInput", 400)
 
 
 def test_attach_limit_and_delete_conflicts(iam, unique):
@@ -123,14 +120,14 @@ def test_attach_limit_and_delete_conflicts(iam, unique):
         iam.attach_user_policy(UserName=unique, PolicyArn=arn)
     with pytest.raises(ClientError) as exc:
         iam.attach_user_policy(UserName=unique, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
-    assert error(exc) == ("LimitExceeded", 409)
+    assert aws_error(exc) == ("LimitExceeded", 409)
     assert iam.get_policy(PolicyArn=arns[0])["Policy"]["AttachmentCount"] == 1
     with pytest.raises(ClientError) as exc:
         iam.delete_policy(PolicyArn=arns[0])
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     with pytest.raises(ClientError) as exc:
         iam.delete_user(UserName=unique)
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     entities = iam.list_entities_for_policy(PolicyArn=arns[0])
     assert [u["UserName"] for u in entities["PolicyUsers"]] == [unique]
     for arn in arns:
@@ -141,7 +138,7 @@ def test_attach_limit_and_delete_conflicts(iam, unique):
     assert iam.get_user_policy(UserName=unique, PolicyName="inline")["PolicyDocument"]["Statement"][0]["Effect"] == "Allow"
     with pytest.raises(ClientError) as exc:
         iam.delete_user(UserName=unique)
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     iam.delete_user_policy(UserName=unique, PolicyName="inline")
     iam.delete_user(UserName=unique)
 
@@ -152,7 +149,7 @@ def test_inline_policy_size_limit(iam, unique):
         {"Effect": "Allow", "Action": [f"s3:GetObject{i}" for i in range(150)], "Resource": "*"}]})
     with pytest.raises(ClientError) as exc:
         iam.put_user_policy(UserName=unique, PolicyName="big", PolicyDocument=big)
-    assert error(exc) == ("LimitExceeded", 409)
+    assert aws_error(exc) == ("LimitExceeded", 409)
 
 
 def test_access_keys_two_per_user_secret_once(iam, unique):
@@ -163,14 +160,14 @@ def test_access_keys_two_per_user_secret_once(iam, unique):
     iam.create_access_key(UserName=unique)
     with pytest.raises(ClientError) as exc:
         iam.create_access_key(UserName=unique)
-    assert error(exc) == ("LimitExceeded", 409)
+    assert aws_error(exc) == ("LimitExceeded", 409)
     listed = iam.list_access_keys(UserName=unique)["AccessKeyMetadata"]
     assert len(listed) == 2 and all("SecretAccessKey" not in k for k in listed)
     iam.update_access_key(UserName=unique, AccessKeyId=first["AccessKeyId"], Status="Inactive")
     assert {k["Status"] for k in iam.list_access_keys(UserName=unique)["AccessKeyMetadata"]} == {"Active", "Inactive"}
     with pytest.raises(ClientError) as exc:
         iam.delete_user(UserName=unique)
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     info = iam.get_access_key_last_used(AccessKeyId=first["AccessKeyId"])
     assert info["UserName"] == unique
 
@@ -184,7 +181,7 @@ def test_groups_membership(iam, unique):
     assert [g["GroupName"] for g in iam.list_groups_for_user(UserName=unique)["Groups"]] == [unique]
     with pytest.raises(ClientError) as exc:
         iam.delete_group(GroupName=unique)
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     iam.attach_group_policy(GroupName=unique, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
     assert iam.list_attached_group_policies(GroupName=unique)["AttachedPolicies"][0]["PolicyName"] == "ReadOnlyAccess"
     iam.remove_user_from_group(GroupName=unique, UserName=unique)
@@ -199,18 +196,18 @@ def test_roles_instance_profiles_and_boundaries(iam, unique):
         {"Service": "ec2.amazonaws.com"}
     with pytest.raises(ClientError) as exc:
         iam.create_role(RoleName=unique + "b", AssumeRolePolicyDocument=ALLOW_S3_READ)
-    assert error(exc) == ("MalformedPolicyDocument", 400)
+    assert aws_error(exc) == ("MalformedPolicyDocument", 400)
     iam.create_instance_profile(InstanceProfileName=unique)
     iam.add_role_to_instance_profile(InstanceProfileName=unique, RoleName=unique)
     iam.create_role(RoleName=unique + "2", AssumeRolePolicyDocument=TRUST_EC2)
     with pytest.raises(ClientError) as exc:
         iam.add_role_to_instance_profile(InstanceProfileName=unique, RoleName=unique + "2")
-    assert error(exc) == ("LimitExceeded", 409)
+    assert aws_error(exc) == ("LimitExceeded", 409)
     profile = iam.get_instance_profile(InstanceProfileName=unique)["InstanceProfile"]
     assert [r["RoleName"] for r in profile["Roles"]] == [unique]
     with pytest.raises(ClientError) as exc:
         iam.delete_role(RoleName=unique)
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     iam.put_role_permissions_boundary(RoleName=unique, PermissionsBoundary="arn:aws:iam::aws:policy/AmazonS3FullAccess")
     assert iam.get_role(RoleName=unique)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith("AmazonS3FullAccess")
     iam.remove_role_from_instance_profile(InstanceProfileName=unique, RoleName=unique)
@@ -223,7 +220,7 @@ def test_service_linked_role_is_protected(iam):
     assert role["Path"] == "/aws-service-role/autoscaling.amazonaws.com/"
     with pytest.raises(ClientError) as exc:
         iam.delete_role(RoleName=role["RoleName"])
-    assert error(exc) == ("UnmodifiableEntity", 400)
+    assert aws_error(exc) == ("UnmodifiableEntity", 400)
     task = iam.delete_service_linked_role(RoleName=role["RoleName"])["DeletionTaskId"]
     assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
 
@@ -234,13 +231,13 @@ def test_login_profile_password_policy_and_mfa(iam, unique):
     iam.create_user(UserName=unique)
     with pytest.raises(ClientError) as exc:
         iam.create_login_profile(UserName=unique, Password="short")
-    assert error(exc) == ("PasswordPolicyViolation", 400)
+    assert aws_error(exc) == ("PasswordPolicyViolation", 400)
     iam.create_login_profile(UserName=unique, Password="long-enough-1234", PasswordResetRequired=True)
     assert iam.get_login_profile(UserName=unique)["LoginProfile"]["PasswordResetRequired"] is True
     iam.delete_account_password_policy()
     with pytest.raises(ClientError) as exc:
         iam.get_account_password_policy()
-    assert error(exc) == ("NoSuchEntity", 404)
+    assert aws_error(exc) == ("NoSuchEntity", 404)
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique)["VirtualMFADevice"]
     assert device["SerialNumber"] == f"arn:aws:iam::000000000000:mfa/{unique}"
     iam.enable_mfa_device(UserName=unique, SerialNumber=device["SerialNumber"], AuthenticationCode1="123456",
@@ -248,7 +245,7 @@ def test_login_profile_password_policy_and_mfa(iam, unique):
     assert iam.list_mfa_devices(UserName=unique)["MFADevices"][0]["SerialNumber"] == device["SerialNumber"]
     with pytest.raises(ClientError) as exc:
         iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     iam.deactivate_mfa_device(UserName=unique, SerialNumber=device["SerialNumber"])
     iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
 
@@ -259,7 +256,7 @@ def test_iam_is_global_and_per_account(server, unique):
     other = server.client("iam", key="111111111111")
     with pytest.raises(ClientError) as exc:
         other.get_user(UserName=unique)
-    assert error(exc) == ("NoSuchEntity", 404)
+    assert aws_error(exc) == ("NoSuchEntity", 404)
 
 
 def test_account_summary_and_alias(iam):
@@ -286,14 +283,14 @@ def test_oidc_providers(iam, unique):
     assert arn == f"arn:aws:iam::000000000000:oidc-provider/oidc.{unique}.example.com/id"
     with pytest.raises(ClientError) as exc:
         iam.create_open_id_connect_provider(Url=url, ThumbprintList=["a" * 40])
-    assert error(exc) == ("EntityAlreadyExists", 409)
+    assert aws_error(exc) == ("EntityAlreadyExists", 409)
     iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID="app")
     assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ClientIDList"] == ["sts.amazonaws.com", "app"]
     assert {"Arn": arn} in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     with pytest.raises(ClientError) as exc:
         iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-    assert error(exc) == ("NoSuchEntity", 404)
+    assert aws_error(exc) == ("NoSuchEntity", 404)
 
 
 def test_account_authorization_details_context_keys_and_credential_report(server, unique):
@@ -309,7 +306,7 @@ def test_account_authorization_details_context_keys_and_credential_report(server
     assert keys["ContextKeyNames"] == ["aws:RequestedRegion"]
     with pytest.raises(ClientError) as exc:
         iam.get_credential_report()
-    assert error(exc) == ("ReportNotPresent", 410)
+    assert aws_error(exc) == ("ReportNotPresent", 410)
     iam.generate_credential_report()
     report = iam.get_credential_report()["Content"].decode()
     assert f"arn:aws:iam::333333333333:user/{unique}" in report
@@ -331,7 +328,7 @@ def test_tags_on_roles_policies_and_instance_profiles(iam, unique):
     assert iam.list_instance_profile_tags(InstanceProfileName=unique)["Tags"] == [{"Key": "a", "Value": "b"}]
     with pytest.raises(ClientError) as exc:
         iam.tag_role(RoleName=unique, Tags=[{"Key": "x", "Value": "1"}, {"Key": "X", "Value": "2"}])
-    assert error(exc) == ("InvalidInput", 400)
+    assert aws_error(exc) == ("InvalidInput", 400)
 
 
 def _self_signed_pem() -> str:
@@ -358,7 +355,7 @@ def test_certificates_ssh_keys_and_service_credentials(iam, unique):
     assert iam.get_server_certificate(ServerCertificateName=unique)["ServerCertificate"]["CertificateBody"] == pem
     with pytest.raises(ClientError) as exc:
         iam.upload_server_certificate(ServerCertificateName=unique + "b", CertificateBody="nope", PrivateKey="x")
-    assert error(exc) == ("MalformedCertificate", 400)
+    assert aws_error(exc) == ("MalformedCertificate", 400)
     iam.delete_server_certificate(ServerCertificateName=unique)
     iam.create_user(UserName=unique)
     body = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVzY2FwZWQtZm9yLXRlc3RzLW9ubHktMDEyMzQ1Njc4OQ== me@host"
@@ -371,7 +368,7 @@ def test_certificates_ssh_keys_and_service_credentials(iam, unique):
     assert cred["ServiceSpecificCredential"]["ServicePassword"]
     with pytest.raises(ClientError) as exc:
         iam.delete_user(UserName=unique)
-    assert error(exc) == ("DeleteConflict", 409)
+    assert aws_error(exc) == ("DeleteConflict", 409)
     iam.delete_ssh_public_key(UserName=unique, SSHPublicKeyId=key["SSHPublicKeyId"])
     iam.delete_signing_certificate(UserName=unique, CertificateId=cert["CertificateId"])
     iam.delete_service_specific_credential(
@@ -388,7 +385,7 @@ def test_saml_providers(iam, unique):
     iam.delete_saml_provider(SAMLProviderArn=arn)
     with pytest.raises(ClientError) as exc:
         iam.get_saml_provider(SAMLProviderArn=arn)
-    assert error(exc) == ("NoSuchEntity", 404)
+    assert aws_error(exc) == ("NoSuchEntity", 404)
 
 
 def test_users_change_their_own_password(server, unique):

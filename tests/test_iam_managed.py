@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import enforcing_server
+from conftest import aws_error, enforcing_server
 from test_sts import session_client, trust
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "pocketcloud" / "services" / "iam" / "managed"
@@ -22,10 +22,6 @@ ACCOUNT = "000000000000"
 
 def arn_of(name: str) -> str:
     return f"arn:aws:iam::aws:policy{SHIPPED[name]['Path']}{name}"
-
-
-def error(exc) -> tuple[str, int]:
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def actions(document: dict) -> list[str]:
@@ -122,7 +118,7 @@ def test_paths_of_service_role_and_job_function_policies(iam):
                             "NetworkAdministrator"}
     with pytest.raises(ClientError) as exc:  # a job-function policy is not at the root path
         iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/ViewOnlyAccess")
-    assert error(exc) == ("NoSuchEntity", 404)
+    assert aws_error(exc) == ("NoSuchEntity", 404)
     assert iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/job-function/ViewOnlyAccess")["Policy"]["Path"] == "/job-function/"
 
 
@@ -195,7 +191,7 @@ def test_aws_policies_cannot_be_deleted_or_found_under_other_names(iam):
     for call, expected in refused:
         with pytest.raises(ClientError) as exc:
             call()
-        assert error(exc) == expected
+        assert aws_error(exc) == expected
 
 
 # -- the documents decide requests ----------------------------------------------------------------
@@ -226,10 +222,10 @@ def test_read_only_access_reads_s3_and_sqs_and_cannot_write(strict, unique):
     assert client("logs").describe_log_groups()["logGroups"] is not None
     with pytest.raises(ClientError) as exc:
         client("s3").put_object(Bucket=unique, Key="k2", Body=b"v")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as exc:
         client("iam").create_user(UserName=unique + "x")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
 
 
 def test_view_only_access_lists_but_does_not_read_data(strict, unique):
@@ -240,7 +236,7 @@ def test_view_only_access_lists_but_does_not_read_data(strict, unique):
     assert [o["Key"] for o in client("s3").list_objects_v2(Bucket=unique)["Contents"]] == ["k"]
     with pytest.raises(ClientError) as exc:
         client("s3").get_object(Bucket=unique, Key="k")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
 
 
 def test_lambda_basic_execution_role_writes_logs_and_nothing_else(strict, unique):
@@ -260,7 +256,7 @@ def test_lambda_basic_execution_role_writes_logs_and_nothing_else(strict, unique
     assert [e["message"] for e in events] == ["hello"]
     with pytest.raises(ClientError) as exc:  # reading logs back is not in the policy
         logs.get_log_events(logGroupName=group, logStreamName="s")
-    assert error(exc) == ("AccessDeniedException", 400)
+    assert aws_error(exc) == ("AccessDeniedException", 400)
     with pytest.raises(ClientError) as exc:
         session_client(strict, "s3", creds).list_buckets()
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)

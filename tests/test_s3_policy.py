@@ -6,8 +6,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import enforcing_server
-from test_enforcement import allow, deny, doc, error, make_user
+from conftest import aws_error, enforcing_server
+from test_enforcement import allow, deny, doc, make_user
 
 
 # A server enforcing signatures and IAM policies, this module's own (conftest).
@@ -22,7 +22,7 @@ def test_bucket_policy_grants_and_denies(strict, unique):
     reader = make_user(strict, unique + "-reader")
     with pytest.raises(ClientError) as exc:
         reader("s3").get_object(Bucket=unique, Key="shared/a.txt")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     user_arn = f"arn:aws:iam::000000000000:user/{unique}-reader"
     s3.put_bucket_policy(Bucket=unique, Policy=doc(
         {**allow("s3:GetObject", f"arn:aws:s3:::{unique}/*"), "Principal": {"AWS": user_arn}},
@@ -31,11 +31,11 @@ def test_bucket_policy_grants_and_denies(strict, unique):
     assert reader("s3").get_object(Bucket=unique, Key="shared/a.txt")["Body"].read() == b"shared"
     with pytest.raises(ClientError) as exc:
         reader("s3").get_object(Bucket=unique, Key="private/b.txt")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     with pytest.raises(ClientError) as exc:
         reader("s3").put_object(Bucket=unique, Key="shared/new.txt", Body=b"x")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)
     s3.delete_bucket_policy(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         reader("s3").get_object(Bucket=unique, Key="shared/a.txt")
-    assert error(exc) == ("AccessDenied", 403)
+    assert aws_error(exc) == ("AccessDenied", 403)

@@ -7,10 +7,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-
-
-def error_of(exc) -> tuple[str, int]:
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import aws_error
 
 
 @pytest.fixture
@@ -23,11 +20,11 @@ def test_message_size_limit(server, topic):
     assert sns.publish(TopicArn=topic, Message="x" * (256 * 1024))["MessageId"]
     with pytest.raises(ClientError) as exc:
         sns.publish(TopicArn=topic, Message="x" * (256 * 1024 + 1))
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     with pytest.raises(ClientError) as exc:  # attributes count towards the limit
         sns.publish(TopicArn=topic, Message="x" * (256 * 1024 - 10),
                     MessageAttributes={"attr": {"DataType": "String", "StringValue": "y" * 20}})
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
 
 
 @pytest.mark.parametrize("params", [
@@ -42,7 +39,7 @@ def test_message_size_limit(server, topic):
 def test_invalid_publish_parameters(server, topic, params):
     with pytest.raises(ClientError) as exc:
         server.client("sns").publish(TopicArn=topic, **params)
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
 
 
 @pytest.mark.parametrize("attributes", [
@@ -58,7 +55,7 @@ def test_invalid_publish_parameters(server, topic, params):
 def test_invalid_message_attributes(server, topic, attributes):
     with pytest.raises(ClientError) as exc:
         server.client("sns").publish(TopicArn=topic, Message="x", MessageAttributes=attributes)
-    assert error_of(exc) == ("ParameterValueInvalid", 400)
+    assert aws_error(exc) == ("ParameterValueInvalid", 400)
 
 
 def test_custom_attribute_types_are_accepted(server, topic):
@@ -84,16 +81,16 @@ def test_publish_targets(server, topic):
     sns = server.client("sns")
     with pytest.raises(ClientError) as exc:
         sns.publish(Message="nowhere")
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     with pytest.raises(ClientError) as exc:
         sns.publish(TopicArn=topic, PhoneNumber="+15550001111", Message="two targets")
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     with pytest.raises(ClientError) as exc:
         sns.publish(TopicArn=topic + "-missing", Message="x")
-    assert error_of(exc) == ("NotFound", 404)
+    assert aws_error(exc) == ("NotFound", 404)
     with pytest.raises(ClientError) as exc:
         sns.publish(TopicArn="not-an-arn", Message="x")
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     assert sns.publish(TargetArn=topic, Message="TargetArn may name a topic")["MessageId"]
 
 
@@ -125,7 +122,7 @@ def test_publish_batch(server, unique, topic):
 def test_publish_batch_request_errors(server, topic, entries, code):
     with pytest.raises(ClientError) as exc:
         server.client("sns").publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
-    assert error_of(exc) == (code, 400)
+    assert aws_error(exc) == (code, 400)
 
 
 def test_publish_batch_fifo(server, unique):

@@ -7,10 +7,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-
-
-def error_of(exc) -> tuple[str, int]:
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import aws_error
 
 
 def test_create_get_list_delete_topic(server, unique):
@@ -31,7 +28,7 @@ def test_create_get_list_delete_topic(server, unique):
     sns.delete_topic(TopicArn=arn)
     with pytest.raises(ClientError) as exc:
         sns.get_topic_attributes(TopicArn=arn)
-    assert error_of(exc) == ("NotFound", 404)
+    assert aws_error(exc) == ("NotFound", 404)
     sns.delete_topic(TopicArn=arn)  # deleting again succeeds, as on AWS
 
 
@@ -56,13 +53,13 @@ def test_topic_names_are_checked(server, unique):
     for bad in ("has space", "x" * 257, "bad/name"):
         with pytest.raises(ClientError) as exc:
             sns.create_topic(Name=bad)
-        assert error_of(exc) == ("InvalidParameter", 400)
+        assert aws_error(exc) == ("InvalidParameter", 400)
     with pytest.raises(ClientError) as exc:  # a .fifo name needs FifoTopic=true
         sns.create_topic(Name=unique + ".fifo")
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     with pytest.raises(ClientError) as exc:  # FifoTopic=true needs a .fifo name
         sns.create_topic(Name=unique, Attributes={"FifoTopic": "true"})
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
 
 
 def test_fifo_topic_attributes(server, unique):
@@ -74,11 +71,11 @@ def test_fifo_topic_attributes(server, unique):
     assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["ContentBasedDeduplication"] == "true"
     with pytest.raises(ClientError) as exc:  # FifoTopic cannot change after creation
         sns.set_topic_attributes(TopicArn=arn, AttributeName="FifoTopic", AttributeValue="false")
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     standard = sns.create_topic(Name=unique)["TopicArn"]
     with pytest.raises(ClientError) as exc:
         sns.set_topic_attributes(TopicArn=standard, AttributeName="ContentBasedDeduplication", AttributeValue="true")
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
 
 
 def test_create_existing_topic_with_other_attributes_fails(server, unique):
@@ -86,7 +83,7 @@ def test_create_existing_topic_with_other_attributes_fails(server, unique):
     sns.create_topic(Name=unique, Attributes={"DisplayName": "one"})
     with pytest.raises(ClientError) as exc:
         sns.create_topic(Name=unique, Attributes={"DisplayName": "two"})
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
 
 
 def test_set_topic_attributes(server, unique):
@@ -110,10 +107,10 @@ def test_set_topic_attributes(server, unique):
                         ("TracingConfig", "Sometimes")):
         with pytest.raises(ClientError) as exc:
             sns.set_topic_attributes(TopicArn=arn, AttributeName=name, AttributeValue=value)
-        assert error_of(exc) == ("InvalidParameter", 400), name
+        assert aws_error(exc) == ("InvalidParameter", 400), name
     with pytest.raises(ClientError) as exc:
         sns.set_topic_attributes(TopicArn=arn + "x", AttributeName="DisplayName", AttributeValue="a")
-    assert error_of(exc) == ("NotFound", 404)
+    assert aws_error(exc) == ("NotFound", 404)
 
 
 def test_tags(server, unique):
@@ -126,10 +123,10 @@ def test_tags(server, unique):
     assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "b"}]
     with pytest.raises(ClientError) as exc:
         sns.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
-    assert error_of(exc) == ("TagLimitExceeded", 400)
+    assert aws_error(exc) == ("TagLimitExceeded", 400)
     with pytest.raises(ClientError) as exc:
         sns.list_tags_for_resource(ResourceArn=arn + "-missing")
-    assert error_of(exc) == ("ResourceNotFound", 404)
+    assert aws_error(exc) == ("ResourceNotFound", 404)
 
 
 def test_permissions_edit_the_policy(server, unique):
@@ -141,7 +138,7 @@ def test_permissions_edit_the_policy(server, unique):
     assert shared["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"} and shared["Action"] == "SNS:Publish"
     with pytest.raises(ClientError) as exc:
         sns.add_permission(TopicArn=arn, Label="share", AWSAccountId=["111122223333"], ActionName=["Publish"])
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     sns.remove_permission(TopicArn=arn, Label="share")
     statements = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])["Statement"]
     assert [s["Sid"] for s in statements] == ["__default_statement_ID"]
@@ -165,7 +162,7 @@ def test_data_protection_policy_is_stored(server, unique):
     assert sns.get_data_protection_policy(ResourceArn=other)["DataProtectionPolicy"] == policy
     with pytest.raises(ClientError) as exc:
         sns.put_data_protection_policy(ResourceArn=other, DataProtectionPolicy="{broken")
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
 
 
 def test_topics_are_per_region_and_account(server, unique):
@@ -215,14 +212,14 @@ def test_platform_applications_and_endpoints(server, unique):
     assert json.loads(dead["Body"])["MessageId"] == dead_id
     with pytest.raises(ClientError) as exc:
         sns.publish(TargetArn=endpoint, Message="x")
-    assert error_of(exc) == ("EndpointDisabled", 400)
+    assert aws_error(exc) == ("EndpointDisabled", 400)
     sns.delete_endpoint(EndpointArn=endpoint)
     with pytest.raises(ClientError) as exc:
         sns.get_endpoint_attributes(EndpointArn=endpoint)
-    assert error_of(exc) == ("NotFound", 404)
+    assert aws_error(exc) == ("NotFound", 404)
     with pytest.raises(ClientError) as exc:
         sns.create_platform_application(Name=unique, Platform="PIGEON", Attributes={"PlatformCredential": "x"})
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     sns.delete_platform_application(PlatformApplicationArn=app)
     assert app not in [a["PlatformApplicationArn"] for a in sns.list_platform_applications()["PlatformApplications"]]
 
@@ -235,12 +232,12 @@ def test_sms_publish_and_settings(server, unique):
     assert [(m["MessageId"], m["Message"]) for m in sent] == [(message_id, "your code is 1234")]
     with pytest.raises(ClientError) as exc:
         sns.publish(PhoneNumber="12", Message="x")
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     sns.set_sms_attributes(attributes={"DefaultSMSType": "Transactional", "DefaultSenderID": "Pocket"})
     assert sns.get_sms_attributes(attributes=["DefaultSMSType"])["attributes"] == {"DefaultSMSType": "Transactional"}
     with pytest.raises(ClientError) as exc:
         sns.set_sms_attributes(attributes={"DefaultSMSType": "Loud"})
-    assert error_of(exc) == ("InvalidParameter", 400)
+    assert aws_error(exc) == ("InvalidParameter", 400)
     assert sns.check_if_phone_number_is_opted_out(phoneNumber=number)["isOptedOut"] is False
 
 
@@ -249,15 +246,15 @@ def test_other_accounts_need_the_topic_policy(server, unique):
     arn = owner.create_topic(Name=unique)["TopicArn"]
     with pytest.raises(ClientError) as exc:
         other.publish(TopicArn=arn, Message="not yet")
-    assert error_of(exc) == ("AuthorizationError", 403)
+    assert aws_error(exc) == ("AuthorizationError", 403)
     with pytest.raises(ClientError) as exc:
         other.subscribe(TopicArn=arn, Protocol="sms", Endpoint="+15550003333")
-    assert error_of(exc) == ("AuthorizationError", 403)
+    assert aws_error(exc) == ("AuthorizationError", 403)
     owner.add_permission(TopicArn=arn, Label="let-publish", AWSAccountId=["333333333333"], ActionName=["Publish"])
     assert other.publish(TopicArn=arn, Message="allowed")["MessageId"]
     with pytest.raises(ClientError) as exc:  # only Publish was granted
         other.subscribe(TopicArn=arn, Protocol="sms", Endpoint="+15550003333")
-    assert error_of(exc) == ("AuthorizationError", 403)
+    assert aws_error(exc) == ("AuthorizationError", 403)
 
 
 def test_sms_sandbox_numbers_are_verified_with_the_code_sent(server, unique):
@@ -269,11 +266,11 @@ def test_sms_sandbox_numbers_are_verified_with_the_code_sent(server, unique):
     [sent] = server.admin(f"/_pocketcloud/sns/outbox?endpoint=%2B{number[1:]}")["messages"]
     with pytest.raises(ClientError) as exc:
         sns.verify_sms_sandbox_phone_number(PhoneNumber=number, OneTimePassword="not-it")
-    assert error_of(exc) == ("VerificationException", 400)
+    assert aws_error(exc) == ("VerificationException", 400)
     sns.verify_sms_sandbox_phone_number(PhoneNumber=number, OneTimePassword=sent["OneTimePassword"])
     assert {"PhoneNumber": number, "Status": "Verified"} in sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"]
     sns.delete_sms_sandbox_phone_number(PhoneNumber=number)
     with pytest.raises(ClientError) as exc:
         sns.delete_sms_sandbox_phone_number(PhoneNumber=number)
-    assert error_of(exc) == ("ResourceNotFound", 404)
+    assert aws_error(exc) == ("ResourceNotFound", 404)
     assert sns.get_sms_sandbox_account_status()["IsInSandbox"] is False

@@ -5,15 +5,12 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import aws_error
 
 
 @pytest.fixture
 def sqs(server):
     return server.client("sqs")
-
-
-def error_of(exc) -> tuple[str, int]:
-    return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def arn_of(sqs, url):
@@ -45,16 +42,16 @@ def test_redrive_policy_validation(sqs, unique):
     with pytest.raises(ClientError) as exc:
         sqs.create_queue(QueueName=unique, Attributes={"RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": f"arn:aws:sqs:us-east-1:000000000000:{unique}-missing", "maxReceiveCount": 3})})
-    assert error_of(exc) == ("InvalidParameterValue", 400)
+    assert aws_error(exc) == ("InvalidParameterValue", 400)
     dlq = sqs.create_queue(QueueName=unique + "-dlq")["QueueUrl"]
     with pytest.raises(ClientError) as exc:
         sqs.create_queue(QueueName=unique, Attributes={"RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": arn_of(sqs, dlq), "maxReceiveCount": 1001})})
-    assert error_of(exc) == ("InvalidParameterValue", 400)
+    assert aws_error(exc) == ("InvalidParameterValue", 400)
     with pytest.raises(ClientError) as exc:  # a FIFO source needs a FIFO dead-letter queue
         sqs.create_queue(QueueName=unique + ".fifo", Attributes={"FifoQueue": "true", "RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": arn_of(sqs, dlq), "maxReceiveCount": 3})})
-    assert error_of(exc) == ("InvalidParameterValue", 400)
+    assert aws_error(exc) == ("InvalidParameterValue", 400)
 
 
 def test_redrive_allow_policy(sqs, unique):
@@ -63,7 +60,7 @@ def test_redrive_allow_policy(sqs, unique):
     with pytest.raises(ClientError) as exc:
         sqs.create_queue(QueueName=unique + "-a", Attributes={"RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": arn_of(sqs, deny), "maxReceiveCount": 3})})
-    assert error_of(exc) == ("InvalidParameterValue", 400)
+    assert aws_error(exc) == ("InvalidParameterValue", 400)
     allowed_arn = f"arn:aws:sqs:us-east-1:000000000000:{unique}-b"
     by_queue = sqs.create_queue(QueueName=unique + "-byq", Attributes={"RedriveAllowPolicy": json.dumps(
         {"redrivePermission": "byQueue", "sourceQueueArns": [allowed_arn]})})["QueueUrl"]
@@ -71,11 +68,11 @@ def test_redrive_allow_policy(sqs, unique):
     sqs.create_queue(QueueName=unique + "-b", Attributes={"RedrivePolicy": policy})
     with pytest.raises(ClientError) as exc:
         sqs.create_queue(QueueName=unique + "-c", Attributes={"RedrivePolicy": policy})
-    assert error_of(exc) == ("InvalidParameterValue", 400)
+    assert aws_error(exc) == ("InvalidParameterValue", 400)
     with pytest.raises(ClientError) as exc:
         sqs.create_queue(QueueName=unique + "-bad", Attributes={"RedriveAllowPolicy": json.dumps(
             {"redrivePermission": "byQueue"})})
-    assert error_of(exc) == ("InvalidAttributeValue", 400)
+    assert aws_error(exc) == ("InvalidAttributeValue", 400)
 
 
 def _dead_letters(server, sqs, unique, count):
@@ -101,7 +98,7 @@ def test_move_task_returns_messages_to_their_source(server, sqs, unique):
     assert sorted(m["Body"] for m in back) == ["m0", "m1", "m2"]
     with pytest.raises(ClientError) as exc:
         sqs.cancel_message_move_task(TaskHandle=handle)
-    assert error_of(exc) == ("ResourceNotFoundException", 404)
+    assert aws_error(exc) == ("ResourceNotFoundException", 404)
 
 
 def test_rate_limited_move_task_runs_on_the_clock_and_can_be_cancelled(server, sqs, unique):
@@ -112,7 +109,7 @@ def test_rate_limited_move_task_runs_on_the_clock_and_can_be_cancelled(server, s
                                          MaxNumberOfMessagesPerSecond=2)["TaskHandle"]
     with pytest.raises(ClientError) as exc:
         sqs.start_message_move_task(SourceArn=dlq_arn)
-    assert error_of(exc) == ("AWS.SimpleQueueService.UnsupportedOperation", 400)
+    assert aws_error(exc) == ("AWS.SimpleQueueService.UnsupportedOperation", 400)
     server.admin("/_pocketcloud/clock", {"advance": "1s"})
     running = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
     assert running["Status"] == "RUNNING" and running["TaskHandle"] == handle
@@ -130,10 +127,10 @@ def test_move_task_source_must_be_a_dead_letter_queue(sqs, unique):
     plain = sqs.create_queue(QueueName=unique)["QueueUrl"]
     with pytest.raises(ClientError) as exc:
         sqs.start_message_move_task(SourceArn=arn_of(sqs, plain))
-    assert error_of(exc) == ("InvalidParameterValue", 400)
+    assert aws_error(exc) == ("InvalidParameterValue", 400)
     with pytest.raises(ClientError) as exc:
         sqs.start_message_move_task(SourceArn=f"arn:aws:sqs:us-east-1:000000000000:{unique}-none")
-    assert error_of(exc) == ("ResourceNotFoundException", 404)
+    assert aws_error(exc) == ("ResourceNotFoundException", 404)
 
 
 def test_fifo_redrive_moves_the_head_and_unblocks_its_group(server, sqs, unique):
