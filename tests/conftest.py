@@ -160,6 +160,11 @@ def bucket(server, unique):
     return unique
 
 
+def queue_arn(sqs, url: str) -> str:
+    """An SQS queue's ARN (notification targets, subscriptions, redrive policies name it)."""
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
 def aws_error(exc) -> tuple[str, int]:
     """(AWS error code, HTTP status) of a botocore ClientError caught by pytest.raises."""
     return exc.value.response["Error"]["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from test_apigateway_support import LocalHTTP, echo_backend, invoke
+from conftest import queue_arn
 
 backend = echo_backend  # the module-scoped echo server fixture, under the name the tests use
 
@@ -455,8 +456,8 @@ def test_s3_and_sns_service_integrations(server, unique):
     topic = sns.create_topic(Name=unique)["TopicArn"]
     sqs = server.client("sqs")
     queue_url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sqs_arn = queue_arn(sqs, queue_url)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs_arn, Attributes={"RawMessageDelivery": "true"})
 
     rest = server.client("apigateway")
     api = rest.create_rest_api(name=unique)

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from conftest import Server
+from conftest import Server, queue_arn
 
 ACCOUNT = "000000000000"
 
@@ -185,8 +185,8 @@ def test_sns_notification_of_delivered_log_files(srv, unique):
     sns, sqs = srv.client("sns"), srv.client("sqs")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     queue = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sqs_arn = queue_arn(sqs, queue)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs_arn, Attributes={"RawMessageDelivery": "true"})
     ct, s3, bucket = _trail(srv, unique, SnsTopicName=unique)
     srv.client("kms").list_keys()
     _advance(srv, "6m", unique)

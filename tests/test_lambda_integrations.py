@@ -8,6 +8,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import queue_arn
 from test_lambda import ROLE, call, create, zipped
 from test_lambda_features import RECORDER, lines, wait_for
 
@@ -50,11 +51,11 @@ def handler(event, context):
 def test_sqs_event_source_mapping_partial_batch_and_redrive(server, lam, unique, tmp_path):
     sqs = server.client("sqs")
     dlq_url = sqs.create_queue(QueueName=unique + "-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = queue_arn(sqs, dlq_url)
     url = sqs.create_queue(QueueName=unique, Attributes={
         "VisibilityTimeout": "30",
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = queue_arn(sqs, url)
     out = tmp_path / "records"
     create(lam, unique, PARTIAL, Environment={"Variables": {"OUT": str(out)}})
     for body in ("ok1", "ok2", "fail"):
@@ -120,9 +121,9 @@ def test_s3_notification_invokes_the_function(server, lam, unique, tmp_path):
 def test_async_failure_to_dead_letter_queue_and_sqs_destination(server, lam, unique, tmp_path):
     sqs = server.client("sqs")
     dlq_url = sqs.create_queue(QueueName=unique + "-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = queue_arn(sqs, dlq_url)
     dest_url = sqs.create_queue(QueueName=unique + "-dest")["QueueUrl"]
-    dest_arn = sqs.get_queue_attributes(QueueUrl=dest_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dest_arn = queue_arn(sqs, dest_url)
     create(lam, unique, RECORDER, Environment={"Variables": {"OUT": str(tmp_path / "x"), "FAIL": "1"}},
            DeadLetterConfig={"TargetArn": dlq_arn})
     lam.put_function_event_invoke_config(FunctionName=unique, MaximumRetryAttempts=0,
@@ -140,7 +141,7 @@ def test_async_failure_to_dead_letter_queue_and_sqs_destination(server, lam, uni
 def test_sqs_event_source_mapping_filter_criteria(server, lam, unique, tmp_path):
     sqs = server.client("sqs")
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = queue_arn(sqs, url)
     out = tmp_path / "records"
     create(lam, unique, PARTIAL, Environment={"Variables": {"OUT": str(out)}})
     with pytest.raises(ClientError) as exc:
@@ -170,7 +171,7 @@ def test_sqs_pollers_resume_after_a_restart(tmp_path, unique):
     try:
         sqs, lam = first.client("sqs"), first.client("lambda")
         url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = queue_arn(sqs, url)
         create(lam, unique, PARTIAL, Environment={"Variables": {"OUT": str(out)}})
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName=unique, BatchSize=1)
     finally:

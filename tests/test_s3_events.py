@@ -5,7 +5,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import aws_error
+from conftest import aws_error, queue_arn
 
 
 def _messages(sqs, url, wanted, rounds=20):
@@ -22,7 +22,7 @@ def _messages(sqs, url, wanted, rounds=20):
 def test_sqs_notifications_with_filters(server, unique):
     s3, sqs = server.client("s3"), server.client("sqs")
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = queue_arn(sqs, url)
     s3.create_bucket(Bucket=unique)
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
@@ -52,8 +52,8 @@ def test_sns_notifications_reach_subscribers(server, unique):
     s3, sns, sqs = server.client("s3"), server.client("sns"), server.client("sqs")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sqs_arn = queue_arn(sqs, url)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs_arn, Attributes={"RawMessageDelivery": "true"})
     s3.create_bucket(Bucket=unique)
     s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"TopicConfigurations": [
         {"TopicArn": topic, "Events": ["s3:ObjectCreated:Put"]}]})

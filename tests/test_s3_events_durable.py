@@ -3,7 +3,7 @@ when the server is killed between the acknowledgement and the delivery (at least
 
 import json
 
-from conftest import Server, kill_during_burst
+from conftest import Server, kill_during_burst, queue_arn
 
 
 def _received_keys(sqs, url, wanted: set, rounds: int = 60) -> set:
@@ -28,7 +28,7 @@ def test_events_of_acknowledged_puts_survive_a_sigkill(tmp_path, unique):
     try:
         sqs, s3 = srv.client("sqs"), srv.client("s3")
         url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = queue_arn(sqs, url)
         s3.create_bucket(Bucket=unique)
         s3.create_bucket(Bucket=unique + "-quiet")  # no notifications: written the usual way
         s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={

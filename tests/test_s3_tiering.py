@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import test_s3_lifecycle
-from conftest import Server, aws_error
+from conftest import Server, aws_error, queue_arn
 from test_s3_lifecycle import _advance
 
 server = test_s3_lifecycle.server  # a server of this module's own: the clock moves freely
@@ -225,7 +225,7 @@ def test_accesses_and_restores_survive_a_restart(tmp_path, unique):
     try:
         s3, sqs = srv.client("s3"), srv.client("sqs")
         url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = queue_arn(sqs, url)
         s3.create_bucket(Bucket=unique)
         s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
             {"QueueArn": arn, "Events": ["s3:ObjectRestore:Completed"]}]})
@@ -267,7 +267,7 @@ def _events(sqs, url) -> list:
 def test_archive_moves_and_restores_are_notified(server, unique):
     s3, sqs = server.client("s3"), server.client("sqs")
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = queue_arn(sqs, url)
     s3.create_bucket(Bucket=unique)
     s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"QueueConfigurations": [
         {"QueueArn": arn, "Events": ["s3:IntelligentTiering", "s3:ObjectRestore:*"]}]})

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import queue_arn
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def fanout(server, unique):
         def subscribe(self, policy, scope=None):
             count[0] += 1
             url = sqs.create_queue(QueueName=f"{unique}-{count[0]}")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            arn = queue_arn(sqs, url)
             attributes = {"RawMessageDelivery": "true", "FilterPolicy": json.dumps(policy)}
             if scope:
                 attributes["FilterPolicyScope"] = scope

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
+from conftest import queue_arn
 
 
 WAIT = 20  # seconds to wait for a delivery that must come (a bound, not a timing assertion)
@@ -190,7 +191,7 @@ def test_retries_follow_the_delivery_policy_then_dead_letter(own_server, unique,
     sns, sqs = own_server.client("sns"), own_server.client("sqs")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     dlq = sqs.create_queue(QueueName=unique + "-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = queue_arn(sqs, dlq)
     policy = {"healthyRetryPolicy": {"numRetries": 2, "minDelayTarget": 5, "maxDelayTarget": 5,
                                      "backoffFunction": "linear"}}
     sub = confirmed_subscription(sns, topic, receiver, DeliveryPolicy=json.dumps(policy),
@@ -287,7 +288,7 @@ def test_signing_certificate_is_served(own_server, unique):
     sns, sqs = own_server.client("sns"), own_server.client("sqs")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = queue_arn(sqs, url)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     sns.publish(TopicArn=topic, Message="m")
     note = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 
 from test_lambda_features import wait_for
+from conftest import queue_arn
 
 
 def test_s3_event_notification_through_a_topic_to_a_queue(server, unique):
     s3, sns, sqs = server.client("s3"), server.client("sns"), server.client("sqs")
     topic = sns.create_topic(Name=unique)["TopicArn"]
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sqs_arn = queue_arn(sqs, url)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=sqs_arn)
     s3.create_bucket(Bucket=unique)
     s3.put_bucket_notification_configuration(Bucket=unique, NotificationConfiguration={"TopicConfigurations": [
         {"TopicArn": topic, "Events": ["s3:ObjectCreated:*"]}]})

@@ -8,6 +8,7 @@ import json
 from test_lambda_features import RECORDER, lines, wait_for
 from test_lambda import create
 from test_sns_http import verify_signature
+from conftest import queue_arn
 
 
 def test_publish_invokes_the_function_with_the_sns_event(server, unique, tmp_path):
@@ -35,7 +36,7 @@ def test_a_deleted_function_dead_letters(server, unique, tmp_path):
     sns, lam, sqs = server.client("sns"), server.client("lambda"), server.client("sqs")
     function = create(lam, unique, RECORDER, Environment={"Variables": {"OUT": str(tmp_path / "x")}})["FunctionArn"]
     dlq = sqs.create_queue(QueueName=unique + "-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = queue_arn(sqs, dlq)
     topic = sns.create_topic(Name=unique)["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function,
                   Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})

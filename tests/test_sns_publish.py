@@ -7,7 +7,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import aws_error
+from conftest import aws_error, queue_arn
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_publish_targets(server, topic):
 def test_publish_batch(server, unique, topic):
     sns, sqs = server.client("sns"), server.client("sqs")
     url = sqs.create_queue(QueueName=unique)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = queue_arn(sqs, url)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
         {"Id": "ok-1", "Message": "one"},
@@ -130,7 +130,7 @@ def test_publish_batch_fifo(server, unique):
     topic = sns.create_topic(Name=unique + ".fifo", Attributes={"FifoTopic": "true",
                                                                "ContentBasedDeduplication": "true"})["TopicArn"]
     url = sqs.create_queue(QueueName=unique + ".fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = queue_arn(sqs, url)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     result = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
         {"Id": f"e{i}", "Message": f"m{i}", "MessageGroupId": "g"} for i in range(3)

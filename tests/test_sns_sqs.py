@@ -8,11 +8,12 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import queue_arn
 
 
 def make_queue(sqs, name, **attributes):
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    arn = queue_arn(sqs, url)
     return url, arn
 
 

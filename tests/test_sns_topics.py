@@ -7,7 +7,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import aws_error
+from conftest import aws_error, queue_arn
 
 
 def test_create_get_list_delete_topic(server, unique):
@@ -197,7 +197,7 @@ def test_platform_applications_and_endpoints(server, unique):
     # Through a topic: the platform's payload too; a disabled endpoint's messages go to the DLQ.
     sqs = server.client("sqs")
     dlq = sqs.create_queue(QueueName=unique + "-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = queue_arn(sqs, dlq)
     topic = sns.create_topic(Name=unique)["TopicArn"]
     sub = sns.subscribe(TopicArn=topic, Protocol="application", Endpoint=endpoint,
                         Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})["SubscriptionArn"]

@@ -5,7 +5,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import aws_error
+from conftest import aws_error, queue_arn
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def sqs(server):
 
 
 def arn_of(sqs, url):
-    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return queue_arn(sqs, url)
 
 
 def with_dlq(sqs, name, max_receives=2, **dlq_attributes):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import Server, kill_during_burst
+from conftest import Server, kill_during_burst, queue_arn
 
 
 def test_acknowledged_messages_survive_sigkill_and_deleted_ones_stay_deleted(tmp_path):
@@ -84,7 +84,7 @@ def test_running_move_task_resumes_after_restart(tmp_path):
     try:
         sqs = srv.client("sqs")
         dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        dlq_arn = queue_arn(sqs, dlq)
         source = sqs.create_queue(QueueName="src", Attributes={
             "VisibilityTimeout": "0", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
                                                                     "maxReceiveCount": 1})})["QueueUrl"]
