@@ -102,6 +102,10 @@ def test_tampered_signature_or_policy_is_refused(server, unique, config):
     resp = requests.post(post["url"], data=fields, files={"file": ("x.txt", b"x")})
     assert (resp.status_code, _code(resp)) == (403, "SignatureDoesNotMatch")
 
+    fields[name] = "é" + fields[name][1:]  # not even ASCII
+    resp = requests.post(post["url"], data=fields, files={"file": ("x.txt", b"x")})
+    assert (resp.status_code, _code(resp)) == (403, "SignatureDoesNotMatch")
+
     other = _form(s3, unique, key="${filename}")  # a valid policy, but not the one signed
     fields = dict(post["fields"], policy=other["fields"]["policy"], key="x.txt")
     resp = requests.post(post["url"], data=fields, files={"file": ("x.txt", b"x")})

@@ -17,15 +17,15 @@ import base64
 import hmac
 import json
 import logging
-from datetime import datetime, timezone
 from urllib.parse import quote, urlencode
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ...core.accounts import DEFAULT_REGION, resolve_access_key
+from ...core.clock import parse_when
 from ...gateway.ids import new_request_id
 from ...gateway.sigv4.credentials import Credentials
-from ...gateway.sigv4.signing import _signing_key
+from ...gateway.sigv4.signing import _same_signature, _sign, _signing_key
 from ...protocol.errors import ServiceError
 from ...protocol.http import BodyStream, HttpResponse
 from ...protocol.parsers._xml import MalformedXml, parse_xml
@@ -126,9 +126,7 @@ def _denied(detail: str) -> ServiceError:
 def _check_policy(policy: dict, fields: dict, bucket: str, now: float) -> tuple[int, int] | None:
     """Refuse a form its policy does not allow; the content-length-range, if any."""
     try:
-        expires = datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00"))
-        if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=timezone.utc)
+        expires = parse_when(str(policy["expiration"]))
         conditions = list(policy.get("conditions") or [])
     except (KeyError, TypeError, ValueError):
         raise ServiceError("InvalidPolicyDocument", "Invalid Policy: Invalid 'expiration' value.", 400) from None
@@ -192,11 +190,10 @@ def _credentials(gateway, fields: dict, policy_text: str):
                                "records.", 403, AWSAccessKeyId=creds.access_key)
         return creds
     if creds.version == 4:
-        key = _signing_key(secret, creds.date, creds.region, creds.service)
-        expected = hmac.new(key, policy_text.encode(), "sha256").hexdigest()
+        expected = _sign(_signing_key(secret, creds.date, creds.region, creds.service), policy_text)
     else:
         expected = base64.b64encode(hmac.digest(secret.encode(), policy_text.encode(), "sha1")).decode()
-    if not hmac.compare_digest(expected, creds.signature):
+    if not _same_signature(expected, creds.signature):
         raise ServiceError("SignatureDoesNotMatch", "The request signature we calculated does not match the "
                            "signature you provided. Check your key and signing method.", 403)
     return creds
