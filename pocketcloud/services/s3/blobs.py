@@ -450,6 +450,8 @@ class BlobFiles:
             _recycle(self._spares, plain, out)
 
     def delete(self, segments: list[dict]) -> None:
+        if len(segments) == 1 and "file" not in segments[0]:  # a small body, sealed in its row: no file
+            return
         paths = [self._path(segment["file"]) for segment in segments if segment.get("file")]
         if not paths:
             return

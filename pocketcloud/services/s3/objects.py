@@ -128,8 +128,7 @@ class ObjectOps:
                 value = checksums.encode(hasher.digest())
                 if sent is None and getattr(source, "trailers", None):
                     sent = source.trailers.get("x-amz-checksum-" + algorithm.lower())
-                if sent is not None and sent != value:
-                    checksums.check(algorithm, sent, value)
+                checksums.check(algorithm, sent, value)
         except ServiceError:
             self.blobs.delete([segment])
             raise
@@ -153,18 +152,15 @@ class ObjectOps:
     def _after_commit(self, removed: list[dict], pending: dict | None) -> None:
         """Once a version is durable: the bodies it replaced go, its event is sent."""
         for old in removed:
-            segments = old.get("segments")
-            if segments and (len(segments) > 1 or "inline" not in segments[0]):  # an inline body has no file
-                self.blobs.delete(segments)
-        if pending is not None:
-            self.send_event(pending)
+            self.blobs.delete(old.get("segments", ()))
+        self.send_event(pending)
 
     def _index_version(self, bucket: dict, key: str, meta: dict) -> list[dict]:
         state = bucket.get("versioning")
         if state is None:  # never versioned: one row per key
             meta["version_id"] = "null"
             return self.index.put_only_version(bucket["name"], key, meta)
-        versioned = state == "Enabled"
+        versioned = self.versioned(bucket)
         meta["version_id"] = om.new_version_id() if versioned else "null"
         return self.index.add(bucket["name"], key, meta["version_id"], meta, replace_null=not versioned)
 
@@ -177,8 +173,7 @@ class ObjectOps:
         if len(key) > MAX_KEY_BYTES // 4:  # shorter keys cannot exceed the limit in UTF-8
             om.check_key(key)
         request = ctx.request
-        if ".s3-accelerate" in request.headers.get("host", ""):
-            self.check_accelerate(bucket, request)
+        self.check_accelerate(bucket, request)
         declared = params.get("ContentLength")
         if declared is not None and declared > MAX_PUT_BYTES:
             raise _too_large(declared)()
@@ -210,7 +205,7 @@ class ObjectOps:
         else:
             await self.commit_version_grouped(bucket, key, meta, "ObjectCreated:Put", ctx)
         out = {"ETag": meta["etag"], **enc_fields}
-        if bucket.get("versioning") == "Enabled":
+        if self.versioned(bucket):
             out["VersionId"] = meta["version_id"]
         if algorithm:
             out["Checksum" + algorithm] = value
@@ -259,8 +254,7 @@ class ObjectOps:
         bucket = self.buckets.require(params["Bucket"])
         key = params["Key"]
         request = ctx.request
-        if ".s3-accelerate" in request.headers.get("host", ""):
-            self.check_accelerate(bucket, request)
+        self.check_accelerate(bucket, request)
         version_id = params.get("VersionId")
         found = self.find(bucket, key, version_id)
         meta = found.meta
@@ -274,12 +268,14 @@ class ObjectOps:
             raise ServiceError("InvalidObjectState", "The operation is not valid for the object's storage class",
                                403, StorageClass=meta["storage_class"])
         enc = meta["enc"]
-        data_key = self.sse.master.key() if enc["mode"] == "AES256" else await self.sse.data_key(enc, params)
+        data_key = self.sse.key_at_hand(enc, params)
+        if data_key is None:
+            data_key = await self.sse.kms_key(enc)
         out = om.response_fields(meta, params.get("ChecksumMode") == "ENABLED", now, False)
         out.update(self.sse.response_fields(enc))
         if "lock_mode" in meta or "legal_hold" in meta:
             out.update(self.lock_headers(meta))
-        if version_id or bucket.get("versioning") == "Enabled" or meta["version_id"] != "null":
+        if version_id or self.versioned(bucket) or meta["version_id"] != "null":
             out["VersionId"] = meta["version_id"]
         if bucket.get("lifecycle"):
             expiration = self.expiration_header(bucket, key, meta)

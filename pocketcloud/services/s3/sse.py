@@ -19,6 +19,12 @@ _SSE_PARAMS = frozenset(("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnable
                          "SSECustomerKey", "SSECustomerKeyMD5"))
 
 
+def _bucket_default(bucket: dict) -> tuple[dict, dict]:
+    """(rule, ApplyServerSideEncryptionByDefault) of a bucket's default encryption."""
+    rule = ((bucket.get("encryption") or {}).get("Rules") or [{}])[0]
+    return rule, rule.get("ApplyServerSideEncryptionByDefault") or {}
+
+
 def _kms_unavailable(detail: str) -> ServiceError:
     return ServiceError("KMS.NotFoundException", f"SSE-KMS needs the KMS service: {detail}", 400)
 
@@ -35,11 +41,9 @@ class Encryption:
         default but AES256), without a coroutine; else None."""
         if not _SSE_PARAMS.isdisjoint(params):
             return None
-        rules = bucket.get("encryption")
-        if rules:
-            default = (rules.get("Rules") or [{}])[0].get("ApplyServerSideEncryptionByDefault") or {}
-            if default.get("SSEAlgorithm", "AES256") != "AES256" or default.get("KMSMasterKeyID"):
-                return None
+        default = _bucket_default(bucket)[1]
+        if default.get("SSEAlgorithm", "AES256") != "AES256" or default.get("KMSMasterKeyID"):
+            return None
         return self.master.key(), _SSE_S3, _SSE_S3_FIELDS
 
     async def for_new_object(self, account: str, region: str, bucket: dict, key: str, params: dict):
@@ -56,8 +60,7 @@ class Encryption:
         kms_key = params.get("SSEKMSKeyId")
         bucket_key = params.get("BucketKeyEnabled")
         if mode is None:
-            rule = (bucket.get("encryption") or {}).get("Rules", [{}])[0]
-            default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+            rule, default = _bucket_default(bucket)
             mode = default.get("SSEAlgorithm", "AES256")
             kms_key = kms_key or default.get("KMSMasterKeyID")
             if bucket_key is None:
@@ -102,6 +105,12 @@ class Encryption:
 
     async def data_key(self, enc: dict, params: dict, prefix: str = "SSECustomer") -> bytes:
         """The key a stored body was encrypted with; SSE-C needs the same customer key again."""
+        key = self.key_at_hand(enc, params, prefix)
+        return key if key is not None else await self.kms_key(enc)
+
+    def key_at_hand(self, enc: dict, params: dict, prefix: str = "SSECustomer") -> bytes | None:
+        """data_key without a coroutine when KMS need not be asked (SSE-S3, SSE-C, a bucket
+        key already unwrapped); else None."""
         mode = enc["mode"]
         if mode == "AES256":
             return self.master.key()
@@ -114,10 +123,10 @@ class Encryption:
                 raise ServiceError("AccessDenied", "Requests specifying Server Side Encryption with Customer "
                                    "provided keys must provide the correct secret key.", 403)
             return customer[0]
-        if enc.get("bucket_key"):
-            known = self._unwrapped.get(enc["blob"])
-            if known is not None:
-                return known
+        return self._unwrapped.get(enc["blob"]) if enc.get("bucket_key") else None
+
+    async def kms_key(self, enc: dict) -> bytes:
+        """An SSE-KMS object's data key, unwrapped by KMS."""
         try:
             answer = await self.runtime.providers.call(
                 "kms", "Decrypt", {"CiphertextBlob": enc["blob"], "KeyId": enc["key_id"],
