@@ -33,29 +33,24 @@ async def read_body(request: HttpRequest, receive, limit: int, route: "Route | N
         raise _too_large(limit)
     message = await receive()
     body = message.get("body", b"")
-    if not message.get("more_body"):  # most bodies come in one message
-        if len(body) > limit:
-            raise _too_large(limit)
-        # A body cut short (the client gone before its Content-Length) is no body to act on.
-        if (length is not None and len(body) != length) or message["type"] != "http.request":
-            raise _incomplete()
-        request.body = body
-        return
-    parts = [body]
     size = len(body)
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        if chunk:
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            parts.append(chunk)
-        if not message.get("more_body"):
-            break
+    if size > limit:
+        raise _too_large(limit)
+    if message.get("more_body"):  # most bodies come in one message; the others are joined
+        parts = [body]
+        while message.get("more_body"):
+            message = await receive()
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                parts.append(chunk)
+        body = b"".join(parts)
+    # A body cut short (the client gone before its Content-Length) is no body to act on.
     if (length is not None and size != length) or message["type"] != "http.request":
         raise _incomplete()
-    request.body = b"".join(parts)
+    request.body = body
 
 
 def _too_large(limit: int) -> ServiceError:

@@ -303,10 +303,7 @@ class Router:
             if route is not None:
                 if path != request.path:
                     request.original_path, request.path = request.path, path
-                try:
-                    await read_body(request, receive, self.max_body_bytes, route)
-                except ServiceError as error:
-                    raise _routed(error, service, route.protocol) from None
+                await self._read_body(request, receive, route)
                 return route
         service = rest_candidates[0] if rest_candidates else (candidates or ["s3"])[0]
         protocol = table.services[service]["protocols"][0]

@@ -71,7 +71,7 @@ class Recorder:
 
     def record(self, service: str, operation: str, account: str, region: str, principal_arn, access_key,
                params, result, error, request_id: str, source_ip: str, user_agent: str) -> None:
-        is_data, read_only = self._kinds.get((service, operation)) or self._kind(service, operation)
+        is_data, read_only = self._kind(service, operation)
         if (is_data and not self.data_events_wanted) or len(self.queue) >= _QUEUE_LIMIT:
             return
         if read_only:
