@@ -17,6 +17,8 @@ from . import errors
 
 DAY = 86400
 _MODES = ("GOVERNANCE", "COMPLIANCE")
+# What a write (PutObject, CopyObject, CreateMultipartUpload) may ask of Object Lock.
+LOCK_PARAMS = frozenset(("ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus"))
 
 
 def _locked_bucket(bucket: dict) -> dict:

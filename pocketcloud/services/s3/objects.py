@@ -11,11 +11,11 @@ from ...protocol.http import BodyStream
 from . import checksums, cors, errors
 from . import objectmeta as om
 from .blobs import INLINE_MAX, Digests
+from .objectlock import LOCK_PARAMS
 
 MAX_PUT_BYTES = 5 * 1024 ** 3
 MAX_KEY_BYTES = om.MAX_KEY_BYTES
 _HEADER_FIELDS = frozenset(om.HEADER_FIELDS)
-_LOCK_PARAMS = frozenset(("ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus"))
 _READ_CONDITIONS = frozenset(("IfMatch", "IfNoneMatch", "IfModifiedSince", "IfUnmodifiedSince"))
 # GET's response-* query parameters: the header each one overrides.
 _OVERRIDDEN = tuple((name, "Response" + name) for name in (
@@ -197,7 +197,7 @@ class ObjectOps:
                              tags, enc, [segment])
         if algorithm:
             meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
-        if bucket.get("object_lock") or not _LOCK_PARAMS.isdisjoint(params):
+        if bucket.get("object_lock") or not LOCK_PARAMS.isdisjoint(params):
             meta.update(self.lock_fields(bucket, params, meta["modified"]))
         if conditional:
             self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
@@ -458,7 +458,7 @@ class ObjectOps:
                             tags, enc, [segment])
         if algorithm:
             new.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
-        if bucket.get("object_lock") or not _LOCK_PARAMS.isdisjoint(params):
+        if bucket.get("object_lock") or not LOCK_PARAMS.isdisjoint(params):
             new.update(self.lock_fields(bucket, params, new["modified"]))  # the copy's own, not the source's
         self.commit_version(bucket, key, new, "ObjectCreated:Copy", ctx)
         result = {"ETag": new["etag"], "LastModified": datetime.fromtimestamp(int(new["modified"]), timezone.utc)}
