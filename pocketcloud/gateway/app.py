@@ -154,7 +154,12 @@ class Gateway:
         if "expect" in headers and body_left_unread(request):
             # The client waits for "100 Continue" before sending the body, and we answered
             # without asking for it: the connection cannot carry another request.
-            response.headers.append(("Connection", "close"))
+            response.headers.append((b"connection", b"close") if response.wire else ("Connection", "close"))
+        body = response.body
+        if response.wire and type(body) is bytes:  # most answers: sent here, headers as they are
+            await send({"type": "http.response.start", "status": response.status, "headers": response.headers})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+            return
         # With the request body read, `receive` can only tell of the client going away: a long
         # response stream (Live Tail) watches it so that it ends with its client.
         await send_response(send, response, scope["method"], None if body_left_unread(request) else receive)

@@ -7,25 +7,25 @@ import json
 
 from ..protocol.errors import ServiceError
 from ..protocol.http import HttpResponse
+from ..protocol.serializers._values import wire_name, wire_value
 
 
 async def send_response(send, response: HttpResponse, method: str, receive=None) -> None:
-    body = response.body
-    names = _NAMES
-    headers = []
-    append = headers.append
-    has_length = False
-    for k, v in response.headers:  # one pass (a response has a dozen headers at most)
-        name = names.get(k) or _name_bytes(k)
-        if name == b"content-length":
-            has_length = True
-        # An ASCII value's UTF-8 bytes are its Latin-1 bytes (and "utf-8" is encode's fast path).
-        append((name, v.encode() if type(v) is str and v.isascii() else _header_bytes(v)))
-    if body is None:
-        body = b""
+    body = b"" if response.body is None else response.body
+    if response.wire:  # the codec's: already as the server takes them
+        headers = response.headers
+    else:
+        headers = []
+        append = headers.append
+        has_length = False
+        for k, v in response.headers:  # one pass (a response has a dozen headers at most)
+            name = wire_name(k)
+            if name == b"content-length":
+                has_length = True
+            append((name, wire_value(v if type(v) is str else str(v))))
+        if not has_length and isinstance(body, (bytes, bytearray, memoryview)):
+            append((b"content-length", b"%d" % len(body)))
     if isinstance(body, (bytes, bytearray, memoryview)):
-        if not has_length:
-            append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else bytes(body)})
         return
@@ -71,26 +71,6 @@ async def _stream_until_disconnect(send, body, receive) -> None:
         await asyncio.gather(streaming, watching, return_exceptions=True)
     if streaming.done() and not streaming.cancelled() and streaming.exception() is not None:
         raise streaming.exception()
-
-
-# Header names, lower-cased and encoded once: services answer with the same few dozen names.
-_NAMES: dict[str, bytes] = {}
-_NAMES_KEPT = 4096  # names can come from clients (S3 user metadata): keep a bounded number
-
-
-def _name_bytes(name: str) -> bytes:
-    encoded = name.lower().encode("latin-1")
-    if len(_NAMES) < _NAMES_KEPT:
-        _NAMES[name] = encoded
-    return encoded
-
-
-def _header_bytes(value) -> bytes:
-    text = str(value)
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError:
-        return text.encode("utf-8")  # non-Latin-1 values (S3 user metadata) go out as UTF-8
 
 
 def generic_error(error: ServiceError, request_id: str, protocol: str | None = None) -> HttpResponse:

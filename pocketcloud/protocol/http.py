@@ -165,12 +165,16 @@ class HttpRequest:
 
 
 class HttpResponse:
-    __slots__ = ("status", "headers", "body")
+    __slots__ = ("status", "headers", "body", "wire")
 
-    def __init__(self, status: int = 200, headers: list[tuple[str, str]] | None = None, body: Any = b""):
+    def __init__(self, status: int = 200, headers: list[tuple[str, str]] | None = None, body: Any = b"",
+                 wire: bool = False):
         self.status = status
         self.headers = [] if headers is None else headers
         self.body = body  # bytes, or a (sync or async) iterable of bytes for streaming payloads
+        # wire: the headers are (lower-case name bytes, value bytes) pairs, Content-Length among
+        # them when the body is bytes, as the codec's serializers write them; else (str, str).
+        self.wire = wire
 
     def __repr__(self) -> str:
         return f"HttpResponse({self.status}, {len(self.headers)} headers)"
@@ -178,6 +182,8 @@ class HttpResponse:
     def header(self, name: str) -> str | None:
         lname = name.lower()
         for k, v in self.headers:
+            if self.wire:
+                k, v = k.decode("latin-1"), v.decode("utf-8", "replace")
             if k.lower() == lname:
                 return v
         return None

@@ -448,11 +448,20 @@ def check_input(pair, protocol, params) -> list[str]:
 
 # --- output direction ------------------------------------------------------------------------
 
-def response_dict(operation_model, response, method, chunks=None) -> dict:
+def response_dict(operation_model, response, method, chunks=None, result=None) -> dict:
     """What botocore's endpoint hands its parser (endpoint.convert_to_response_dict);
-    `operation_model` is botocore's."""
+    `operation_model` is botocore's. With `result`, a Content-Length that no member of it
+    gave is the HTTP framing the serializer adds, not output: left out."""
     headers = HeadersDict()
+    framing = result is not None and not any(
+        member.serialization.get("location") == "header"
+        and member.serialization.get("name", "").lower() == "content-length" and result.get(name) is not None
+        for name, member in (operation_model.output_shape.members.items() if operation_model.output_shape else ()))
     for k, v in response.headers:
+        if response.wire:  # the serializers write headers as the ASGI server takes them
+            k, v = k.decode("latin-1"), v.decode("utf-8")
+        if framing and k == "content-length":
+            continue
         if k in headers:  # repeated fields arrive folded, as urllib3 hands them to botocore
             headers[k] = headers[k] + ", " + v
         else:
@@ -516,7 +525,7 @@ def check_output(pair, protocol, result) -> list[str]:
     operation_model = pair.boto
     try:
         response = codec.serialize_response(pair.ours, protocol, result, REQUEST_ID)
-        rd = response_dict(operation_model, response, operation_model.http.get("method", "POST"))
+        rd = response_dict(operation_model, response, operation_model.http.get("method", "POST"), result=result)
     except Exception as exc:
         return [f"serialize raised {describe_exception(exc)}"]
     if rd["status_code"] >= 300:

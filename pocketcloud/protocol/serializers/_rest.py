@@ -19,27 +19,41 @@ from ._values import (
     apply_result_extras,
     base64_text,
     bool_text,
+    content_length,
     float_text,
     int_text,
     timestamp_text_formatter,
     to_bytes,
+    wire_name,
+    wire_value,
 )
 
 CHUNK_SIZE = 64 * 1024
 _NO_BODY_STATUS = frozenset((204, 304))
 # Payloads sent as they are (raw_body), whatever the protocol's document format.
-_RAW_CONTENT_TYPES = {"blob": "application/octet-stream", "string": "text/plain"}
+_RAW_CONTENT_TYPES = {"blob": b"application/octet-stream", "string": b"text/plain"}
 
 
 def _header_formatter(shape):
+    """value -> the header's bytes (see _values.wire_value)."""
     kind = shape.type_name
     if kind == "list":
-        item = _header_formatter(shape.member)
+        item = _text_formatter(shape.member)
 
         def join(value):
-            return ",".join(item(x) for x in value if x is not None)
+            return wire_value(",".join(item(x) for x in value if x is not None))
 
         return join
+    if kind in ("integer", "long", "short", "byte"):
+        return _int_bytes
+    if kind == "string" and not shape.serialization.get("jsonvalue"):
+        return _text_bytes
+    text = _text_formatter(shape)
+    return lambda value: wire_value(text(value))
+
+
+def _text_formatter(shape):
+    kind = shape.type_name
     if kind == "timestamp":
         return timestamp_text_formatter(shape.serialization.get("timestampFormat"), "rfc822")
     if kind in ("integer", "long", "short", "byte"):
@@ -52,24 +66,26 @@ def _header_formatter(shape):
         return base64_text
     if shape.serialization.get("jsonvalue"):
         return _json_header
-    return _header_text
+    return str
 
 
 def _json_header(value) -> str:
     return base64_text(json.dumps(value, separators=(",", ":")).encode("utf-8"))
 
 
-def _header_text(value) -> str:
-    text = value if type(value) is str else str(value)
-    if "\n" in text or "\r" in text:  # a header value cannot carry a line break
-        text = text.replace("\r", " ").replace("\n", " ")
-    return text
+def _text_bytes(value) -> bytes:
+    return wire_value(value if type(value) is str else str(value))
+
+
+def _int_bytes(value) -> bytes:
+    return b"%d" % (value if type(value) is int else int(value))
 
 
 class RestPlan:
     __slots__ = (
         "content_type_member",
         "has_body_members",
+        "length_member",
         "header_index",
         "header_maps",
         "headers",
@@ -85,10 +101,11 @@ class RestPlan:
     def __init__(self, shape, status: int = 200, method: str | None = None):
         self.status = status
         self.status_member = None
-        self.headers: list[tuple[str, str, object]] = []  # (member, header name, formatter)
-        self.header_index: dict[str, tuple[str, object]] = {}  # member -> (header name, formatter)
+        self.headers: list[tuple[str, bytes, object]] = []  # (member, wire name, formatter)
+        self.header_index: dict[str, tuple[bytes, object]] = {}  # member -> (wire name, formatter)
         self.header_maps: list[tuple[str, str]] = []  # (member, header prefix)
         self.content_type_member = None
+        self.length_member = None
         self.payload = None
         self.payload_shape = None
         self.payload_kind = None
@@ -103,11 +120,13 @@ class RestPlan:
             if location == "statusCode":
                 self.status_member = name
             elif location == "header":
-                header = ser.get("name", name)
+                header = wire_name(ser.get("name", name))
                 self.headers.append((name, header, _header_formatter(member)))
                 self.header_index[name] = self.headers[-1][1:]
-                if header.lower() == "content-type":
+                if header == b"content-type":
                     self.content_type_member = name
+                elif header == b"content-length":
+                    self.length_member = name
             elif location == "headers":
                 self.header_maps.append((name, ser.get("name", "")))
             elif location is None:
@@ -145,22 +164,25 @@ class RestPlan:
             if entries:
                 for key, value in entries.items():
                     if value is not None:
-                        headers.append((prefix + key, _header_text(value)))
+                        headers.append((wire_name(prefix + key), _text_bytes(value)))
         if self.status_member is not None:
             value = result.get(self.status_member)
             if value is not None:
                 return int(value)
         return self.status
 
-    def finish_body(self, status: int, result: dict, headers: list, body, content_type: str | None):
+    def finish_body(self, status: int, result: dict, headers: list, body, content_type: bytes | None):
         """The body to send: none at all for HEAD and 204/304; else `body`, its Content-Type
-        appended to `headers` unless a header member of the result already sets one."""
+        appended to `headers` unless a header member of the result already sets one. A body
+        in memory gets its Content-Length unless a member gave one (HEAD's is the object's)."""
         if self.is_head or status in _NO_BODY_STATUS:
-            return b""
-        if content_type is not None and (
+            body = b""
+        elif content_type is not None and (
             self.content_type_member is None or result.get(self.content_type_member) is None
         ):
-            headers.append(("Content-Type", content_type))
+            headers.append((b"content-type", content_type))
+        if type(body) is bytes and (self.length_member is None or result.get(self.length_member) is None):
+            headers.append(content_length(body))
         return body
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _xml
-from ._values import apply_result_extras
+from ._values import apply_result_extras, wire_response
 
 CONTENT_TYPE = "text/xml;charset=UTF-8"
+_CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
 def _namespace(service_model) -> str:
@@ -45,9 +46,9 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     if plan.body is not None and result:
         plan.body.write_body(out, result)
     out.append(plan.close)
-    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+    headers = [(b"content-type", _CONTENT_TYPE), (b"x-amzn-requestid", request_id.encode())]
     status = apply_result_extras(result, 200, headers) if result else 200
-    return HttpResponse(status, headers, "".join(out).encode("utf-8"))
+    return wire_response(status, headers, "".join(out).encode("utf-8"))
 
 
 _RESERVED = frozenset(("Type", "Code", "Message", "message", "RequestId", "RequestID", _errors.HEADERS_FIELD))
@@ -64,6 +65,6 @@ def serialize_error(service_model, operation_model, error: ServiceError, request
     if error.fields:
         _xml.write_extra_fields(out, error.fields, _RESERVED)
     out.append(f"</Error></Errors><RequestID>{_xml.escape(request_id)}</RequestID></Response>")
-    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+    headers = [(b"content-type", _CONTENT_TYPE), (b"x-amzn-requestid", request_id.encode())]
     headers.extend(_errors.extra_headers(error))
-    return HttpResponse(info.status, headers, "".join(out).encode("utf-8"))
+    return wire_response(info.status, headers, "".join(out).encode("utf-8"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _eventstream, _json
-from ._values import apply_result_extras
+from ._values import apply_result_extras, wire_response, wire_value
 
 _EMPTY_OBJECT = b"{}"
 
@@ -29,7 +29,7 @@ class _OperationPlan:
 
     def __init__(self, operation_model):
         shape = operation_model.output_shape
-        self.content_type = content_type(operation_model.service_model)
+        self.content_type = content_type(operation_model.service_model).encode()
         self.convert = _json.struct_plan(shape).convert if shape is not None else None
         self.event_stream = shape.event_stream_name if shape is not None else None
         self.events = None
@@ -38,6 +38,8 @@ class _OperationPlan:
                 shape.members[self.event_stream], _json.event_payload, "application/json"
             )
 
+
+_EVENTS_CONTENT_TYPE = _eventstream.CONTENT_TYPE.encode()
 
 _plans: dict = {}
 
@@ -50,13 +52,14 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
         initial = _json.dumps(plan.convert(result) if result else {})
         return HttpResponse(
             200,
-            [("Content-Type", _eventstream.CONTENT_TYPE), ("x-amzn-RequestId", request_id)],
+            [(b"content-type", _EVENTS_CONTENT_TYPE), (b"x-amzn-requestid", request_id.encode())],
             plan.events.body(result.get(plan.event_stream), plan.events.initial_response(initial)),
+            True,
         )
     body = _json.dumps(plan.convert(result)) if plan.convert is not None and result else _EMPTY_OBJECT
-    headers = [("Content-Type", plan.content_type), ("x-amzn-RequestId", request_id)]
+    headers = [(b"content-type", plan.content_type), (b"x-amzn-requestid", request_id.encode())]
     status = apply_result_extras(result, 200, headers) if result else 200
-    return HttpResponse(status, headers, body)
+    return wire_response(status, headers, body)
 
 
 def error_body(error: ServiceError, info) -> dict:
@@ -82,17 +85,14 @@ def error_body(error: ServiceError, info) -> dict:
 
 
 def error_headers(service_model, error: ServiceError, info, request_id: str, content_type_value: str):
-    headers = [("Content-Type", content_type_value), ("x-amzn-RequestId", request_id)]
+    headers = [(b"content-type", content_type_value.encode()), (b"x-amzn-requestid", request_id.encode())]
     if service_model.metadata.get("awsQueryCompatible") is not None:
-        headers.append(("x-amzn-query-error", f"{info.wire_code};{_errors.fault_name(info.sender_fault)}"))
+        headers.append((b"x-amzn-query-error", wire_value(f"{info.wire_code};{_errors.fault_name(info.sender_fault)}")))
     headers.extend(_errors.extra_headers(error))
     return headers
 
 
 def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
     info = _errors.resolve(service_model, error)
-    return HttpResponse(
-        info.status,
-        error_headers(service_model, error, info, request_id, content_type(service_model)),
-        _json.dumps(error_body(error, info)),
-    )
+    return wire_response(info.status, error_headers(service_model, error, info, request_id, content_type(service_model)),
+                         _json.dumps(error_body(error, info)))

@@ -13,9 +13,10 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _xml
-from ._values import apply_result_extras
+from ._values import apply_result_extras, wire_response
 
 CONTENT_TYPE = "text/xml"
+_CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
 class _OperationPlan:
@@ -51,9 +52,9 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     out.append(plan.tail)
     out.append(_xml.escape(request_id))
     out.append(plan.close)
-    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+    headers = [(b"content-type", _CONTENT_TYPE), (b"x-amzn-requestid", request_id.encode())]
     status = apply_result_extras(result, 200, headers) if result else 200
-    return HttpResponse(status, headers, "".join(out).encode("utf-8"))
+    return wire_response(status, headers, "".join(out).encode("utf-8"))
 
 
 def error_document(error: ServiceError, info, request_id: str, namespace, flavor=_xml.QUERY) -> bytes:
@@ -89,7 +90,7 @@ def write_error_members(out: list, error: ServiceError, info, flavor=_xml.QUERY,
 
 def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
     info = _errors.resolve(service_model, error)
-    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", request_id)]
+    headers = [(b"content-type", _CONTENT_TYPE), (b"x-amzn-requestid", request_id.encode())]
     headers.extend(_errors.extra_headers(error))
     body = error_document(error, info, request_id, service_model.metadata.get("xmlNamespace"))
-    return HttpResponse(info.status, headers, body)
+    return wire_response(info.status, headers, body)

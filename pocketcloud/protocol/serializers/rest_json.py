@@ -11,9 +11,12 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _eventstream, _json, _rest
+from ._values import wire_response, wire_value
 from .json_rpc import error_body
 
 CONTENT_TYPE = "application/json"
+_CONTENT_TYPE = CONTENT_TYPE.encode()
+_EVENTS_CONTENT_TYPE = _eventstream.CONTENT_TYPE.encode()
 
 
 class _OperationPlan:
@@ -47,7 +50,7 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     if kind is None:
         if plan.convert is not None:
             body = _json.dumps(plan.convert(result) if result else {})
-            content_type = CONTENT_TYPE
+            content_type = _CONTENT_TYPE
         else:
             body = b""
     else:
@@ -55,26 +58,26 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
         if rest.raw_content_type is not None:  # a blob or string payload
             body, content_type = _rest.raw_body(value), rest.raw_content_type
         elif kind == "eventstream":
-            body, content_type = plan.events.body(value), _eventstream.CONTENT_TYPE
+            body, content_type = plan.events.body(value), _EVENTS_CONTENT_TYPE
         elif value is None:
             body = b""
         else:
             body = _json.dumps(value if plan.convert is None else plan.convert(value))
-            content_type = CONTENT_TYPE
+            content_type = _CONTENT_TYPE
     body = rest.finish_body(status, result, headers, body, content_type)
-    headers.append(("x-amzn-RequestId", request_id))
-    return HttpResponse(status, headers, body)
+    headers.append((b"x-amzn-requestid", request_id.encode()))
+    return HttpResponse(status, headers, body, True)
 
 
 def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
     info = _errors.resolve(service_model, error)
-    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", info.shape_name)]
+    headers = [(b"x-amzn-requestid", request_id.encode()), (b"x-amzn-errortype", wire_value(info.shape_name))]
     if info.shape is not None and error.fields:
         _rest.error_plan(info.shape).bind_members(error.fields, headers)
     headers.extend(_errors.extra_headers(error))
     if _rest.error_without_body(operation_model, info.status):
-        return HttpResponse(info.status, headers, b"")
+        return wire_response(info.status, headers, b"")
     body = error_body(error, info)
     del body["__type"]  # restJson1 names the error in the x-amzn-ErrorType header
-    headers.append(("Content-Type", CONTENT_TYPE))
-    return HttpResponse(info.status, headers, _json.dumps(body))
+    headers.append((b"content-type", _CONTENT_TYPE))
+    return wire_response(info.status, headers, _json.dumps(body))

@@ -18,6 +18,7 @@ from binascii import b2a_base64
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _eventstream, _rest, _xml
+from ._values import wire_response
 from .query import error_document, write_error_members
 
 # S3 response roots that differ from the botocore output shape's name (from S3's own model).
@@ -88,10 +89,14 @@ def _is_s3(service_model) -> bool:
     return service_model.service_name == "s3"
 
 
-def _request_id_headers(service_model, request_id: str) -> list:
-    if _is_s3(service_model):
-        return [("x-amz-request-id", request_id), ("x-amz-id-2", host_id(request_id))]
-    return [("x-amzn-RequestId", request_id)]
+_EVENTS_CONTENT_TYPE = _eventstream.CONTENT_TYPE.encode()
+
+
+def _request_id_headers(s3: bool, request_id: str) -> list:
+    rid = request_id.encode()
+    if s3:
+        return [(b"x-amz-request-id", rid), (b"x-amz-id-2", b2a_base64(rid, newline=False))]
+    return [(b"x-amzn-requestid", rid)]
 
 
 def host_id(request_id: str) -> str:
@@ -123,7 +128,7 @@ class _OperationPlan:
         ns = namespace(service)
         self.rest = rest = _rest.operation_plan(operation_model)
         self.s3 = _is_s3(service)
-        self.content_type = "application/xml" if self.s3 else "text/xml"
+        self.content_type = b"application/xml" if self.s3 else b"text/xml"
         self.write = None
         self.events = None
         self.location_constraint = _is_s3(service) and operation_model.name == "GetBucketLocation"
@@ -158,8 +163,7 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
     if plan is None:
         plan = _plans[operation_model] = _OperationPlan(operation_model)
     rest = plan.rest
-    headers = [("x-amz-request-id", request_id), ("x-amz-id-2", host_id(request_id))] if plan.s3 else \
-        [("x-amzn-RequestId", request_id)]
+    headers = _request_id_headers(plan.s3, request_id)
     status = rest.bind(result, headers) if result else rest.status
     kind = rest.payload_kind
     content_type = None
@@ -178,9 +182,9 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
         if rest.raw_content_type is not None:  # a blob or string payload
             body, content_type = _rest.raw_body(value), rest.raw_content_type
         elif kind == "eventstream":
-            body, content_type = plan.events.body(value), _eventstream.CONTENT_TYPE
+            body, content_type = plan.events.body(value), _EVENTS_CONTENT_TYPE
     body = rest.finish_body(status, result, headers, body, content_type)
-    return HttpResponse(status, headers, body)
+    return HttpResponse(status, headers, body, True)
 
 
 _S3_RESERVED = frozenset(("Code", "Message", "RequestId", "HostId", _errors.HEADERS_FIELD))
@@ -188,12 +192,12 @@ _S3_RESERVED = frozenset(("Code", "Message", "RequestId", "HostId", _errors.HEAD
 
 def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
     info = _errors.resolve(service_model, error)
-    headers = _request_id_headers(service_model, request_id)
+    headers = _request_id_headers(_is_s3(service_model), request_id)
     if info.shape is not None and error.fields:
         _rest.error_plan(info.shape).bind_members(error.fields, headers)
     headers.extend(_errors.extra_headers(error))
     if _rest.error_without_body(operation_model, info.status):
-        return HttpResponse(info.status, headers, b"")
+        return wire_response(info.status, headers, b"")
     if _is_s3(service_model):
         out = [
             (
@@ -206,8 +210,8 @@ def serialize_error(service_model, operation_model, error: ServiceError, request
             f"<RequestId>{_xml.escape(request_id)}</RequestId><HostId>{host_id(request_id)}</HostId></Error>"
         )
         body = "".join(out).encode("utf-8")
-        headers.append(("Content-Type", "application/xml"))
+        headers.append((b"content-type", b"application/xml"))
     else:
         body = error_document(error, info, request_id, namespace(service_model), _xml.REST_XML)
-        headers.append(("Content-Type", "text/xml"))
-    return HttpResponse(info.status, headers, body)
+        headers.append((b"content-type", b"text/xml"))
+    return wire_response(info.status, headers, body)

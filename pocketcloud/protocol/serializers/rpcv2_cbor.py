@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _cbor, _errors
-from ._values import apply_result_extras
+from ._values import apply_result_extras, wire_response, wire_value
 
 CONTENT_TYPE = "application/cbor"
 _EMPTY_MAP = b"\xa0"
@@ -30,13 +30,18 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
         plan = _plans[operation_model] = _cbor.struct_plan(shape) if shape is not None else None
     if plan is None:
         # Unit output: no body at all, as the protocol specifies.
-        return HttpResponse(200, [("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-RequestId", request_id)], b"")
-    headers = [("Content-Type", CONTENT_TYPE), ("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-RequestId", request_id)]
+        return wire_response(200, [(b"smithy-protocol", b"rpc-v2-cbor"), (b"x-amzn-requestid", request_id.encode())], b"")
+    headers = _headers(request_id)
     if result:
         out: list = []
         plan.write(out, result)
-        return HttpResponse(apply_result_extras(result, 200, headers), headers, b"".join(out))
-    return HttpResponse(200, headers, _EMPTY_MAP)
+        return wire_response(apply_result_extras(result, 200, headers), headers, b"".join(out))
+    return wire_response(200, headers, _EMPTY_MAP)
+
+
+def _headers(request_id: str) -> list:
+    return [(b"content-type", b"application/cbor"), (b"smithy-protocol", b"rpc-v2-cbor"),
+            (b"x-amzn-requestid", request_id.encode())]
 
 
 def error_body(error: ServiceError, info) -> bytes:
@@ -69,8 +74,8 @@ def error_body(error: ServiceError, info) -> bytes:
 
 def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
     info = _errors.resolve(service_model, error)
-    headers = [("Content-Type", CONTENT_TYPE), ("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-RequestId", request_id)]
+    headers = _headers(request_id)
     if service_model.metadata.get("awsQueryCompatible") is not None:
-        headers.append(("x-amzn-query-error", f"{info.wire_code};{_errors.fault_name(info.sender_fault)}"))
+        headers.append((b"x-amzn-query-error", wire_value(f"{info.wire_code};{_errors.fault_name(info.sender_fault)}")))
     headers.extend(_errors.extra_headers(error))
-    return HttpResponse(info.status, headers, error_body(error, info))
+    return wire_response(info.status, headers, error_body(error, info))
