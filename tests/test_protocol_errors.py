@@ -161,3 +161,23 @@ def test_oversized_header_section_is_refused(server):
         data = _read_error_response(sock)
     assert data.startswith(b"HTTP/1.1 400")
     assert b"<Code>RequestHeaderSectionTooLarge</Code>" in data
+
+
+def test_bounds_of_members_the_parser_types_are_still_checked(server):
+    """URI, query and header members arrive typed by the REST parser, so only their bounds are
+    checked again: a query integer out of its range and a label or query string too long are
+    refused with the service's validation error; in range they pass."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client("lambda", endpoint_url=server.endpoint, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test",
+                          config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+    for call in (lambda: client.list_functions(MaxItems=0), lambda: client.list_functions(MaxItems=10001),
+                 lambda: client.get_function(FunctionName="f" * 257),
+                 lambda: client.get_function(FunctionName="f", Qualifier="q" * 129)):
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"  # Lambda's word for it
+    assert client.list_functions(MaxItems=10000)["ResponseMetadata"]["HTTPStatusCode"] == 200

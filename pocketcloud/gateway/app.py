@@ -12,7 +12,7 @@ import gc
 import hashlib
 import logging
 
-from ..core.accounts import DEFAULT_REGION, resolve_access_key
+from ..core.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION, resolve_access_key
 from ..core.runtime import Runtime
 from ..protocol import codec, specs
 from ..protocol.errors import ServiceError, internal_error, not_implemented
@@ -171,9 +171,14 @@ class Gateway:
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
         endpoint = self._endpoints.get((route.service, route.operation, route.protocol)) or self._endpoint(route)
         creds = request.credentials
-        account, secret, principal = resolve_access_key(creds.access_key if creds else None)
-        region = (creds.region if creds and creds.region else None) or DEFAULT_REGION
-        if creds is not None:
+        if creds is None:  # anonymous: the default account's, unless signatures are enforced
+            account, principal, region, access_key = DEFAULT_ACCOUNT, None, DEFAULT_REGION, None
+            if self.settings.enforce_signatures and not _allows_anonymous(route, endpoint.operation_model):
+                raise _missing_token(route.protocol)
+        else:
+            access_key = creds.access_key
+            account, secret, principal = resolve_access_key(access_key)
+            region = creds.region or DEFAULT_REGION
             now = _signature_now(self.runtime.clock, creds)
             if creds.presigned:
                 sigv4.check_presigned_expiry(creds, now, route.service)
@@ -181,8 +186,6 @@ class Gateway:
             # a tampered one is refused even without --enforce-signatures.
             if self.settings.enforce_signatures or (creds.presigned and secret is not None):
                 self.verify_signature(route, request, creds, secret, now)
-        elif self.settings.enforce_signatures and not _allows_anonymous(route, endpoint.operation_model):
-            raise _missing_token(route.protocol)
 
         request.uri_params = route.uri_params
         operation_model = endpoint.operation_model
@@ -194,9 +197,9 @@ class Gateway:
         if handler is None:
             raise not_implemented(endpoint.service_model.metadata.get("serviceId", route.service), route.operation)
         ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
-                             creds.access_key if creds else None, principal, request, request_id)
+                             access_key, principal, request, request_id)
         request.audit = [ctx, params, None]
-        if self.settings.enforce_iam or (creds is not None and creds.access_key.startswith("ASIA")):
+        if self.settings.enforce_iam or (access_key is not None and access_key.startswith("ASIA")):
             await self.authorize(ctx, params, creds)
         result = (await handler(ctx, params)) if endpoint.is_async else handler(ctx, params)
         request.audit[2] = result
@@ -211,7 +214,7 @@ class Gateway:
         handler, is_async = self.providers.handler(route.service, route.operation) \
             if enabled is None or route.service in enabled else (None, False)
         endpoint = Endpoint(service_model, operation_model, codec.parser_for(route.protocol),
-                            codec.input_check(operation_model), codec.serializer_for(route.protocol),
+                            codec.input_check(operation_model, route.protocol), codec.serializer_for(route.protocol),
                             handler, is_async, self.recorder.is_data_event(route.service, route.operation))
         self._endpoints[(route.service, route.operation, route.protocol)] = endpoint
         return endpoint

@@ -13,7 +13,7 @@ from importlib import import_module
 from . import error_codes
 from .errors import ServiceError
 from .http import HttpRequest, HttpResponse
-from .validate import MISSING, valid_fn, validate
+from .validate import MISSING, valid_fn, valid_fn_typed, validate
 
 _MODULES = {
     "query": "query",
@@ -49,10 +49,14 @@ def serializer_for(protocol: str):
     return _module("serializers", _serializers, protocol).serialize
 
 
-def input_check(operation_model):
-    """params -> bool: whether the input is valid (validate_input then says why it is not)."""
+def input_check(operation_model, protocol: str | None = None):
+    """params -> bool: whether the input is valid (validate_input then says why it is not).
+    With `protocol`, what its parser has typed already is not checked again."""
     shape = operation_model.input_shape
-    return _accept_all if shape is None else valid_fn(shape)
+    if shape is None:
+        return _accept_all
+    typed = getattr(_module("parsers", _parsers, protocol), "typed_members", None) if protocol else None
+    return valid_fn(shape) if typed is None else valid_fn_typed(shape, typed(operation_model))
 
 
 def _accept_all(params) -> bool:

@@ -21,9 +21,10 @@ class BodyStream:
     aws-chunked decoder wrapping another BodyStream).
     """
 
-    def __init__(self, source: AsyncIterator[bytes] | None, length: int | None = None):
+    def __init__(self, source: AsyncIterator[bytes] | None, length: int | None = None, held: bytes = b""):
+        """held: the body, when it is in memory already (source None)."""
         self._source = source
-        self._buffer = b""
+        self._buffer = held
         self._done = source is None
         self.length = length  # declared decoded length when known
 
@@ -75,9 +76,7 @@ class BodyStream:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "BodyStream":
-        stream = cls(None, len(data))
-        stream._buffer = data
-        return stream
+        return cls(None, len(data), data)
 
 
 class _Once:

@@ -80,6 +80,37 @@ def _valid_fn(shape):
 valid_fn = _valid_fn
 
 
+def valid_fn_typed(shape, typed: frozenset):
+    """valid_fn of an operation's input whose `typed` members its parser has already converted
+    to their types (REST labels, query keys and headers): of those, only the members with a
+    bound (a length, a range) are checked again, with the required members and the rest."""
+    required = frozenset(shape.metadata.get("required", ()))
+    checks = tuple((name, _valid_fn(member)) for name, member in shape.members.items()
+                   if name not in typed or not _holds_when_typed(member))
+
+    def valid_input(value):
+        if not value.keys() >= required:
+            return False
+        for name, check in checks:
+            item = value.get(name)
+            if item is not None and not check(item):
+                return False
+        return True
+
+    return valid_input
+
+
+def _holds_when_typed(shape) -> bool:
+    """Whether any value of the shape's type passes its check (no bound to keep)."""
+    kind = shape.type_name
+    if kind in ("list", "map"):
+        parts = (shape.member,) if kind == "list" else (shape.key, shape.value)
+        return _limits(shape) == (None, None) and all(_holds_when_typed(part) for part in parts)
+    if kind in ("string", "blob", "boolean", "timestamp") or kind in _INT_TYPES:
+        return _limits(shape) == (None, None)
+    return False
+
+
 def _limits(shape):
     """(min, max) of a shape's value or length; a host label is at least 1 long."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")

@@ -217,9 +217,7 @@ def _host_prefix_regex(host_prefix: str):
 
 
 def uri_labels(plan: RestPlan, request) -> dict[str, str]:
-    params = getattr(request, "uri_params", None)
-    if params is not None:
-        return params
+    """The URI label values of a request the router did not match (it hands its own over)."""
     template = plan.template
     match = template.regex.match(request.path)
     if match is None:
@@ -230,7 +228,9 @@ def uri_labels(plan: RestPlan, request) -> dict[str, str]:
 def bind_locations(plan: RestPlan, request, out: dict) -> None:
     """Fill out with the URI, query-string and header members; raises BadValue."""
     if plan.labels:
-        params = uri_labels(plan, request)
+        params = request.uri_params
+        if params is None:
+            params = uri_labels(plan, request)
         if plan.labels_plain and len(params) == len(plan.labels):
             out.update(params)
         else:
@@ -450,6 +450,19 @@ def _convert(conv, document, operation_model, protocol):
         return conv(document)
     except BadValue as exc:
         raise _errors.malformed(operation_model, protocol, bad_body_message(exc)) from None
+
+
+def typed_members(operation_model) -> frozenset:
+    """The input members this parser converts to their types itself: URI labels, query keys,
+    headers, and a raw (blob or string) payload; not those read from a body document."""
+    shape = operation_model.input_shape
+    if shape is None:
+        return frozenset()
+    payload = shape.serialization.get("payload")
+    raw = payload is not None and shape.members[payload].type_name in ("blob", "string")
+    return frozenset(name for name, member in shape.members.items()
+                     if member.serialization.get("location") in ("uri", "querystring", "header", "headers")
+                     or (raw and name == payload))
 
 
 def make_parse(protocol: str, compile_body, read_document):

@@ -10,7 +10,7 @@ import json
 
 from . import _errors
 from ._doc import compile_converter
-from ._rest import make_parse
+from ._rest import make_parse, typed_members  # noqa: F401 (codec.input_check reads it)
 
 PROTOCOL = "rest-json"
 

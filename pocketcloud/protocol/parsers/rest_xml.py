@@ -8,7 +8,7 @@ shape in _xml.py. aws-chunked upload bodies are decoded on the fly (protocol/aws
 from __future__ import annotations
 
 from . import _errors
-from ._rest import make_parse
+from ._rest import make_parse, typed_members  # noqa: F401 (codec.input_check reads it)
 from ._xml import MalformedXml, compile_converter, parse_xml
 
 PROTOCOL = "rest-xml"

@@ -74,7 +74,9 @@ def _json_header(value) -> str:
 
 
 def _text_bytes(value) -> bytes:
-    return wire_value(value if type(value) is str else str(value))
+    text = value if type(value) is str else str(value)
+    # Printable ASCII (nearly every value) is its own bytes: no line break to replace, no charset.
+    return text.encode() if text.isascii() and text.isprintable() else wire_value(text)
 
 
 def _int_bytes(value) -> bytes:

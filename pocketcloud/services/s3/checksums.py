@@ -28,6 +28,13 @@ def hasher(algorithm: str):
     return made
 
 
+def of(algorithm: str, data: bytes) -> str:
+    """The checksum of a whole body, encoded as S3 answers it."""
+    made = hasher(algorithm)
+    made.update(data)
+    return encode(made.digest())
+
+
 def requested(params: dict, headers: dict | None = None) -> tuple[str | None, str | None]:
     """(algorithm, value sent) of a request: a ChecksumXXX value (header or trailer), else
     the ChecksumAlgorithm asked for (value computed by us), else (None, None)."""

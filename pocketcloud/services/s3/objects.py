@@ -101,14 +101,16 @@ class ObjectOps:
         algorithm, sent = checksums.requested(params, headers)
         if algorithm is None and default_checksum:
             algorithm = checksums.DEFAULT
-        hasher = checksums.hasher(algorithm) if algorithm else None
-        digests = Digests([hasher] if hasher else ())
         held = source.held() if type(source) is BodyStream else None
         if held is not None and len(held) <= INLINE_MAX:  # read whole by the gateway: sealed here
-            digests.update(held)
+            digests = Digests(held=held)
+            value = checksums.of(algorithm, held) if algorithm else None
             segment = self.blobs.inline_segment(data_key, held)
         else:
+            hasher = checksums.hasher(algorithm) if algorithm else None
+            digests = Digests([hasher] if hasher else ())
             segment = await self.blobs.write(source, data_key, digests, limit, _too_large())
+            value = checksums.encode(hasher.digest()) if hasher else None
         try:
             md5_sent = params.get("ContentMD5")
             if md5_sent is not None:
@@ -123,9 +125,7 @@ class ObjectOps:
                     raise ServiceError("BadDigest", "The Content-MD5 you specified did not match what we received.",
                                        400, ExpectedDigest=md5_sent, CalculatedDigest=base64.b64encode(
                                            digests.md5.digest()).decode())
-            value = None
-            if hasher is not None:
-                value = checksums.encode(hasher.digest())
+            if value is not None:
                 if sent is None and getattr(source, "trailers", None):
                     sent = source.trailers.get("x-amz-checksum-" + algorithm.lower())
                 checksums.check(algorithm, sent, value)
