@@ -51,7 +51,7 @@ class Gateway:
         self.trail_on = self.settings.services is None or "cloudtrail" in self.settings.services
         self._tick_task: asyncio.Task | None = None
         self._authorize = None  # policy.enforcement.authorize, once a request needs it
-        self._endpoints: dict[tuple[str, str, str], Endpoint] = {}  # (service, operation, protocol)
+        self._endpoints: dict[Route, Endpoint] = {}  # one Route per operation and protocol (router.route_to)
         self.service_report: dict | None = None  # health's per-service counts (gateway/admin.py)
 
     # -- ASGI entry (__call__ = handle_http, below) ---------------------------------------------
@@ -142,7 +142,7 @@ class Gateway:
             failure = internal_error(type(exc).__name__)
             response = self.error_response(route, failure, request_id)
         if route is not None and self.trail_on:
-            endpoint = self._endpoints.get((route.service, route.operation, route.protocol))
+            endpoint = self._endpoints.get(route)
             # A data event (S3 object calls...) is recorded only while a trail selects data events.
             if endpoint is None or not endpoint.data_event or self.recorder.data_events_wanted:
                 self.record_trail(route, request, request_id, failure)
@@ -169,7 +169,7 @@ class Gateway:
 
     # -- auth + provider --------------------------------------------------------------------------
     async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
-        endpoint = self._endpoints.get((route.service, route.operation, route.protocol)) or self._endpoint(route)
+        endpoint = self._endpoints.get(route) or self._endpoint(route)
         creds = request.credentials
         if creds is None:  # anonymous: the default account's, unless signatures are enforced
             account, principal, region, access_key = DEFAULT_ACCOUNT, None, DEFAULT_REGION, None
@@ -187,7 +187,6 @@ class Gateway:
             if self.settings.enforce_signatures or (creds.presigned and secret is not None):
                 self.verify_signature(route, request, creds, secret, now)
 
-        request.uri_params = route.uri_params
         operation_model = endpoint.operation_model
         params = endpoint.parse(operation_model, request)
         if not endpoint.valid(params):
@@ -216,7 +215,7 @@ class Gateway:
         endpoint = Endpoint(service_model, operation_model, codec.parser_for(route.protocol),
                             codec.input_check(operation_model, route.protocol), codec.serializer_for(route.protocol),
                             handler, is_async, self.recorder.is_data_event(route.service, route.operation))
-        self._endpoints[(route.service, route.operation, route.protocol)] = endpoint
+        self._endpoints[route] = endpoint
         return endpoint
 
     def record_trail(self, route: Route, request: HttpRequest, request_id: str, failure: ServiceError | None) -> None:
@@ -257,7 +256,7 @@ class Gateway:
             # The signature covers the declared hash, so the body must match it. (A streamed
             # body is checked by its service as it is read.)
             sigv4.check_content_sha256(request.headers, hashlib.sha256(request.body).hexdigest())
-        bucket = route.uri_params.get("Bucket") if route.service == "s3" and request.original_path else None
+        bucket = request.uri_params.get("Bucket") if route.service == "s3" and request.original_path else None
         sigv4.verify(creds, secret, request.method, request.original_path or request.path,
                      request.query_string, request.headers, payload_hash, now, virtual_host_bucket=bucket)
         if creds.version == 4 and request.headers.get("x-amz-content-sha256", "").startswith(

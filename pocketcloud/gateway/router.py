@@ -21,15 +21,29 @@ from .body import read_body
 
 
 class Route:
-    """Where a request goes: service, operation, the protocol it speaks, REST label values."""
+    """Where a request goes: service, operation, and the protocol it speaks. One per operation
+    and protocol (route_to), made once: the gateway keys what it keeps per operation by it. A
+    REST request's label values go on the request (HttpRequest.uri_params)."""
 
-    __slots__ = ("service", "operation", "protocol", "uri_params")
+    __slots__ = ("service", "operation", "protocol")
 
-    def __init__(self, service: str, operation: str, protocol: str, uri_params: dict | None = None):
+    def __init__(self, service: str, operation: str, protocol: str):
         self.service = service
         self.operation = operation
         self.protocol = protocol
-        self.uri_params = uri_params
+
+
+_ROUTES: dict[tuple[str, str, str], Route] = {}
+
+
+def route_to(service: str, operation: str, protocol: str) -> Route:
+    """The Route of an operation the models have (callers check first: the names come from
+    clients, and only real operations are kept)."""
+    key = (service, operation, protocol)
+    found = _ROUTES.get(key)
+    if found is None:
+        found = _ROUTES[key] = Route(service, operation, protocol)
+    return found
 
 
 class RouteError(ServiceError):
@@ -134,22 +148,23 @@ class Routes:
         key = (service, method, present)
         found = self._by_query_keys.get(key)
         if found is None:
-            found = [(template, op, headers) for template, op, headers, required in self.rest_candidates(service, method)
-                     if required <= present]
+            protocol = self.services[service]["protocols"][0]
+            found = [(template, route_to(service, op, protocol), headers)
+                     for template, op, headers, required in self.rest_candidates(service, method) if required <= present]
             if len(self._by_query_keys) < _QUERY_KEY_SETS_KEPT:
                 self._by_query_keys[key] = found
         return found
 
     def rest_route(self, service: str, method: str, path: str, query: dict[str, str],
-                   headers: dict[str, str]) -> Route | None:
-        protocol = self.services[service]["protocols"][0]
-        for template, op, required_headers in self.candidates_for_query(service, method, frozenset(query)):
+                   headers: dict[str, str]) -> tuple[Route, dict[str, str]] | None:
+        """(route, URI label values) of the first template that matches, or None."""
+        for template, route, required_headers in self.candidates_for_query(service, method, frozenset(query)):
             if required_headers and not headers.keys() >= required_headers:
                 continue
             params = template.match(path, query)
             if params is None:
                 continue
-            return Route(service, op, protocol, params)
+            return route, params
         return None
 
     def query_service(self, candidates: list[str], action: str, version: str | None) -> str | None:
@@ -260,9 +275,9 @@ class Router:
             service = table.by_target.get(prefix)
             if service is None or not table.protocol_for(service, "json"):
                 raise RouteError("UnknownOperationException", f"Unknown target {target}", 400, protocol="json")
-            route = Route(service, operation, "json")
             if not table.has_operation(service, operation):
                 raise RouteError("UnknownOperationException", f"Unknown operation {operation}", 400, service, "json")
+            route = route_to(service, operation, "json")
             await self._read_body(request, receive, route)
             return route
 
@@ -271,10 +286,10 @@ class Router:
             if len(parts) == 5 and parts[3] == "operation":
                 service = table.by_target.get(parts[2])
                 if service and table.protocol_for(service, "smithy-rpc-v2-cbor"):
-                    route = Route(service, parts[4], "smithy-rpc-v2-cbor")
                     if not table.has_operation(service, parts[4]):
                         raise RouteError("UnknownOperationException", f"Unknown operation {parts[4]}", 404,
                                          service, "smithy-rpc-v2-cbor")
+                    route = route_to(service, parts[4], "smithy-rpc-v2-cbor")
                     await self._read_body(request, receive, route)
                     return route
 
@@ -299,8 +314,9 @@ class Router:
                 bucket = vhost_bucket(request.headers.get("host", ""))
                 if bucket:
                     path = "/" + bucket + (path if path != "/" else "")
-            route = table.rest_route(service, request.method, path, query, request.headers)
-            if route is not None:
+            found = table.rest_route(service, request.method, path, query, request.headers)
+            if found is not None:
+                route, request.uri_params = found
                 if path != request.path:
                     request.original_path, request.path = request.path, path
                 await self._read_body(request, receive, route)
@@ -360,7 +376,7 @@ class Router:
                 return None
             raise RouteError("InvalidAction", f"The action {action} is not valid for this web service.", 400,
                              pool[0], table.query_protocol(pool[0]))
-        return Route(service, action, table.query_protocol(service))
+        return route_to(service, action, table.query_protocol(service))
 
 
 def _routed(error: ServiceError, service: str | None, protocol: str | None) -> RouteError:

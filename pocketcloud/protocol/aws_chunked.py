@@ -91,16 +91,36 @@ class _Hash:
 
 
 @lru_cache(maxsize=None)
-def _crt(name: str):
+def _crt_function(name: str):
+    """(awscrt's function, digest width) of a CRC only awscrt computes, or None."""
     try:
         from awscrt import checksums  # optional: botocore[crt]
     except ImportError:
         return None
     if name == "crc32c":
-        return lambda: _CrtCrc("CRC32C", checksums.crc32c, 4)
+        return checksums.crc32c, 4
     if name == "crc64nvme" and hasattr(checksums, "crc64nvme"):
-        return lambda: _CrtCrc("CRC64NVME", checksums.crc64nvme, 8)
+        return checksums.crc64nvme, 8
     return None
+
+
+def _crt(name: str):
+    found = _crt_function(name)
+    return None if found is None else lambda: _CrtCrc(name.upper(), *found)
+
+
+def digest_of(header_name: str, data: bytes) -> bytes | None:
+    """The digest checksum_for's hasher would give for one whole body, without making one
+    (None if unsupported)."""
+    found = _crt_function(header_name[len("x-amz-checksum-") :])
+    if found is not None:
+        function, width = found
+        return function(data, 0).to_bytes(width, "big")
+    made = checksum_for(header_name)
+    if made is None:
+        return None
+    made.update(data)
+    return made.digest()
 
 
 def checksum_for(header_name: str):

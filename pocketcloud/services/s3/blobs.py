@@ -51,10 +51,9 @@ class Digests:
 
     __slots__ = ("size", "md5", "checksums")
 
-    def __init__(self, checksums=(), held: bytes = b""):
-        """held: a whole body, digested at once (its checksums are computed by their caller)."""
-        self.size = len(held)
-        self.md5 = hashlib.md5(held)
+    def __init__(self, checksums=()):
+        self.size = 0
+        self.md5 = hashlib.md5()
         self.checksums = list(checksums)
 
     def update(self, data: bytes) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from binascii import b2a_base64
 
-from ...protocol.aws_chunked import checksum_for
+from ...protocol.aws_chunked import checksum_for, digest_of
 from ...protocol.errors import ServiceError
 
 ALGORITHMS = ("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME")
@@ -30,9 +30,10 @@ def hasher(algorithm: str):
 
 def of(algorithm: str, data: bytes) -> str:
     """The checksum of a whole body, encoded as S3 answers it."""
-    made = hasher(algorithm)
-    made.update(data)
-    return encode(made.digest())
+    digest = digest_of(_HEADERS.get(algorithm) or "x-amz-checksum-" + algorithm.lower(), data)
+    if digest is None:
+        hasher(algorithm)  # refused as for a streamed body
+    return encode(digest)
 
 
 def requested(params: dict, headers: dict | None = None) -> tuple[str | None, str | None]:

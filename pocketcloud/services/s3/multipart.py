@@ -89,11 +89,10 @@ class MultipartOps:
         if algorithm and sent_alg and sent_alg != algorithm:
             raise errors.invalid_request(f"Checksum Type mismatch occurred, expected checksum Type: "
                                          f"{algorithm.lower()}, actual checksum Type: {sent_alg.lower()}")
-        segment, digests, alg, value = await self.write_body(source, data_key, checksum_params,
-                                                             ctx.request.headers, MAX_PART_BYTES,
-                                                             default_checksum=False)
-        part = {"number": number, "size": digests.size, "etag": f'"{digests.md5.hexdigest()}"',
-                "md5": digests.md5.digest(), "modified": round(ctx.runtime.clock.time(), 3), "segment": segment,
+        segment, size, md5, alg, value = await self.write_body(source, data_key, checksum_params,
+                                                               ctx.request.headers, MAX_PART_BYTES,
+                                                               default_checksum=False)
+        part = {"number": number, "size": size, "etag": f'"{md5.hexdigest()}"', "md5": md5.digest(), "modified": round(ctx.runtime.clock.time(), 3), "segment": segment,
                 "checksum_algorithm": alg, "checksum": value}
         replaced = self.index.put_part(upload["upload_id"], number, part)
         if replaced is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import datetime, timezone
 from urllib.parse import unquote
 
@@ -97,19 +98,20 @@ class ObjectOps:
     async def write_body(self, source, data_key: bytes, params: dict, headers: dict, limit: int,
                          default_checksum: bool = True):
         """Stream a body into a new segment; verify Content-MD5 and the additional checksum.
-        Returns (segment, digests, checksum algorithm or None, checksum value)."""
+        Returns (segment, size, MD5 hash object, checksum algorithm or None, checksum value)."""
         algorithm, sent = checksums.requested(params, headers)
         if algorithm is None and default_checksum:
             algorithm = checksums.DEFAULT
         held = source.held() if type(source) is BodyStream else None
         if held is not None and len(held) <= INLINE_MAX:  # read whole by the gateway: sealed here
-            digests = Digests(held=held)
+            size, md5 = len(held), hashlib.md5(held)
             value = checksums.of(algorithm, held) if algorithm else None
             segment = self.blobs.inline_segment(data_key, held)
         else:
             hasher = checksums.hasher(algorithm) if algorithm else None
             digests = Digests([hasher] if hasher else ())
             segment = await self.blobs.write(source, data_key, digests, limit, _too_large())
+            size, md5 = digests.size, digests.md5
             value = checksums.encode(hasher.digest()) if hasher else None
         try:
             md5_sent = params.get("ContentMD5")
@@ -121,10 +123,10 @@ class ObjectOps:
                 if len(raw) != 16:
                     raise ServiceError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400,
                                        **{"Content-MD5": md5_sent})
-                if raw != digests.md5.digest():
+                if raw != md5.digest():
                     raise ServiceError("BadDigest", "The Content-MD5 you specified did not match what we received.",
                                        400, ExpectedDigest=md5_sent, CalculatedDigest=base64.b64encode(
-                                           digests.md5.digest()).decode())
+                                           md5.digest()).decode())
             if value is not None:
                 if sent is None and getattr(source, "trailers", None):
                     sent = source.trailers.get("x-amz-checksum-" + algorithm.lower())
@@ -132,7 +134,7 @@ class ObjectOps:
         except ServiceError:
             self.blobs.delete([segment])
             raise
-        return segment, digests, algorithm, value
+        return segment, size, md5, algorithm, value
 
     def commit_version(self, bucket: dict, key: str, meta: dict, event: str | None = None, ctx=None) -> None:
         """Write a new version (and the event it causes, in the same transaction: NotificationOps)."""
@@ -191,9 +193,9 @@ class ObjectOps:
         sse = self.sse.master_key_for(bucket, params)
         data_key, enc, enc_fields = sse if sse is not None else \
             await self.sse.for_new_object(ctx.account, ctx.region, bucket, key, params)
-        segment, digests, algorithm, value = await self.write_body(
+        segment, size, md5, algorithm, value = await self.write_body(
             as_source(params.get("Body")), data_key, params, request.headers, MAX_PUT_BYTES)
-        meta = self.new_meta(ctx, params, digests.size, f'"{digests.md5.hexdigest()}"', storage_class, metadata,
+        meta = self.new_meta(ctx, params, size, f'"{md5.hexdigest()}"', storage_class, metadata,
                              tags, enc, [segment])
         if algorithm:
             meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
@@ -219,11 +221,20 @@ class ObjectOps:
         return out
 
     def new_meta(self, ctx, params, size, etag, storage_class, metadata, tags, enc, segments) -> dict:
+        # What an object has not got (a Content-Type, standard headers, user metadata, tags) is
+        # left out rather than stored empty: every reader takes its absence for "none", and each
+        # field fewer is CBOR that every PUT would encode and every cold GET decode.
         meta = {"size": size, "etag": etag, "modified": round(ctx.runtime.clock.time(), 3),
-                "storage_class": storage_class, "content_type": params.get("ContentType"),
-                "headers": {k: params[k] for k in om.HEADER_FIELDS if params.get(k) is not None}
-                if not _HEADER_FIELDS.isdisjoint(params) else {},
-                "metadata": metadata, "tags": tags, "enc": enc, "segments": segments, "owner": ctx.account}
+                "storage_class": storage_class, "enc": enc, "segments": segments, "owner": ctx.account}
+        content_type = params.get("ContentType")
+        if content_type is not None:
+            meta["content_type"] = content_type
+        if not _HEADER_FIELDS.isdisjoint(params):
+            meta["headers"] = {k: params[k] for k in om.HEADER_FIELDS if params.get(k) is not None}
+        if metadata:
+            meta["metadata"] = metadata
+        if tags:
+            meta["tags"] = tags
         if params.get("WebsiteRedirectLocation"):
             meta["redirect"] = params["WebsiteRedirectLocation"]
         if params.get("ACL"):
@@ -451,10 +462,10 @@ class ObjectOps:
             dict(meta.get("tags") or {})
         data_key, enc, enc_fields = await self.sse.for_new_object(ctx.account, ctx.region, bucket, key, params)
         algorithm = params.get("ChecksumAlgorithm") or meta.get("checksum_algorithm")
-        segment, digests, algorithm, value = await self.write_body(
+        segment, size, md5, algorithm, value = await self.write_body(
             _iterate(self.blobs.read(meta["segments"], src_key)), data_key,
             {"ChecksumAlgorithm": algorithm} if algorithm else {}, {}, MAX_PUT_BYTES)
-        new = self.new_meta(ctx, fields, digests.size, f'"{digests.md5.hexdigest()}"', storage_class, metadata,
+        new = self.new_meta(ctx, fields, size, f'"{md5.hexdigest()}"', storage_class, metadata,
                             tags, enc, [segment])
         if algorithm:
             new.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
