@@ -43,7 +43,6 @@ class RestPlan:
         "header_maps",
         "header_map_prefixes",
         "header_index",
-        "headers",
         "host_labels",
         "labels",
         "labels_plain",
@@ -112,7 +111,7 @@ def _header_conv(shape):
     if kind == "timestamp":
         return text_to_timestamp  # HTTP-date by default; ISO 8601 and epoch accepted too
     if kind == "integer" or kind == "long":
-        return lambda text: TEXT_CONVERTERS["integer"](text.strip())
+        return TEXT_CONVERTERS["integer"]  # int() itself ignores surrounding whitespace
     if kind == "boolean":
         return TEXT_CONVERTERS["boolean"]
     if kind == "blob":
@@ -133,7 +132,6 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
     plan.labels_plain = False
     plan.query = {}
     plan.query_map = None
-    plan.headers = []
     plan.header_index = {}
     plan.header_maps = []
     plan.header_map_prefixes = ()
@@ -174,8 +172,8 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
                 plan.reserved_query.add(wire)
         elif location == "header":
             header = wire.lower()
-            plan.headers.append((header, name, _header_conv(member)))
-            plan.header_index[header] = (name, plan.headers[-1][2])
+            conv = _header_conv(member)
+            plan.header_index[header] = (name, None if conv is text_identity else conv)  # None: the text as it is
             if header == "content-encoding":
                 plan.content_encoding = name
             elif header == "content-length":
@@ -247,23 +245,29 @@ def bind_locations(plan: RestPlan, request, out: dict) -> None:
     headers = request.headers
     header_maps = plan.header_maps
     prefixes = plan.header_map_prefixes
-    if len(headers) < len(plan.headers):  # S3 PutObject models 40-odd headers; requests carry a few
-        index = plan.header_index
-        for header, value in headers.items():
-            entry = index.get(header)
-            if entry is not None:
-                _bind_header(out, header, entry[0], entry[1], value)
-            if prefixes and header.startswith(prefixes):
-                _bind_prefixed(header_maps, header, value, out)
-    else:
-        for header, name, conv in plan.headers:
-            value = headers.get(header)
-            if value is not None:
-                _bind_header(out, header, name, conv, value)
-        if prefixes:
+    index = plan.header_index
+    header = None
+    try:
+        if len(headers) < len(index):  # S3 PutObject models 40-odd headers; requests carry a few
             for header, value in headers.items():
-                if header.startswith(prefixes):
+                entry = index.get(header)
+                if entry is not None:
+                    name, conv = entry
+                    out[name] = value if conv is None else conv(value)
+                if prefixes and header.startswith(prefixes):
                     _bind_prefixed(header_maps, header, value, out)
+        else:
+            for header, (name, conv) in index.items():
+                value = headers.get(header)
+                if value is not None:
+                    out[name] = value if conv is None else conv(value)
+            if prefixes:
+                for header, value in headers.items():
+                    if header.startswith(prefixes):
+                        _bind_prefixed(header_maps, header, value, out)
+    except BadValue as exc:
+        exc.where = f"header {header}"
+        raise
     if plan.host_labels is not None:
         regex, names = plan.host_labels
         if any(n not in out for n in names):
@@ -282,14 +286,6 @@ def _bind_prefixed(header_maps, header: str, value: str, out: dict) -> None:
             if found is None:
                 found = out[name] = {}
             found[header[len(prefix):]] = value
-
-
-def _bind_header(out: dict, header: str, name: str, conv, value: str) -> None:
-    try:
-        out[name] = conv(value)
-    except BadValue as exc:
-        exc.where = f"header {header}"
-        raise
 
 
 def _bind_query(plan: RestPlan, pairs, out: dict) -> None:

@@ -19,7 +19,6 @@ from ._values import (
     apply_result_extras,
     base64_text,
     bool_text,
-    content_length,
     float_text,
     int_text,
     timestamp_text_formatter,
@@ -184,7 +183,7 @@ class RestPlan:
         ):
             headers.append((b"content-type", content_type))
         if type(body) is bytes and (self.length_member is None or result.get(self.length_member) is None):
-            headers.append(content_length(body))
+            headers.append((b"content-length", b"%d" % len(body)))
         return body
 
 

@@ -68,7 +68,8 @@ class MasterKey:
         return self._aead
 
     def key(self) -> bytes:
-        self._get()
+        if self._aead is None:
+            self._get()
         return self.raw
 
     def forget(self) -> None:
@@ -77,7 +78,7 @@ class MasterKey:
 
     def aead_for(self, key: bytes):
         """An AES-GCM sealer for `key`: the cached one for the master key."""
-        aead = self._get()
+        aead = self._aead or self._get()
         return aead if key == self.raw else _AESGCM()(key)
 
 

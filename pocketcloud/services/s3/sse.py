@@ -41,9 +41,10 @@ class Encryption:
         default but AES256), without a coroutine; else None."""
         if not _SSE_PARAMS.isdisjoint(params):
             return None
-        default = _bucket_default(bucket)[1]
-        if default.get("SSEAlgorithm", "AES256") != "AES256" or default.get("KMSMasterKeyID"):
-            return None
+        if bucket.get("encryption"):
+            default = _bucket_default(bucket)[1]
+            if default.get("SSEAlgorithm", "AES256") != "AES256" or default.get("KMSMasterKeyID"):
+                return None
         return self.master.key(), _SSE_S3, _SSE_S3_FIELDS
 
     async def for_new_object(self, account: str, region: str, bucket: dict, key: str, params: dict):
