@@ -15,41 +15,47 @@ if TYPE_CHECKING:
 
 async def read_body(request: HttpRequest, receive, limit: int, route: "Route | None" = None) -> None:
     """Fill request.body (at most `limit` bytes, else 413), or set request.stream when the
-    routed operation's payload is a streaming blob."""
+    routed operation's payload is a streaming blob. The errors of a routed request carry its
+    service and protocol (as the router's RouteError does), to be written in them."""
     if request.body_read:
         return
     request.body_read = True
     headers = request.headers
     declared = headers.get("content-length")
     length = int(declared) if declared and _is_number(declared) else None
-    if route is not None and _streams_input(route.service, route.operation) and (
-            length is None or length > SMALL_STREAM or "expect" in headers):
-        # A small streaming payload is read whole like any other body (the parser hands it over
-        # as a stream all the same). A client waiting for "100 Continue" is left to the stream,
-        # which asks for the body only once it is wanted.
-        request.stream = BodyStream(_receive_chunks(receive), _declared_length(headers))
-        return
-    if length is not None and length > limit:
-        raise _too_large(limit)
-    message = await receive()
-    body = message.get("body", b"")
-    size = len(body)
-    if size > limit:
-        raise _too_large(limit)
-    if message.get("more_body"):  # most bodies come in one message; the others are joined
-        parts = [body]
-        while message.get("more_body"):
-            message = await receive()
-            chunk = message.get("body", b"")
-            if chunk:
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(limit)
-                parts.append(chunk)
-        body = b"".join(parts)
-    # A body cut short (the client gone before its Content-Length) is no body to act on.
-    if (length is not None and size != length) or message["type"] != "http.request":
-        raise _incomplete()
+    try:
+        if route is not None and _streams_input(route.service, route.operation) and (
+                length is None or length > SMALL_STREAM or "expect" in headers):
+            # A small streaming payload is read whole like any other body (the parser hands it
+            # over as a stream all the same). A client waiting for "100 Continue" is left to the
+            # stream, which asks for the body only once it is wanted.
+            request.stream = BodyStream(_receive_chunks(receive), _declared_length(headers))
+            return
+        if length is not None and length > limit:
+            raise _too_large(limit)
+        message = await receive()
+        body = message.get("body", b"")
+        size = len(body)
+        if size > limit:
+            raise _too_large(limit)
+        if message.get("more_body"):  # most bodies come in one message; the others are joined
+            parts = [body]
+            while message.get("more_body"):
+                message = await receive()
+                chunk = message.get("body", b"")
+                if chunk:
+                    size += len(chunk)
+                    if size > limit:
+                        raise _too_large(limit)
+                    parts.append(chunk)
+            body = b"".join(parts)
+        # A body cut short (the client gone before its Content-Length) is no body to act on.
+        if (length is not None and size != length) or message["type"] != "http.request":
+            raise _incomplete()
+    except ServiceError as error:
+        if route is not None:
+            error.service, error.protocol = route.service, route.protocol
+        raise
     request.body = body
 
 

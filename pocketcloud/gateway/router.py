@@ -278,7 +278,7 @@ class Router:
             if not table.has_operation(service, operation):
                 raise RouteError("UnknownOperationException", f"Unknown operation {operation}", 400, service, "json")
             route = route_to(service, operation, "json")
-            await self._read_body(request, receive, route)
+            await read_body(request, receive, self.max_body_bytes, route)
             return route
 
         if request.path.startswith("/service/") and "/operation/" in request.path:
@@ -290,7 +290,7 @@ class Router:
                         raise RouteError("UnknownOperationException", f"Unknown operation {parts[4]}", 404,
                                          service, "smithy-rpc-v2-cbor")
                     route = route_to(service, parts[4], "smithy-rpc-v2-cbor")
-                    await self._read_body(request, receive, route)
+                    await read_body(request, receive, self.max_body_bytes, route)
                     return route
 
         signing = creds.service if creds is not None else None
@@ -319,7 +319,7 @@ class Router:
                 route, request.uri_params = found
                 if path != request.path:
                     request.original_path, request.path = request.path, path
-                await self._read_body(request, receive, route)
+                await read_body(request, receive, self.max_body_bytes, route)
                 return route
         service = rest_candidates[0] if rest_candidates else (candidates or ["s3"])[0]
         protocol = table.services[service]["protocols"][0]
@@ -329,13 +329,13 @@ class Router:
         raise RouteError("UnknownOperationException", f"No {service} operation matches {request.method} {request.path}",
                          404, service, protocol)
 
-    async def _read_body(self, request: HttpRequest, receive, route: Route | None) -> None:
-        """read_body, its errors (a body too large or cut short) in the request's protocol."""
+    async def _read_body_unrouted(self, request: HttpRequest, receive) -> None:
+        """read_body before routing (a query-protocol form), its errors in the protocol the
+        request speaks (early_error). Routed requests' are read_body's to word."""
         try:
-            await read_body(request, receive, self.max_body_bytes, route)
+            await read_body(request, receive, self.max_body_bytes)
         except ServiceError as error:
-            raise (_routed(error, route.service, route.protocol) if route is not None
-                   else self.early_error(error, request)) from None
+            raise self.early_error(error, request) from None
 
     def early_error(self, error: ServiceError, request: HttpRequest) -> RouteError:
         """An auth error met before routing finished, written in the protocol the request
@@ -362,7 +362,7 @@ class Router:
         """Query/EC2 protocol: Action (and Version) from the query string or form body."""
         table = self.table
         if request.method == "POST":
-            await self._read_body(request, receive, None)
+            await self._read_body_unrouted(request, receive)
         action, version = action_and_version(request)
         if not action:
             if candidates and all(table.speaks_query(c) for c in candidates):
