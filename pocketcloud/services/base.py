@@ -112,7 +112,11 @@ class Providers:
         if found is None:
             provider = self.provider(service)
             method = getattr(provider, snake_case(operation), None) if provider is not None else None
-            found = (method, inspect.iscoroutinefunction(method) if method else False)
+            is_async = inspect.iscoroutinefunction(method) if method else False
+            # A provider's `guard(operation, method)` may put checks every operation shares in
+            # front of a method (S3's expected bucket owner); it returns what the method returns.
+            guard = getattr(provider, "guard", None) if method is not None else None
+            found = (method if guard is None else guard(operation, method), is_async)
             self._handlers[key] = found
         return found
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from ...core.group_commit import GroupCommit
 from ...core.store import Namespace
+from ...protocol import specs
+from . import errors
 from .blobs import BlobFiles
 from .bucketops import BucketOps
 from .buckets import Buckets
@@ -36,6 +38,31 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
         self._rendered: dict = {}  # listing entries, encoded once (ListingOps.listed)
         self._accessed: dict = {}  # (bucket, key, version id) -> last GET of a tiered object (TieringOps)
         runtime.events.subscribe("pocketcloud.reset", self._reset)
+
+    def guard(self, operation: str, method):
+        """The operation, with the x-amz-expected-bucket-owner (and, for copies, the
+        x-amz-source-expected-bucket-owner) checks S3 makes first: a bucket owned by another
+        account than the caller expects is refused with 403 AccessDenied."""
+        input_shape = specs.service_model("s3").operation_model(operation).input_shape  # loaded on first use
+        members = input_shape.members if input_shape is not None else {}
+        if "ExpectedBucketOwner" not in members and "ExpectedSourceBucketOwner" not in members:
+            return method
+
+        def guarded(ctx, params):
+            expected = params.get("ExpectedBucketOwner")
+            if expected is not None and params.get("Bucket") is not None:
+                self.check_owner(self.buckets.require(params["Bucket"]), expected)
+            expected = params.get("ExpectedSourceBucketOwner")
+            if expected is not None and params.get("CopySource") is not None:
+                self.check_owner(self.copy_source(params["CopySource"])[0], expected)
+            return method(ctx, params)
+
+        return guarded
+
+    @staticmethod
+    def check_owner(bucket: dict, expected: str) -> None:
+        if bucket.get("owner") != expected:
+            raise errors.access_denied()
 
     def start(self) -> None:
         self.lifecycle_start()
