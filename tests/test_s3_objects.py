@@ -122,6 +122,35 @@ def test_conditional_writes(server, bucket):
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"third"
 
 
+def test_conditional_deletes(server, bucket):
+    """DeleteObject with If-Match, and DeleteObjects entries with an ETag, delete only the
+    version whose ETag matches ("*": any): else 412 PreconditionFailed and the object stays."""
+    s3 = server.client("s3")
+    etag = s3.put_object(Bucket=bucket, Key="guarded", Body=b"v1")["ETag"]
+    with pytest.raises(ClientError) as exc:
+        s3.delete_object(Bucket=bucket, Key="guarded", IfMatch='"0123456789abcdef0123456789abcdef"')
+    assert aws_error(exc) == ("PreconditionFailed", 412)
+    assert s3.get_object(Bucket=bucket, Key="guarded")["Body"].read() == b"v1"
+    with pytest.raises(ClientError) as exc:
+        s3.delete_object(Bucket=bucket, Key="absent", IfMatch="*")
+    assert aws_error(exc) == ("NoSuchKey", 404)
+    s3.delete_object(Bucket=bucket, Key="guarded", IfMatch=etag)
+    with pytest.raises(ClientError) as exc:
+        s3.head_object(Bucket=bucket, Key="guarded")
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+    kept = s3.put_object(Bucket=bucket, Key="kept", Body=b"k")["ETag"]
+    gone = s3.put_object(Bucket=bucket, Key="gone", Body=b"g")["ETag"]
+    out = s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "kept", "ETag": gone}, {"Key": "gone", "ETag": gone}, {"Key": "any", "ETag": "*"}]})
+    assert [d["Key"] for d in out["Deleted"]] == ["gone"]
+    assert sorted((e["Key"], e["Code"]) for e in out["Errors"]) == [("any", "NoSuchKey"),
+                                                                    ("kept", "PreconditionFailed")]
+    assert s3.head_object(Bucket=bucket, Key="kept")["ETag"] == kept
+    s3.delete_object(Bucket=bucket, Key="kept", IfMatch="*")
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
 def test_copy_object_directives_and_conditions(server, bucket):
     s3 = server.client("s3")
     s3.put_object(Bucket=bucket, Key="src", Body=b"copy me", ContentType="text/x", Metadata={"a": "1"},

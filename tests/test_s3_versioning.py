@@ -111,3 +111,18 @@ def test_batch_delete_with_versions(server, bucket):
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Off"})
     assert aws_error(exc) == ("MalformedXML", 400)
+
+
+def test_conditional_delete_of_a_version(server, bucket):
+    """If-Match with a VersionId is judged on that version's ETag."""
+    s3 = server.client("s3")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"one")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"two")
+    with pytest.raises(ClientError) as exc:
+        s3.delete_object(Bucket=bucket, Key="k", VersionId=first["VersionId"], IfMatch='"0123456789abcdef0123456789abcdef"')
+    assert aws_error(exc) == ("PreconditionFailed", 412)
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=first["VersionId"], IfMatch=first["ETag"])
+    versions = s3.list_object_versions(Bucket=bucket, Prefix="k")["Versions"]
+    assert [v["VersionId"] for v in versions if v["VersionId"] == first["VersionId"]] == []
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"two"

@@ -258,6 +258,20 @@ class ObjectOps:
             if if_match.strip('"') != current.etag.strip('"') and if_match != "*":
                 raise errors.precondition_failed("If-Match")
 
+    def check_delete_condition(self, bucket: dict, key: str, version_id: str | None, if_match: str) -> None:
+        """A conditional delete (If-Match on DeleteObject, an entry's ETag in DeleteObjects):
+        the version it would remove must have that ETag ("*": any), else 412 PreconditionFailed;
+        no such object: NoSuchKey, as for a conditional write."""
+        if version_id is None:
+            self.check_write_conditions(bucket, key, {"IfMatch": if_match})
+            return
+        self.check_version_id(version_id)
+        found = self.index.version(bucket["name"], key, version_id)
+        if found is None or found.marker:
+            raise errors.no_such_key(key)
+        if if_match != "*" and if_match.strip('"') != found.etag.strip('"'):
+            raise errors.precondition_failed("If-Match")
+
     # -- GET / HEAD ---------------------------------------------------------------------------------
     async def _read(self, ctx, params, with_body: bool):
         # GetObject is S3's hottest read: as for PUT, what a request does not ask for (conditions,
@@ -367,6 +381,8 @@ class ObjectOps:
 
     def delete_object(self, ctx, params):
         bucket = self.buckets.require(params["Bucket"])
+        if params.get("IfMatch") is not None:
+            self.check_delete_condition(bucket, params["Key"], params.get("VersionId"), params["IfMatch"])
         out = self.delete_one(ctx, bucket, params["Key"], params.get("VersionId"),
                               bool(params.get("BypassGovernanceRetention")))
         out["__status__"] = 204
@@ -382,6 +398,8 @@ class ObjectOps:
         for entry in entries:
             key, version_id = entry["Key"], entry.get("VersionId")
             try:
+                if entry.get("ETag") is not None:
+                    self.check_delete_condition(bucket, key, version_id, entry["ETag"])
                 out = self.delete_one(ctx, bucket, key, version_id, bool(params.get("BypassGovernanceRetention")))
             except ServiceError as error:
                 failed.append({"Key": key, "Code": error.code, "Message": error.message,
