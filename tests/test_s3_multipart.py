@@ -37,6 +37,25 @@ def test_upload_complete_and_etag(server, bucket):
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
+def test_expected_object_size_is_checked_at_completion(server, bucket):
+    """x-amz-mp-object-size (MpuObjectSize): a completion whose parts do not add up to it is
+    refused with InvalidRequest and the upload stays open; the right size completes it."""
+    s3 = server.client("s3")
+    up = s3.create_multipart_upload(Bucket=bucket, Key="sized")
+    parts = [b"a" * (5 * MIB), b"tail"]
+    etags = [s3.upload_part(Bucket=bucket, Key="sized", UploadId=up["UploadId"], PartNumber=n, Body=data)["ETag"]
+             for n, data in enumerate(parts, 1)]
+    listing = {"Parts": [{"PartNumber": n, "ETag": e} for n, e in enumerate(etags, 1)]}
+    with pytest.raises(ClientError) as exc:
+        s3.complete_multipart_upload(Bucket=bucket, Key="sized", UploadId=up["UploadId"], MultipartUpload=listing,
+                                     MpuObjectSize=5 * MIB)
+    assert aws_error(exc) == ("InvalidRequest", 400)
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket=bucket, Key="sized", UploadId=up["UploadId"])["Parts"]] == [1, 2]
+    s3.complete_multipart_upload(Bucket=bucket, Key="sized", UploadId=up["UploadId"], MultipartUpload=listing,
+                                 MpuObjectSize=5 * MIB + 4)
+    assert s3.head_object(Bucket=bucket, Key="sized")["ContentLength"] == 5 * MIB + 4
+
+
 def test_errors(server, bucket):
     s3 = server.client("s3")
     up = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]

@@ -167,13 +167,16 @@ class MultipartOps:
                 raise ServiceError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
                                    400, ProposedSize=part["size"], MinSizeAllowed=MIN_PART_BYTES,
                                    PartNumber=part["number"], ETag=part["etag"])
-        total = sum(p["size"] for p in chosen)
-        if total > MAX_OBJECT_BYTES:
+        size = sum(p["size"] for p in chosen)
+        if size > MAX_OBJECT_BYTES:
             raise ServiceError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400,
-                               ProposedSize=total, MaxSizeAllowed=MAX_OBJECT_BYTES)
+                               ProposedSize=size, MaxSizeAllowed=MAX_OBJECT_BYTES)
+        expected = params.get("MpuObjectSize")  # x-amz-mp-object-size: the size the client meant to upload
+        if expected is not None and expected != size:
+            raise errors.invalid_request(f"The provided 'x-amz-mp-object-size' header value {expected} does not "
+                                         f"match the size of the parts: {size}")
         self.check_write_conditions(bucket, upload["key"], params)
         etag = f'"{hashlib.md5(b"".join(p["md5"] for p in chosen)).hexdigest()}-{len(chosen)}"'
-        size = sum(p["size"] for p in chosen)
         meta = {"size": size, "etag": etag, "modified": round(ctx.runtime.clock.time(), 3),
                 "storage_class": upload["storage_class"], "content_type": upload.get("content_type"),
                 "headers": upload.get("headers") or {}, "metadata": upload.get("metadata") or {},
