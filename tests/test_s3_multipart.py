@@ -125,7 +125,8 @@ def test_upload_part_copy(server, bucket):
 
 
 @pytest.mark.parametrize("algorithm,kind", [("CRC32", "COMPOSITE"), ("SHA256", "COMPOSITE"), ("CRC32C", "FULL_OBJECT"),
-                                            ("CRC64NVME", "FULL_OBJECT")])
+                                            ("CRC64NVME", "FULL_OBJECT"), ("SHA512", "COMPOSITE"),
+                                            ("XXHASH64", "COMPOSITE")])
 def test_multipart_checksums(server, bucket, algorithm, kind):
     s3 = server.client("s3")
     up = s3.create_multipart_upload(Bucket=bucket, Key="c", ChecksumAlgorithm=algorithm, ChecksumType=kind)
@@ -141,9 +142,10 @@ def test_multipart_checksums(server, bucket, algorithm, kind):
     value = done["Checksum" + algorithm]
     if kind == "COMPOSITE":
         assert value.endswith("-2")
-        if algorithm == "SHA256":
-            inner = b"".join(hashlib.sha256(p).digest() for p in parts)
-            assert value == base64.b64encode(hashlib.sha256(inner).digest()).decode() + "-2"
+        if algorithm in ("SHA256", "SHA512"):
+            digest = getattr(hashlib, algorithm.lower())
+            inner = b"".join(digest(p).digest() for p in parts)
+            assert value == base64.b64encode(digest(inner).digest()).decode() + "-2"
     else:
         whole = s3.put_object(Bucket=bucket, Key="whole", Body=b"".join(parts), ChecksumAlgorithm=algorithm)
         assert value == whole["Checksum" + algorithm]

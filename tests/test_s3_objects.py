@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 from botocore.exceptions import ClientError
+from awscrt.checksums import XXHash
 from conftest import aws_error
 
 
@@ -206,7 +207,8 @@ def test_object_tagging(server, bucket):
     assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
 
 
-@pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"])
+@pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME", "SHA512", "XXHASH64",
+                                       "XXHASH3", "XXHASH128"])
 def test_additional_checksums(server, bucket, algorithm):
     s3 = server.client("s3")
     body = b"checksummed body " * 1000
@@ -214,10 +216,28 @@ def test_additional_checksums(server, bucket, algorithm):
     value = put["Checksum" + algorithm]
     got = s3.get_object(Bucket=bucket, Key=algorithm, ChecksumMode="ENABLED")
     assert got["Body"].read() == body and got["Checksum" + algorithm] == value
-    if algorithm == "SHA256":
-        assert value == base64.b64encode(hashlib.sha256(body).digest()).decode()
-    if algorithm == "CRC32":
-        assert value == base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    expected = {
+        "SHA256": lambda: hashlib.sha256(body).digest(),
+        "SHA512": lambda: hashlib.sha512(body).digest(),
+        "CRC32": lambda: zlib.crc32(body).to_bytes(4, "big"),
+        "XXHASH64": lambda: XXHash.compute_xxhash64(body),
+        "XXHASH3": lambda: XXHash.compute_xxhash3_64(body),
+        "XXHASH128": lambda: XXHash.compute_xxhash3_128(body),
+    }.get(algorithm)
+    if expected is not None:
+        assert value == base64.b64encode(expected()).decode()
+
+
+def test_md5_checksum_sent_by_value(server, bucket):
+    """x-amz-checksum-md5 (no SDK computes it: the value is sent) is checked and kept."""
+    s3 = server.client("s3")
+    body = b"md5 checksummed"
+    value = base64.b64encode(hashlib.md5(body).digest()).decode()
+    assert s3.put_object(Bucket=bucket, Key="m", Body=body, ChecksumMD5=value)["ChecksumMD5"] == value
+    assert s3.head_object(Bucket=bucket, Key="m", ChecksumMode="ENABLED")["ChecksumMD5"] == value
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="m2", Body=body, ChecksumMD5=base64.b64encode(b"\0" * 16).decode())
+    assert aws_error(exc) == ("BadDigest", 400)
 
 
 def test_wrong_checksum_and_md5_refused(server, bucket):

@@ -123,15 +123,42 @@ def digest_of(header_name: str, data: bytes) -> bytes | None:
     return made.digest()
 
 
+# hashlib's name of each hash S3 takes as an additional checksum (the CRCs are below).
+_HASHLIB = {"sha1": "sha1", "sha256": "sha256", "sha512": "sha512", "md5": "md5"}
+# awscrt's constructor of each xxHash S3 takes (x-amz-checksum-xxhash64/-xxhash3/-xxhash128).
+_XXHASH = {"xxhash64": "new_xxhash64", "xxhash3": "new_xxhash3_64", "xxhash128": "new_xxhash3_128"}
+
+
+class _XXHash:
+    def __init__(self, name: str, made):
+        self.name = name
+        self._hash = made
+
+    def update(self, data):
+        self._hash.update(data)
+
+    def digest(self) -> bytes:
+        return self._hash.finalize()
+
+
+def _xxhash(algorithm: str):
+    try:
+        from awscrt.checksums import XXHash  # botocore[crt]'s, as for CRC32C and CRC64NVME
+    except ImportError:
+        return None
+    new = getattr(XXHash, _XXHASH[algorithm], None)
+    return None if new is None else _XXHash(algorithm.upper(), new())
+
+
 def checksum_for(header_name: str):
     """A fresh hasher for an x-amz-checksum-<algorithm> header, or None if unsupported."""
     algorithm = header_name[len("x-amz-checksum-") :]
     if algorithm == "crc32":
         return _Crc32()
-    if algorithm == "sha1":
-        return _Hash("SHA1", "sha1")
-    if algorithm == "sha256":
-        return _Hash("SHA256", "sha256")
+    if algorithm in _HASHLIB:
+        return _Hash(algorithm.upper(), _HASHLIB[algorithm])
+    if algorithm in _XXHASH:
+        return _xxhash(algorithm)
     factory = _crt(algorithm)
     return factory() if factory else None
 

@@ -10,7 +10,7 @@ from binascii import b2a_base64
 from ...protocol.aws_chunked import checksum_for, digest_of
 from ...protocol.errors import ServiceError
 
-ALGORITHMS = ("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME")
+ALGORITHMS = ("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128")
 PARAM = {alg: "Checksum" + alg for alg in ALGORITHMS}
 _PARAM_NAMES = frozenset(PARAM.values())
 # S3 computes this one for objects uploaded without a checksum.
@@ -54,7 +54,7 @@ def requested(params: dict, headers: dict | None = None) -> tuple[str | None, st
         alg = alg.upper()
         if alg not in ALGORITHMS:
             raise ServiceError("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again "
-                               "with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]", 400)
+                               f"with any of the valid types: [{', '.join(ALGORITHMS)}]", 400)
         return alg, None
     return None, None
 
