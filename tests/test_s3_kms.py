@@ -65,3 +65,37 @@ def test_kms_bodies_are_not_plaintext_on_disk(tmp_path, unique):
         srv.stop()
     for path in (p for p in data.rglob("*") if p.is_file()):
         assert b"KMS-PLAINTEXT-MARKER" not in path.read_bytes(), path
+
+
+def test_encryption_context_of_ones_own(server, unique):
+    """x-amz-server-side-encryption-context: base64 JSON, handed to KMS with the object's ARN
+    when its data key is made and again when it is unwrapped for a GET, and returned by the
+    PUT; malformed, or asked of SSE-S3, it is InvalidArgument."""
+    import base64
+    import json
+
+    s3, kms = server.client("s3"), server.client("kms")
+    key = kms.create_key(Description="with context")["KeyMetadata"]
+    s3.create_bucket(Bucket=unique)
+    context = base64.b64encode(json.dumps({"project": "pocketcloud", "team": "s3"}).encode()).decode()
+    put = s3.put_object(Bucket=unique, Key="ctx", Body=b"in context", ServerSideEncryption="aws:kms",
+                        SSEKMSKeyId=key["KeyId"], SSEKMSEncryptionContext=context)
+    sent = json.loads(base64.b64decode(put["SSEKMSEncryptionContext"]))
+    assert sent == {"project": "pocketcloud", "team": "s3", "aws:s3:arn": f"arn:aws:s3:::{unique}/ctx"}
+    assert s3.get_object(Bucket=unique, Key="ctx")["Body"].read() == b"in context"
+    # The same context through a multipart upload: its parts are sealed under its data key.
+    up = s3.create_multipart_upload(Bucket=unique, Key="mp", ServerSideEncryption="aws:kms",
+                                    SSEKMSKeyId=key["KeyId"], SSEKMSEncryptionContext=context)
+    part = s3.upload_part(Bucket=unique, Key="mp", UploadId=up["UploadId"], PartNumber=1, Body=b"part")
+    s3.complete_multipart_upload(Bucket=unique, Key="mp", UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert s3.get_object(Bucket=unique, Key="mp")["Body"].read() == b"part"
+    for bad in ("not base64!", base64.b64encode(b"[1, 2]").decode(), base64.b64encode(b'{"n": 1}').decode()):
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket=unique, Key="bad", Body=b"x", ServerSideEncryption="aws:kms",
+                          SSEKMSEncryptionContext=bad)
+        assert aws_error(exc) == ("InvalidArgument", 400)
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=unique, Key="bad", Body=b"x", ServerSideEncryption="AES256",
+                      SSEKMSEncryptionContext=context)
+    assert aws_error(exc) == ("InvalidArgument", 400)

@@ -1,10 +1,14 @@
 """Which encryption a new object gets, and the data key of a stored one.
 
 An object's "enc" document: {"mode": "AES256"} (the master key) | {"mode": "aws:kms", "blob",
-"key_id", "context", "bucket_key", "account", "region"} | {"mode": "SSE-C", "key_md5"}.
+"key_id", "context", "bucket_key", "account", "region", and "extra_context" when the writer gave
+one} | {"mode": "SSE-C", "key_md5"}.
 """
 
 from __future__ import annotations
+
+import base64
+import json
 
 from ...protocol.errors import ServiceError
 from . import crypto
@@ -16,7 +20,28 @@ _SSE_S3_FIELDS = {"ServerSideEncryption": "AES256"}
 
 # The parameters that choose an object's encryption (else its bucket's default does).
 _SSE_PARAMS = frozenset(("ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled", "SSECustomerAlgorithm",
-                         "SSECustomerKey", "SSECustomerKeyMD5"))
+                         "SSECustomerKey", "SSECustomerKeyMD5", "SSEKMSEncryptionContext"))
+
+
+def _extra_context(params: dict) -> dict | None:
+    """x-amz-server-side-encryption-context: base64 of a JSON object of strings, which S3
+    hands to KMS (with the object's ARN) whenever the object's data key is made or unwrapped."""
+    text = params.get("SSEKMSEncryptionContext")
+    if text is None:
+        return None
+    try:
+        extra = json.loads(base64.b64decode(text, validate=True).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        extra = None
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        raise ServiceError("InvalidArgument", "The header 'x-amz-server-side-encryption-context' shall be Base64-"
+                           "encoded UTF-8 string holding JSON which represents a string-string map", 400,
+                           ArgumentName="x-amz-server-side-encryption-context", ArgumentValue=text)
+    return extra
+
+
+def _kms_context(enc: dict) -> dict:
+    return {**(enc.get("extra_context") or {}), "aws:s3:arn": enc["context"]}
 
 
 def _bucket_default(bucket: dict) -> tuple[dict, dict]:
@@ -69,28 +94,32 @@ class Encryption:
         if mode not in ("AES256", "aws:kms", "aws:kms:dsse"):
             raise ServiceError("InvalidArgument", "The encryption method specified is not supported", 400,
                                ArgumentName="x-amz-server-side-encryption", ArgumentValue=mode)
-        if kms_key and mode == "AES256":
+        if (kms_key or params.get("SSEKMSEncryptionContext") is not None) and mode == "AES256":
             raise ServiceError("InvalidArgument", "Server Side Encryption with AWS KMS managed key requires "
                                "HTTP header x-amz-server-side-encryption : aws:kms", 400)
         if mode == "AES256":
             return self.master.key(), _SSE_S3, _SSE_S3_FIELDS
+        extra = _extra_context(params)
         context_arn = f"arn:aws:s3:::{bucket['name']}" + ("" if bucket_key else f"/{key}")
-        cache_key = (bucket["name"], kms_key or _KMS_DEFAULT, account, region)
-        answer = self._bucket_keys.get(cache_key) if bucket_key else None
+        enc = {"mode": mode, "context": context_arn, "bucket_key": bool(bucket_key), "account": account,
+               "region": region}
+        if extra:
+            enc["extra_context"] = extra
+        # An S3 Bucket Key: one KMS data key serves the bucket's new objects (those without a
+        # context of their own), so KMS is asked once rather than for every PUT.
+        cache_key = (bucket["name"], kms_key or _KMS_DEFAULT, account, region) if bucket_key and not extra else None
+        answer = self._bucket_keys.get(cache_key) if cache_key else None
         if answer is None:
             try:
                 answer = await self.runtime.providers.call(
                     "kms", "GenerateDataKey",
-                    {"KeyId": kms_key or _KMS_DEFAULT, "KeySpec": "AES_256",
-                     "EncryptionContext": {"aws:s3:arn": context_arn}}, account, region)
+                    {"KeyId": kms_key or _KMS_DEFAULT, "KeySpec": "AES_256", "EncryptionContext": _kms_context(enc)},
+                    account, region)
             except LookupError as exc:
                 raise _kms_unavailable(str(exc)) from None
-            if bucket_key:
-                # An S3 Bucket Key: one KMS data key serves the bucket's new objects, so KMS is
-                # asked once rather than for every PUT.
+            if cache_key:
                 self._bucket_keys[cache_key] = answer
-        enc = {"mode": mode, "blob": answer["CiphertextBlob"], "key_id": answer["KeyId"],
-               "context": context_arn, "bucket_key": bool(bucket_key), "account": account, "region": region}
+        enc.update(blob=answer["CiphertextBlob"], key_id=answer["KeyId"])
         return answer["Plaintext"], enc, self.response_fields(enc)
 
     @staticmethod
@@ -102,7 +131,10 @@ class Encryption:
             return {"SSECustomerAlgorithm": "AES256", "SSECustomerKeyMD5": enc["key_md5"]}
         if mode == "AES256":
             return {"ServerSideEncryption": "AES256"}
-        return {"ServerSideEncryption": mode, "SSEKMSKeyId": enc["key_id"], "BucketKeyEnabled": enc["bucket_key"]}
+        fields = {"ServerSideEncryption": mode, "SSEKMSKeyId": enc["key_id"], "BucketKeyEnabled": enc["bucket_key"]}
+        if enc.get("extra_context"):
+            fields["SSEKMSEncryptionContext"] = base64.b64encode(json.dumps(_kms_context(enc)).encode()).decode()
+        return fields
 
     async def data_key(self, enc: dict, params: dict, prefix: str = "SSECustomer") -> bytes:
         """The key a stored body was encrypted with; SSE-C needs the same customer key again."""
@@ -131,7 +163,7 @@ class Encryption:
         try:
             answer = await self.runtime.providers.call(
                 "kms", "Decrypt", {"CiphertextBlob": enc["blob"], "KeyId": enc["key_id"],
-                                   "EncryptionContext": {"aws:s3:arn": enc["context"]}},
+                                   "EncryptionContext": _kms_context(enc)},
                 enc["account"], enc["region"])
         except LookupError as exc:
             raise _kms_unavailable(str(exc)) from None
