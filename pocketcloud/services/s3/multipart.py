@@ -92,8 +92,9 @@ class MultipartOps:
         segment, size, md5, alg, value = await self.write_body(source, data_key, checksum_params,
                                                                ctx.request.headers, MAX_PART_BYTES,
                                                                default_checksum=False)
-        part = {"number": number, "size": size, "etag": f'"{md5.hexdigest()}"', "md5": md5.digest(), "modified": round(ctx.runtime.clock.time(), 3), "segment": segment,
-                "checksum_algorithm": alg, "checksum": value}
+        part = {"number": number, "size": size, "etag": f'"{md5.hexdigest()}"', "md5": md5.digest(),
+                "modified": round(ctx.runtime.clock.time(), 3), "segment": segment, "checksum_algorithm": alg,
+                "checksum": value}
         replaced = self.index.put_part(upload["upload_id"], number, part)
         if replaced is not None:
             self.blobs.delete([replaced["segment"]])

@@ -44,6 +44,15 @@ async def _iterate(chunks):
         yield chunk
 
 
+def _check_if_match(found, key: str, if_match: str) -> None:
+    """If-Match of a write or delete against the version it would replace or remove: none (or a
+    delete marker) is NoSuchKey; another ETag is 412 PreconditionFailed; "*" matches any."""
+    if found is None or found.marker:
+        raise errors.no_such_key(key)
+    if if_match != "*" and if_match.strip('"') != found.etag.strip('"'):
+        raise errors.precondition_failed("If-Match")
+
+
 def as_source(body):
     if body is None or isinstance(body, BodyStream):
         return body
@@ -249,28 +258,20 @@ class ObjectOps:
             raise ServiceError("NotImplemented", "A header you provided implies functionality that is not "
                                "implemented", 501, Header="If-None-Match")
         current = self.index.latest(bucket["name"], key)
-        exists = current is not None and not current.marker
-        if if_none_match == "*" and exists:
+        if if_none_match == "*" and current is not None and not current.marker:
             raise errors.precondition_failed("If-None-Match")
         if if_match is not None:
-            if not exists:
-                raise errors.no_such_key(key)
-            if if_match.strip('"') != current.etag.strip('"') and if_match != "*":
-                raise errors.precondition_failed("If-Match")
+            _check_if_match(current, key, if_match)
 
     def check_delete_condition(self, bucket: dict, key: str, version_id: str | None, if_match: str) -> None:
         """A conditional delete (If-Match on DeleteObject, an entry's ETag in DeleteObjects):
-        the version it would remove must have that ETag ("*": any), else 412 PreconditionFailed;
-        no such object: NoSuchKey, as for a conditional write."""
-        if version_id is None:
-            self.check_write_conditions(bucket, key, {"IfMatch": if_match})
-            return
-        self.check_version_id(version_id)
-        found = self.index.version(bucket["name"], key, version_id)
-        if found is None or found.marker:
-            raise errors.no_such_key(key)
-        if if_match != "*" and if_match.strip('"') != found.etag.strip('"'):
-            raise errors.precondition_failed("If-Match")
+        the version it would remove (the current one, or the one named) must have that ETag,
+        as for a conditional write."""
+        if version_id is not None:
+            self.check_version_id(version_id)
+        found = self.index.latest(bucket["name"], key) if version_id is None else \
+            self.index.version(bucket["name"], key, version_id)
+        _check_if_match(found, key, if_match)
 
     # -- GET / HEAD ---------------------------------------------------------------------------------
     async def _read(self, ctx, params, with_body: bool):

@@ -129,8 +129,6 @@ class Encryption:
             return _SSE_S3_FIELDS
         if mode == "SSE-C":
             return {"SSECustomerAlgorithm": "AES256", "SSECustomerKeyMD5": enc["key_md5"]}
-        if mode == "AES256":
-            return {"ServerSideEncryption": "AES256"}
         fields = {"ServerSideEncryption": mode, "SSEKMSKeyId": enc["key_id"], "BucketKeyEnabled": enc["bucket_key"]}
         if enc.get("extra_context"):
             fields["SSEKMSEncryptionContext"] = base64.b64encode(json.dumps(_kms_context(enc)).encode()).decode()
