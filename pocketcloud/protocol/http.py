@@ -178,15 +178,6 @@ class HttpResponse:
     def __repr__(self) -> str:
         return f"HttpResponse({self.status}, {len(self.headers)} headers)"
 
-    def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for k, v in self.headers:
-            if self.wire:
-                k, v = k.decode("latin-1"), v.decode("utf-8", "replace")
-            if k.lower() == lname:
-                return v
-        return None
-
 
 def split_form(text: str) -> list[tuple[str, str]]:
     """application/x-www-form-urlencoded (or a raw query string) -> decoded pairs in order.

@@ -121,7 +121,7 @@ def resolve(service_model, error: ServiceError) -> ErrorInfo:
     return info
 
 
-def extra_headers(error: ServiceError) -> list[tuple[str, str]]:
+def extra_headers(error: ServiceError) -> list[tuple[bytes, bytes]]:
     return _extra_headers(error.fields.get(HEADERS_FIELD))
 
 

@@ -183,10 +183,6 @@ def wire_value(text: str) -> bytes:
         return text.encode("utf-8")
 
 
-def wire_pairs(pairs) -> list[tuple[bytes, bytes]]:
-    return [(wire_name(k), wire_value(v)) for k, v in pairs]
-
-
 def wire_response(status: int, headers: list, body: bytes) -> HttpResponse:
     """A response whose body is bytes (errors, RPC results): its Content-Length appended."""
     headers.append((b"content-length", b"%d" % len(body)))
