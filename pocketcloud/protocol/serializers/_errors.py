@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import ServiceError
 from ._values import extra_headers as _extra_headers
+from ._values import wire_value
 
 DEFAULT_STATUS = 400
 
@@ -123,6 +124,14 @@ def resolve(service_model, error: ServiceError) -> ErrorInfo:
 
 def extra_headers(error: ServiceError) -> list[tuple[bytes, bytes]]:
     return _extra_headers(error.fields.get(HEADERS_FIELD))
+
+
+def query_error_headers(service_model, info) -> list[tuple[bytes, bytes]]:
+    """x-amzn-query-error (code;fault) of a service that moved off the query protocol keeping its
+    query-era codes (metadata awsQueryCompatible: SQS...), which its SDKs read; else none."""
+    if service_model.metadata.get("awsQueryCompatible") is None:
+        return []
+    return [(b"x-amzn-query-error", wire_value(f"{info.wire_code};{fault_name(info.sender_fault)}"))]
 
 
 def fault_name(sender_fault: bool) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _errors, _eventstream, _json
-from ._values import apply_result_extras, wire_response, wire_value
+from ._values import apply_result_extras, wire_response
 
 _EMPTY_OBJECT = b"{}"
 
@@ -85,9 +85,8 @@ def error_body(error: ServiceError, info) -> dict:
 
 
 def error_headers(service_model, error: ServiceError, info, request_id: str, content_type_value: str):
-    headers = [(b"content-type", content_type_value.encode()), (b"x-amzn-requestid", request_id.encode())]
-    if service_model.metadata.get("awsQueryCompatible") is not None:
-        headers.append((b"x-amzn-query-error", wire_value(f"{info.wire_code};{_errors.fault_name(info.sender_fault)}")))
+    headers = [(b"content-type", content_type_value.encode()), (b"x-amzn-requestid", request_id.encode()),
+               *_errors.query_error_headers(service_model, info)]
     headers.extend(_errors.extra_headers(error))
     return headers
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 from ..errors import ServiceError
 from ..http import HttpResponse
 from . import _cbor, _errors
-from ._values import apply_result_extras, wire_response, wire_value
+from ._values import apply_result_extras, wire_response
 
 CONTENT_TYPE = "application/cbor"
+_CONTENT_TYPE = CONTENT_TYPE.encode()
 _EMPTY_MAP = b"\xa0"
 
 
@@ -40,7 +41,7 @@ def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
 
 
 def _headers(request_id: str) -> list:
-    return [(b"content-type", b"application/cbor"), (b"smithy-protocol", b"rpc-v2-cbor"),
+    return [(b"content-type", _CONTENT_TYPE), (b"smithy-protocol", b"rpc-v2-cbor"),
             (b"x-amzn-requestid", request_id.encode())]
 
 
@@ -74,8 +75,6 @@ def error_body(error: ServiceError, info) -> bytes:
 
 def serialize_error(service_model, operation_model, error: ServiceError, request_id: str) -> HttpResponse:
     info = _errors.resolve(service_model, error)
-    headers = _headers(request_id)
-    if service_model.metadata.get("awsQueryCompatible") is not None:
-        headers.append((b"x-amzn-query-error", wire_value(f"{info.wire_code};{_errors.fault_name(info.sender_fault)}")))
+    headers = _headers(request_id) + _errors.query_error_headers(service_model, info)
     headers.extend(_errors.extra_headers(error))
     return wire_response(info.status, headers, error_body(error, info))
