@@ -21,8 +21,12 @@ _CRC_WIDTH = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8}
 _HEADERS = {alg: "x-amz-checksum-" + alg.lower() for alg in ALGORITHMS}
 
 
+def _header(algorithm: str) -> str:
+    return _HEADERS.get(algorithm) or "x-amz-checksum-" + algorithm.lower()
+
+
 def hasher(algorithm: str):
-    made = checksum_for(_HEADERS.get(algorithm) or "x-amz-checksum-" + algorithm.lower())
+    made = checksum_for(_header(algorithm))
     if made is None:  # CRC32C/CRC64NVME need awscrt (a dependency): only missing in odd installs
         raise ServiceError("InvalidRequest", f"Checksum algorithm {algorithm} is not supported here", 400)
     return made
@@ -30,7 +34,7 @@ def hasher(algorithm: str):
 
 def of(algorithm: str, data: bytes) -> str:
     """The checksum of a whole body, encoded as S3 answers it."""
-    digest = digest_of(_HEADERS.get(algorithm) or "x-amz-checksum-" + algorithm.lower(), data)
+    digest = digest_of(_header(algorithm), data)
     if digest is None:
         hasher(algorithm)  # refused as for a streamed body
     return encode(digest)
