@@ -25,6 +25,10 @@ def serve(settings: Settings) -> int:
         log_level=settings.log_level.lower(),
         access_log=settings.log_level.lower() == "debug",
         server_header=False,
+        # A caller's address is its connection's, as AWS sees it (CloudTrail's sourceIPAddress,
+        # aws:SourceIp): not what an X-Forwarded-For header says, which any local process could
+        # send. It also spares every request uvicorn's proxy-headers middleware.
+        proxy_headers=False,
         date_header=True,
         timeout_keep_alive=30,
         # Responses still streaming at shutdown (a Live Tail session runs for hours) are cut
