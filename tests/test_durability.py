@@ -1,5 +1,9 @@
 """A crash loses nothing that was acknowledged: SIGKILL during a burst of writes, restart, check."""
 
+import sqlite3
+
+import cbor2
+import msgspec
 from conftest import Server, kill_during_burst
 
 
@@ -34,5 +38,35 @@ def test_restart_keeps_state_and_virtual_time(tmp_path):
     try:
         assert [k["KeyName"] for k in again.client("ec2").describe_key_pairs()["KeyPairs"]] == ["kept"]
         assert again.admin("/_pocketcloud/clock")["offset_seconds"] >= moved["offset_seconds"] - 1
+    finally:
+        again.stop()
+
+
+def test_s3_documents_written_as_cbor_by_earlier_versions_still_read(tmp_path):
+    # S3's object documents were CBOR before they became MessagePack (services/s3/index.py): a
+    # data directory from then must serve its objects, and take new writes beside them.
+    srv = Server(data_dir=tmp_path / "d").start()
+    try:
+        s3 = srv.client("s3")
+        s3.create_bucket(Bucket="kept")
+        s3.put_object(Bucket="kept", Key="old", Body=b"written long ago", Metadata={"era": "cbor"})
+    finally:
+        srv.stop()
+    db = sqlite3.connect(tmp_path / "d" / "state.db")
+    with db:
+        (raw,) = db.execute("SELECT meta FROM s3_objects WHERE bucket='kept' AND key='old'").fetchone()
+        assert raw[0] not in range(0xa0, 0xc0)  # written as MessagePack now
+        db.execute("UPDATE s3_objects SET meta=? WHERE bucket='kept' AND key='old'",
+                   (cbor2.dumps(msgspec.msgpack.decode(raw)),))
+    db.close()
+    again = Server(data_dir=tmp_path / "d").start()
+    try:
+        s3 = again.client("s3")
+        got = s3.get_object(Bucket="kept", Key="old")
+        assert got["Body"].read() == b"written long ago"
+        assert got["Metadata"] == {"era": "cbor"}
+        s3.put_object(Bucket="kept", Key="new", Body=b"written now")
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket="kept")["Contents"]] == ["new", "old"]
+        assert s3.head_object(Bucket="kept", Key="old")["ContentLength"] == len(b"written long ago")
     finally:
         again.stop()
