@@ -22,10 +22,14 @@ async def read_body(request: HttpRequest, receive, limit: int, route: "Route | N
     request.body_read = True
     headers = request.headers
     declared = headers.get("content-length")
-    length = int(declared) if declared and _is_number(declared) else None
+    length = int(declared) if declared and declared.isdigit() and declared.isascii() else None  # _is_number's test
+    streams = False
+    if route is not None:
+        streams = route.streams_input
+        if streams is None:
+            streams = route.streams_input = _streams_input(route.service, route.operation)
     try:
-        if route is not None and _streams_input(route.service, route.operation) and (
-                length is None or length > SMALL_STREAM or "expect" in headers):
+        if streams and (length is None or length > SMALL_STREAM or "expect" in headers):
             # A small streaming payload is read whole like any other body (the parser hands it
             # over as a stream all the same). A client waiting for "100 Continue" is left to the
             # stream, which asks for the body only once it is wanted.

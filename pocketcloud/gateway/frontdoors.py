@@ -42,8 +42,11 @@ METHOD_DOORS: dict[str, tuple[str, str, str]] = {
     "POST": ("content-type", "multipart/form-data", "pocketcloud.services.s3.post_object"),
 }
 
-# Whether a Host has any door's marker, in one scan (most requests have none).
+# Whether a Host has any door's marker, in one scan (most requests have none), remembered per
+# Host header (clients send the same few; they come from clients, so a bounded number is kept).
 _HOST_MARKERS = re.compile("|".join(map(re.escape, HOST_DOORS)))
+_MARKED_HOSTS: dict[str, bool] = {}
+_HOSTS_KEPT = 1024
 _loaded: dict[str, object] = {}
 
 
@@ -71,7 +74,12 @@ def find(request, enabled=None):
             if request.path.startswith(prefix) and _serves(module, enabled):
                 return _handler(module)
     host = request.headers.get("host", "")
-    if _HOST_MARKERS.search(host):
+    marked = _MARKED_HOSTS.get(host)
+    if marked is None:
+        marked = _HOST_MARKERS.search(host) is not None
+        if len(_MARKED_HOSTS) < _HOSTS_KEPT:
+            _MARKED_HOSTS[host] = marked
+    if marked:
         for marker, module in HOST_DOORS.items():
             if marker in host and _serves(module, enabled):
                 return _handler(module)

@@ -25,12 +25,13 @@ class Route:
     and protocol (route_to), made once: the gateway keys what it keeps per operation by it. A
     REST request's label values go on the request (HttpRequest.uri_params)."""
 
-    __slots__ = ("service", "operation", "protocol")
+    __slots__ = ("service", "operation", "protocol", "streams_input")
 
     def __init__(self, service: str, operation: str, protocol: str):
         self.service = service
         self.operation = operation
         self.protocol = protocol
+        self.streams_input: bool | None = None  # whether its payload streams, once read_body has asked
 
 
 _ROUTES: dict[tuple[str, str, str], Route] = {}
@@ -72,6 +73,7 @@ class Routes:
         self._rest: dict[str, list[tuple[str, UriTemplate, str, tuple[str, ...], tuple[str, ...]]]] = {}
         self._rest_by_method: dict[tuple[str, str], list] = {}
         self._by_query_keys: dict[tuple[str, str, frozenset], list] = {}
+        self._rest_signed: dict[str | None, tuple[str, ...]] = {}
         for name, info in services.items():
             protocols = info["protocols"]
             if info.get("targetPrefix"):
@@ -102,11 +104,13 @@ class Routes:
         """Whether a service signed as `signing` speaks a query protocol."""
         return any(self.speaks_query(name) for name in self.by_signing[signing])
 
-    @lru_cache(maxsize=None)  # noqa: B019 - as above; None (unsigned requests) means S3
     def rest_services_signed(self, signing: str | None) -> tuple[str, ...]:
-        """The REST services a request signed as `signing` may be for."""
-        names = self.by_signing[signing] if signing else ["s3"]
-        return tuple(name for name in names if name in self.rest_services)
+        """The REST services a request signed as `signing` may be for (None: unsigned, S3)."""
+        found = self._rest_signed.get(signing)
+        if found is None:  # signing names are the models' (route checks): few, all kept
+            names = self.by_signing[signing] if signing else ["s3"]
+            found = self._rest_signed[signing] = tuple(name for name in names if name in self.rest_services)
+        return found
 
     def has_operation(self, service: str, operation: str) -> bool:
         return operation in self.services[service]["operations"]
@@ -158,7 +162,8 @@ class Routes:
     def rest_route(self, service: str, method: str, path: str, query: dict[str, str],
                    headers: dict[str, str]) -> tuple[Route, dict[str, str]] | None:
         """(route, URI label values) of the first template that matches, or None."""
-        for template, route, required_headers in self.candidates_for_query(service, method, frozenset(query)):
+        present = frozenset(query) if query else _NO_KEYS
+        for template, route, required_headers in self.candidates_for_query(service, method, present):
             if required_headers and not headers.keys() >= required_headers:
                 continue
             params = template.match(path, query)
@@ -189,6 +194,8 @@ def routes() -> Routes:
 
 
 _FORM = "application/x-www-form-urlencoded"
+_NO_KEYS: frozenset = frozenset()  # one object: its hash is computed once, not per request
+_NO_QUERY: dict[str, str] = {}  # the query of a request without one (read, never written)
 _QUERY_KEY_SETS_KEPT = 2048
 
 
@@ -307,7 +314,7 @@ class Router:
                 return query_route
 
         rest_candidates = table.rest_services_signed(signing)
-        query = request.query_dict()
+        query = request.query_dict() if request.query_string else _NO_QUERY
         for service in rest_candidates:
             path = request.path
             if service == "s3":

@@ -224,8 +224,9 @@ def uri_labels(plan: RestPlan, request) -> dict[str, str]:
 
 
 def bind_locations(plan: RestPlan, request, out: dict) -> None:
-    """Fill out with the URI, query-string and header members; raises BadValue."""
-    if plan.labels:
+    """Fill out with the URI, query-string and header members; raises BadValue. (out may be
+    the router's label values already: see parse_rest.)"""
+    if plan.labels and out is not request.uri_params:
         params = request.uri_params
         if params is None:
             params = uri_labels(plan, request)
@@ -383,9 +384,13 @@ def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_doc
     read_document(operation_model, body_bytes) -> decoded document (JSON value / XML root),
     or None for an empty document; it raises the protocol's malformed-body ServiceError.
     """
-    out: dict = {}
     if plan.empty:
-        return out
+        return {}
+    out = request.uri_params
+    # Labels whose values are the members as they are (S3's Bucket and Key): the router's dict,
+    # made for this request, becomes the input, rather than copied into a new one.
+    if out is None or not plan.labels_plain or len(out) != len(plan.labels):
+        out = {}
     try:
         bind_locations(plan, request, out)
     except BadValue as exc:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 
 from ._values import (
+    RESULT_HEADERS,
+    RESULT_STATUS,
     apply_result_extras,
     base64_text,
     bool_text,
@@ -145,7 +147,10 @@ class RestPlan:
     def bind(self, result: dict, headers: list) -> int:
         """Append the header-bound members (and reserved __headers__) to `headers`; return
         the HTTP status (statusCode member, reserved __status__, else the modelled one)."""
-        return apply_result_extras(result, self.bind_members(result, headers), headers)
+        status = self.bind_members(result, headers)
+        if RESULT_HEADERS in result or RESULT_STATUS in result:  # rare: tested without a call
+            return apply_result_extras(result, status, headers)
+        return status
 
     def bind_members(self, result: dict, headers: list) -> int:
         """Like bind, for modelled members only (errors carry their extras elsewhere)."""
@@ -154,7 +159,11 @@ class RestPlan:
             for name, value in result.items():
                 entry = index.get(name)
                 if entry is not None and value is not None:
-                    headers.append((entry[0], entry[1](value)))
+                    header, fmt = entry
+                    if fmt is _text_bytes and type(value) is str and value.isascii() and value.isprintable():
+                        headers.append((header, value.encode()))  # _text_bytes's common case, without a call
+                    else:
+                        headers.append((header, fmt(value)))
         else:
             for name, header, fmt in self.headers:
                 value = result.get(name)

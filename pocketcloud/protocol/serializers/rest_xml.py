@@ -93,9 +93,10 @@ _EVENTS_CONTENT_TYPE = _eventstream.CONTENT_TYPE.encode()
 
 
 def _request_id_headers(s3: bool, request_id: str) -> list:
+    rid = request_id.encode()
     if s3:
-        return [(b"x-amz-request-id", request_id.encode()), (b"x-amz-id-2", host_id(request_id).encode())]
-    return [(b"x-amzn-requestid", request_id.encode())]
+        return [(b"x-amz-request-id", rid), (b"x-amz-id-2", b2a_base64(rid, newline=False))]  # host_id's bytes
+    return [(b"x-amzn-requestid", rid)]
 
 
 def host_id(request_id: str) -> str:

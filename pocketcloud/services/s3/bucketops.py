@@ -36,7 +36,7 @@ class BucketOps:
             raise ServiceError("InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with "
                                "ObjectOwnership's BucketOwnerEnforced setting", 400)
         record = {"name": name, "owner": ctx.account, "region": region,
-                  "created": round(ctx.runtime.clock.time(), 3), "versioning": None,
+                  "created": ctx.runtime.clock.stamp(), "versioning": None,
                   "encryption": DEFAULT_ENCRYPTION, "public_access_block": DEFAULT_PUBLIC_ACCESS_BLOCK,
                   "ownership": {"Rules": [{"ObjectOwnership": ownership}]} if ownership else DEFAULT_OWNERSHIP,
                   "acl": acl or "private"}

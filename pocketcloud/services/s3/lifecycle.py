@@ -212,7 +212,7 @@ class LifecycleOps:
             if removed is not None:
                 self.blobs.delete(removed.get("segments", ()))
         else:
-            marker = {"marker": True, "size": 0, "etag": "", "modified": round(self.runtime.clock.time(), 3),
+            marker = {"marker": True, "size": 0, "etag": "", "modified": self.runtime.clock.stamp(),
                       "owner": bucket["owner"]}
             self.commit_version(bucket, key, marker)
         self.notify(bucket, "LifecycleExpiration:Delete" if state is None else

@@ -93,7 +93,7 @@ class MultipartOps:
                                                                ctx.request.headers, MAX_PART_BYTES,
                                                                default_checksum=False)
         part = {"number": number, "size": size, "etag": f'"{md5.hexdigest()}"', "md5": md5.digest(),
-                "modified": round(ctx.runtime.clock.time(), 3), "segment": segment, "checksum_algorithm": alg,
+                "modified": ctx.runtime.clock.stamp(), "segment": segment, "checksum_algorithm": alg,
                 "checksum": value}
         replaced = self.index.put_part(upload["upload_id"], number, part)
         if replaced is not None:
@@ -178,7 +178,7 @@ class MultipartOps:
                                          f"match the size of the parts: {size}")
         self.check_write_conditions(bucket, upload["key"], params)
         etag = f'"{hashlib.md5(b"".join(p["md5"] for p in chosen)).hexdigest()}-{len(chosen)}"'
-        meta = {"size": size, "etag": etag, "modified": round(ctx.runtime.clock.time(), 3),
+        meta = {"size": size, "etag": etag, "modified": ctx.runtime.clock.stamp(),
                 "storage_class": upload["storage_class"], "content_type": upload.get("content_type"),
                 "headers": upload.get("headers") or {}, "metadata": upload.get("metadata") or {},
                 "tags": upload.get("tags") or {}, "enc": upload["enc"], "owner": upload["owner"],

@@ -207,7 +207,7 @@ class ObjectOps:
         meta = self.new_meta(ctx, params, size, f'"{md5.hexdigest()}"', storage_class, metadata,
                              tags, enc, [segment])
         if algorithm:
-            meta.update(checksum_algorithm=algorithm, checksum=value, checksum_type="FULL_OBJECT")
+            meta["checksum_algorithm"], meta["checksum"], meta["checksum_type"] = algorithm, value, "FULL_OBJECT"
         if bucket.get("object_lock") or not LOCK_PARAMS.isdisjoint(params):
             meta.update(self.lock_fields(bucket, params, meta["modified"]))
         if conditional:
@@ -233,7 +233,7 @@ class ObjectOps:
         # What an object has not got (a Content-Type, standard headers, user metadata, tags) is
         # left out rather than stored empty: every reader takes its absence for "none", and each
         # field fewer is CBOR that every PUT would encode and every cold GET decode.
-        meta = {"size": size, "etag": etag, "modified": round(ctx.runtime.clock.time(), 3),
+        meta = {"size": size, "etag": etag, "modified": ctx.runtime.clock.stamp(),
                 "storage_class": storage_class, "enc": enc, "segments": segments, "owner": ctx.account}
         content_type = params.get("ContentType")
         if content_type is not None:
@@ -375,7 +375,7 @@ class ObjectOps:
                 self.blobs.delete(removed.get("segments", ()))
                 self.notify(bucket, "ObjectRemoved:Delete", key, removed, ctx)
             return {}
-        marker = {"marker": True, "size": 0, "etag": "", "modified": round(ctx.runtime.clock.time(), 3),
+        marker = {"marker": True, "size": 0, "etag": "", "modified": ctx.runtime.clock.stamp(),
                   "owner": ctx.account}
         self.commit_version(bucket, key, marker, "ObjectRemoved:DeleteMarkerCreated", ctx)
         return {"DeleteMarker": True, "VersionId": marker["version_id"]}
