@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from urllib.parse import unquote
 
 from ..protocol import specs
 from ..protocol.errors import ServiceError
@@ -72,7 +73,7 @@ class Routes:
         # required query members), most specific first.
         self._rest: dict[str, list[tuple[str, UriTemplate, str, tuple[str, ...], tuple[str, ...]]]] = {}
         self._rest_by_method: dict[tuple[str, str], list] = {}
-        self._by_query_keys: dict[tuple[str, str, frozenset], list] = {}
+        self._by_method: dict[tuple[str, str], _MethodCandidates] = {}
         self._rest_signed: dict[str | None, tuple[str, ...]] = {}
         for name, info in services.items():
             protocols = info["protocols"]
@@ -145,32 +146,41 @@ class Routes:
             ]
         return found
 
-    def candidates_for_query(self, service: str, method: str, present: frozenset):
-        """rest_candidates whose required query keys are all present. Most requests carry one
-        of a handful of key sets (none, ?uploads, ?list-type...), so the filtered lists are
-        kept, up to a bound (the keys come from clients)."""
-        key = (service, method, present)
-        found = self._by_query_keys.get(key)
+    def candidates_for(self, service: str, method: str, query: dict[str, str],
+                       headers: dict[str, str]) -> "Candidates":
+        """rest_candidates whose required query keys and headers are all present. Most
+        requests carry one of a handful of key sets (none, ?uploads, ?list-type...), so the
+        filtered lists are kept, up to a bound (the keys come from clients); the commonest,
+        neither keys nor headers, costs two lookups."""
+        by_method = self._by_method.get((service, method))
+        if by_method is None:
+            by_method = self._by_method[(service, method)] = _MethodCandidates(
+                frozenset(name for _, _, required, _ in self.rest_candidates(service, method) for name in required))
+        sent = _NO_KEYS
+        for name in by_method.header_names:  # usually none or one (S3's x-amz-copy-source)
+            if name in headers:
+                sent = by_method.header_names.intersection(headers)
+                break
+        if not query and sent is _NO_KEYS and by_method.plain is not None:
+            return by_method.plain
+        key = (frozenset(query) if query else _NO_KEYS, sent)
+        found = by_method.by_keys.get(key)
         if found is None:
             protocol = self.services[service]["protocols"][0]
-            found = [(template, route_to(service, op, protocol), headers)
-                     for template, op, headers, required in self.rest_candidates(service, method) if required <= present]
-            if len(self._by_query_keys) < _QUERY_KEY_SETS_KEPT:
-                self._by_query_keys[key] = found
+            present, _ = key
+            found = Candidates([(template, route_to(service, op, protocol))
+                                for template, op, required_headers, required in self.rest_candidates(service, method)
+                                if required <= present and required_headers <= sent])
+            if key == (_NO_KEYS, _NO_KEYS):
+                by_method.plain = found
+            elif len(by_method.by_keys) < _QUERY_KEY_SETS_KEPT:
+                by_method.by_keys[key] = found
         return found
 
     def rest_route(self, service: str, method: str, path: str, query: dict[str, str],
                    headers: dict[str, str]) -> tuple[Route, dict[str, str]] | None:
         """(route, URI label values) of the first template that matches, or None."""
-        present = frozenset(query) if query else _NO_KEYS
-        for template, route, required_headers in self.candidates_for_query(service, method, present):
-            if required_headers and not headers.keys() >= required_headers:
-                continue
-            params = template.match(path, query)
-            if params is None:
-                continue
-            return route, params
-        return None
+        return self.candidates_for(service, method, query, headers).match(path, query)
 
     def query_service(self, candidates: list[str], action: str, version: str | None) -> str | None:
         if version:
@@ -181,6 +191,67 @@ class Routes:
             if self.has_operation(name, action):
                 return name
         return None
+
+
+class _MethodCandidates:
+    """Routes.candidates_for's lists for one service and HTTP method."""
+
+    __slots__ = ("header_names", "plain", "by_keys")
+
+    def __init__(self, header_names: frozenset):
+        self.header_names = header_names  # the headers some of its operations require
+        self.plain: Candidates | None = None  # for a request with no query key and none of them
+        self.by_keys: dict[tuple[frozenset, frozenset], Candidates] = {}  # (query keys, those headers sent)
+
+
+class Candidates:
+    """The templates a request may match, most specific first, tried with one regex: their
+    patterns as alternatives of one, each closed by an empty group that tells which matched
+    (Match.lastindex). One match call costs a little more than one template's; trying them in
+    turn cost one each (an S3 object PUT tried CreateBucket's /{Bucket} first)."""
+
+    __slots__ = ("items", "regex", "ends")
+
+    def __init__(self, items: list[tuple[UriTemplate, Route]]):
+        self.items = items
+        alternatives = []
+        self.ends: dict[int, tuple[int, int, int]] = {}  # marker group -> (item, its first group, label count)
+        group = 0
+        for position, (template, _) in enumerate(items):
+            alternatives.append(f"(?:{template.regex.pattern[1:-1]})()")  # each pattern is ^...$
+            count = len(template.labels)
+            group += count + 1
+            self.ends[group] = (position, group - count - 1, count)
+        self.regex = re.compile(f"^(?:{'|'.join(alternatives)})$", re.S) if items else None
+
+    def match(self, path: str, query: dict[str, str]) -> tuple[Route, dict[str, str]] | None:
+        if self.regex is None:
+            return None
+        m = self.regex.match(path)
+        if m is None:
+            return None
+        position, first, count = self.ends[m.lastindex]
+        template, route = self.items[position]
+        if template.required_query and not _query_values_fit(template, query):
+            # A required query value differs (?list-type=2): the later templates, one by one.
+            for template, route in self.items[position + 1:]:
+                params = template.match(path, query)
+                if params is not None:
+                    return route, params
+            return None
+        values = m.groups()
+        if "%" in path:  # as UriTemplate.match: label values percent-decoded
+            return route, {name: unquote(value) if "%" in value else value
+                           for name, value in zip(template.labels, values[first:first + count])}
+        if count == 2:
+            first_label, second_label = template.labels
+            return route, {first_label: values[first], second_label: values[first + 1]}
+        return route, dict(zip(template.labels, values[first:first + count]))
+
+
+def _query_values_fit(template: UriTemplate, query: dict[str, str]) -> bool:
+    """Whether the query has the values a template requires (Candidates: its keys are there)."""
+    return all(value is None or query.get(key) == value for key, value in template.required_query)
 
 
 def _deprecated_operations(service: str) -> set[str]:

@@ -57,11 +57,15 @@ def compile_template(template: str) -> UriTemplate:
         pattern.append(re.escape(literal))
         weight += len(literal)
         labels.append(m.group(1))
+        # Possessive (no backtracking) when what follows cannot be part of the label anyway:
+        # a "/" after a segment label, the end after a greedy one. The same matches, without
+        # the regex engine retrying every shorter label (a failed match cost per character).
+        at_end = m.end() == len(path)
         if m.group(2):
             greedy = True
-            pattern.append("(.+)")
+            pattern.append("(.++)" if at_end else "(.+)")
         else:
-            pattern.append("([^/]+)")
+            pattern.append("([^/]++)" if at_end or path[m.end()] == "/" else "([^/]+)")
         pos = m.end()
     tail = path[pos:]
     weight += len(tail)
