@@ -255,7 +255,7 @@ def bind_locations(plan: RestPlan, request, out: dict) -> None:
                 if entry is not None:
                     name, conv = entry
                     out[name] = value if conv is None else conv(value)
-                if prefixes and header.startswith(prefixes):
+                elif prefixes and header.startswith(prefixes):  # a modelled header is no map's
                     _bind_prefixed(header_maps, header, value, out)
         else:
             for header, (name, conv) in index.items():
@@ -403,6 +403,10 @@ def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_doc
         # A blob payload the gateway chose to stream (botocore counts every blob payload as
         # streaming input) cannot be read here, synchronously: hand the stream over.
         chunked = aws_chunked.is_aws_chunked(request.headers)
+        if not chunked and request.stream is None:  # read whole (most bodies): payload_stream's first case
+            if request.body:
+                out[plan.payload] = BodyStream(None, len(request.body), request.body)
+            return out
         stream = payload_stream(request, chunked)
         if stream is not None:
             out[plan.payload] = stream

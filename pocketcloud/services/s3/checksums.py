@@ -48,11 +48,13 @@ def requested(params: dict, headers: dict | None = None) -> tuple[str | None, st
             value = params.get(PARAM[alg])
             if value is not None:
                 return alg, value
-    trailer = headers.get("x-amz-trailer", "").strip().lower() if headers else ""
-    if trailer.startswith("x-amz-checksum-"):
-        alg = trailer[len("x-amz-checksum-"):].upper()
-        if alg in ALGORITHMS:
-            return alg, None  # the value arrives after the body (body.trailers)
+    trailer = headers.get("x-amz-trailer") if headers else None
+    if trailer:
+        trailer = trailer.strip().lower()
+        if trailer.startswith("x-amz-checksum-"):
+            alg = trailer[len("x-amz-checksum-"):].upper()
+            if alg in ALGORITHMS:
+                return alg, None  # the value arrives after the body (body.trailers)
     alg = params.get("ChecksumAlgorithm")
     if alg is not None:
         alg = alg.upper()

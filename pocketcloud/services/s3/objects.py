@@ -17,6 +17,7 @@ from .objectlock import LOCK_PARAMS
 MAX_PUT_BYTES = 5 * 1024 ** 3
 MAX_KEY_BYTES = om.MAX_KEY_BYTES
 _HEADER_FIELDS = frozenset(om.HEADER_FIELDS)
+_RARE_FIELDS = _HEADER_FIELDS | {"WebsiteRedirectLocation", "ACL"}  # new_meta's optional members
 _READ_CONDITIONS = frozenset(("IfMatch", "IfNoneMatch", "IfModifiedSince", "IfUnmodifiedSince"))
 # GET's response-* query parameters: the header each one overrides.
 _OVERRIDDEN = tuple((name, "Response" + name) for name in (
@@ -164,7 +165,8 @@ class ObjectOps:
         """Once a version is durable: the bodies it replaced go, its event is sent."""
         for old in removed:
             self.blobs.delete(old.get("segments", ()))
-        self.send_event(pending)
+        if pending is not None:
+            self.send_event(pending)
 
     def _index_version(self, bucket: dict, key: str, meta: dict) -> list[dict]:
         state = bucket.get("versioning")
@@ -238,16 +240,17 @@ class ObjectOps:
         content_type = params.get("ContentType")
         if content_type is not None:
             meta["content_type"] = content_type
-        if not _HEADER_FIELDS.isdisjoint(params):
-            meta["headers"] = {k: params[k] for k in om.HEADER_FIELDS if params.get(k) is not None}
         if metadata:
             meta["metadata"] = metadata
         if tags:
             meta["tags"] = tags
-        if params.get("WebsiteRedirectLocation"):
-            meta["redirect"] = params["WebsiteRedirectLocation"]
-        if params.get("ACL"):
-            meta["acl"] = params["ACL"]
+        if not _RARE_FIELDS.isdisjoint(params):  # one test for what few requests send
+            if not _HEADER_FIELDS.isdisjoint(params):
+                meta["headers"] = {k: params[k] for k in om.HEADER_FIELDS if params.get(k) is not None}
+            if params.get("WebsiteRedirectLocation"):
+                meta["redirect"] = params["WebsiteRedirectLocation"]
+            if params.get("ACL"):
+                meta["acl"] = params["ACL"]
         return meta
 
     def check_write_conditions(self, bucket: dict, key: str, params: dict) -> None:

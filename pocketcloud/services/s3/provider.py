@@ -49,12 +49,13 @@ class Provider(BucketOps, ObjectOps, ListingOps, MultipartOps, LifecycleOps, Not
             return method
 
         def guarded(ctx, params):
-            expected = params.get("ExpectedBucketOwner")
-            if expected is not None and params.get("Bucket") is not None:
-                self.check_owner(self.buckets.require(params["Bucket"]), expected)
-            expected = params.get("ExpectedSourceBucketOwner")
-            if expected is not None and params.get("CopySource") is not None:
-                self.check_owner(self.copy_source(params["CopySource"])[0], expected)
+            if "ExpectedBucketOwner" in params or "ExpectedSourceBucketOwner" in params:
+                expected = params.get("ExpectedBucketOwner")
+                if expected is not None and params.get("Bucket") is not None:
+                    self.check_owner(self.buckets.require(params["Bucket"]), expected)
+                expected = params.get("ExpectedSourceBucketOwner")
+                if expected is not None and params.get("CopySource") is not None:
+                    self.check_owner(self.copy_source(params["CopySource"])[0], expected)
             return method(ctx, params)
 
         return guarded
