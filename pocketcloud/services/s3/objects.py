@@ -150,17 +150,6 @@ class ObjectOps:
         """Write a new version (and the event it causes, in the same transaction: NotificationOps)."""
         self._after_commit(*self.index_with_event(bucket, key, meta, event, ctx))
 
-    async def commit_version_grouped(self, bucket: dict, key: str, meta: dict, event: str | None = None,
-                                     ctx=None) -> None:
-        """commit_version, with the index write sharing a commit with concurrent PUTs; replaced
-        bodies are deleted only once the new version is durable."""
-        try:
-            removed, pending = await self.writes.run(lambda: self.index_with_event(bucket, key, meta, event, ctx))
-        except Exception:
-            self.index.forget_cached()  # the group was rolled back: cached versions may be unwritten
-            raise
-        self._after_commit(removed, pending)
-
     def _after_commit(self, removed: list[dict], pending: dict | None) -> None:
         """Once a version is durable: the bodies it replaced go, its event is sent."""
         for old in removed:
@@ -216,7 +205,16 @@ class ObjectOps:
             self.check_write_conditions(bucket, key, params)  # again: another writer may have won meanwhile
             self.commit_version(bucket, key, meta, "ObjectCreated:Put", ctx)  # check and write with no await between
         else:
-            await self.commit_version_grouped(bucket, key, meta, "ObjectCreated:Put", ctx)
+            # commit_version, the index write sharing a commit with concurrent PUTs (written
+            # here, not in a coroutine of its own: one level less for the wait to resume);
+            # replaced bodies are deleted only once the new version is durable.
+            try:
+                removed, pending = await self.writes.run(
+                    lambda: self.index_with_event(bucket, key, meta, "ObjectCreated:Put", ctx))
+            except Exception:
+                self.index.forget_cached()  # the group was rolled back: cached versions may be unwritten
+                raise
+            self._after_commit(removed, pending)
         out = {"ETag": meta["etag"], **enc_fields}
         if self.versioned(bucket):
             out["VersionId"] = meta["version_id"]
