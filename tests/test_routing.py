@@ -37,6 +37,10 @@ def operation_named(response_text: str) -> str:
     ("GET", "/photo.jpg", "", "my.dotted.bucket.s3.localhost.localstack.cloud:4566", "GetObject"),
     ("GET", "/photo.jpg", "", "bkt.localhost:4566", "GetObject"),
     ("GET", "/", "tagging", "bkt.s3.amazonaws.com", "GetBucketTagging"),
+    ("GET", "/bkt", "list-type=1", None, "ListObjects"),  # a required value that differs: the next template
+    ("GET", "/bkt/k", "uploads", None, "GetObject"),  # ?uploads names a bucket operation only
+    ("GET", "/bkt/a%2Fb", "x-unknown=1&another", None, "GetObject"),
+    ("PUT", "/bkt/", "", None, "CreateBucket"),
 ])
 def test_unsigned_s3_requests_route_by_path_and_host(server, method, path, query, host, operation):
     headers = {"Host": host} if host else {}
@@ -50,6 +54,16 @@ def test_unsigned_s3_requests_route_by_path_and_host(server, method, path, query
         return
     assert "<Code>NotImplemented</Code>" in r.text
     assert operation_named(r.text) == operation
+
+
+def test_a_required_header_and_unknown_query_keys_route(server):
+    # CopyObject shares PutObject's template and is told apart by its x-amz-copy-source header;
+    # query keys no operation requires (any a client makes up) change nothing.
+    copy = requests.put(server.endpoint + "/bkt/k", headers={"x-amz-copy-source": "/src/k"})
+    assert operation_named(copy.text) == "CopyObject"
+    for n in range(40):
+        r = requests.put(server.endpoint + f"/bkt/k?made-up-{n}=1", data=b"x")
+        assert r.status_code == 501 and operation_named(r.text) == "PutObject"
 
 
 def test_boto3_s3_operations_route(server):

@@ -166,11 +166,17 @@ class Routes:
         key = (frozenset(query) if query else _NO_KEYS, sent)
         found = by_method.by_keys.get(key)
         if found is None:
-            protocol = self.services[service]["protocols"][0]
             present, _ = key
-            found = Candidates([(template, route_to(service, op, protocol))
-                                for template, op, required_headers, required in self.rest_candidates(service, method)
-                                if required <= present and required_headers <= sent])
+            names = tuple(op for _, op, required_headers, required in self.rest_candidates(service, method)
+                          if required <= present and required_headers <= sent)
+            # Key sets that leave the same operations (most keys a client sends are required by
+            # none) share one Candidates: its regex is compiled once per distinct list.
+            found = by_method.by_operations.get(names)
+            if found is None:
+                protocol = self.services[service]["protocols"][0]
+                found = by_method.by_operations[names] = Candidates(
+                    [(template, route_to(service, op, protocol))
+                     for template, op, _, _ in self.rest_candidates(service, method) if op in names])
             if key == (_NO_KEYS, _NO_KEYS):
                 by_method.plain = found
             elif len(by_method.by_keys) < _QUERY_KEY_SETS_KEPT:
@@ -196,12 +202,15 @@ class Routes:
 class _MethodCandidates:
     """Routes.candidates_for's lists for one service and HTTP method."""
 
-    __slots__ = ("header_names", "plain", "by_keys")
+    __slots__ = ("header_names", "plain", "by_keys", "by_operations")
 
     def __init__(self, header_names: frozenset):
         self.header_names = header_names  # the headers some of its operations require
         self.plain: Candidates | None = None  # for a request with no query key and none of them
         self.by_keys: dict[tuple[frozenset, frozenset], Candidates] = {}  # (query keys, those headers sent)
+        # the operations left -> their Candidates: as many as the models' combinations of required
+        # query keys and headers allow, whatever keys clients send
+        self.by_operations: dict[tuple[str, ...], Candidates] = {}
 
 
 class Candidates:
