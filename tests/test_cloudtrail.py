@@ -60,6 +60,19 @@ def test_api_call_becomes_an_event_with_aws_fields(server, account):
     assert event["EventTime"] == when
 
 
+def test_source_ip_is_the_connections_not_a_forwarded_header(server, account):
+    # AWS records the address the call came from; a header any local process can send must not
+    # change it (nor aws:SourceIp, which is read from the same address).
+    kms = server.client("kms", key=account)
+    kms.meta.events.register("before-send.kms.CreateKey",
+                             lambda request, **_: request.headers.__setitem__("X-Forwarded-For", "203.0.113.9"))
+    kms.create_key(Description="forwarded")
+    events = _events(server.client("cloudtrail", key=account),
+                     LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateKey"}])
+    assert len(events) == 1
+    assert json.loads(events[0]["CloudTrailEvent"])["sourceIPAddress"] == "127.0.0.1"
+
+
 def test_reads_have_no_response_elements_and_secrets_are_hidden(server, account):
     kms = server.client("kms", key=account)
     key = kms.create_key()["KeyMetadata"]["KeyId"]
