@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import unquote
 
 from ..protocol import specs
 from ..protocol.errors import ServiceError
 from ..protocol.http import HttpRequest, split_form
-from ..protocol.uri import UriTemplate, compile_template
+from ..protocol.uri import UriTemplate, compile_template, decoded_label
 from . import sigv4
 from .body import read_body
 
@@ -250,8 +249,8 @@ class Candidates:
             return None
         values = m.groups()
         if "%" in path:  # as UriTemplate.match: label values percent-decoded
-            return route, {name: unquote(value) if "%" in value else value
-                           for name, value in zip(template.labels, values[first:first + count])}
+            labelled = zip(template.labels, values[first:first + count])
+            return route, {name: decoded_label(value) for name, value in labelled}
         if count == 2:
             first_label, second_label = template.labels
             return route, {first_label: values[first], second_label: values[first + 1]}

@@ -114,7 +114,9 @@ class HttpRequest:
         self.headers = {} if headers is None else headers  # lower-case names
         self.body = body  # the whole body, unless `stream` is set
         self.stream = stream  # set instead of `body` for streaming-payload operations
-        self.uri_params: dict[str, str] | None = None  # REST label values, when the router matched them
+        # REST label values, when the router matched them (the parser fills the rest of the
+        # operation's input into the same dict: parsers/_rest.parse_rest)
+        self.uri_params: dict[str, str] | None = None
         self.credentials: Any = None  # the parsed SigV4/SigV2 credentials (gateway.sigv4), if signed
         self.original_path: str | None = None  # the path as received, when routing rewrote `path`
         self.body_read = False

@@ -37,10 +37,11 @@ class UriTemplate:
                     return None
         if "%" not in raw_path:  # nothing to decode (most paths): the groups as they are
             return dict(zip(self.labels, m.groups()))
-        return {name: _decoded(m.group(i + 1)) for i, name in enumerate(self.labels)}
+        return {name: decoded_label(m.group(i + 1)) for i, name in enumerate(self.labels)}
 
 
-def _decoded(text: str) -> str:
+def decoded_label(text: str) -> str:
+    """A label's value as the member has it: percent-decoded."""
     return unquote(text) if "%" in text else text
 
 

@@ -30,6 +30,7 @@ _decode_msgpack = msgspec.msgpack.Decoder().decode
 def _decode(raw: bytes) -> dict:
     return _decode_cbor(raw) if 0xa0 <= raw[0] <= 0xbf else _decode_msgpack(raw)
 
+
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS s3_objects (
         bucket TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, version_id TEXT NOT NULL,

@@ -232,7 +232,7 @@ class ObjectOps:
     def new_meta(self, ctx, params, size, etag, storage_class, metadata, tags, enc, segments) -> dict:
         # What an object has not got (a Content-Type, standard headers, user metadata, tags) is
         # left out rather than stored empty: every reader takes its absence for "none", and each
-        # field fewer is CBOR that every PUT would encode and every cold GET decode.
+        # field fewer is less for every PUT to encode and every cold GET to decode.
         meta = {"size": size, "etag": etag, "modified": ctx.runtime.clock.stamp(),
                 "storage_class": storage_class, "enc": enc, "segments": segments, "owner": ctx.account}
         content_type = params.get("ContentType")
