@@ -91,7 +91,7 @@ class _Hash:
 
 
 @lru_cache(maxsize=None)
-def _crt_function(name: str):
+def crc_function(name: str):
     """(awscrt's function, digest width) of a CRC only awscrt computes, or None."""
     try:
         from awscrt import checksums  # optional: botocore[crt]
@@ -105,22 +105,8 @@ def _crt_function(name: str):
 
 
 def _crt(name: str):
-    found = _crt_function(name)
+    found = crc_function(name)
     return None if found is None else lambda: _CrtCrc(name.upper(), *found)
-
-
-def digest_of(header_name: str, data: bytes) -> bytes | None:
-    """The digest checksum_for's hasher would give for one whole body, without making one
-    (None if unsupported)."""
-    found = _crt_function(header_name[len("x-amz-checksum-") :])
-    if found is not None:
-        function, width = found
-        return function(data, 0).to_bytes(width, "big")
-    made = checksum_for(header_name)
-    if made is None:
-        return None
-    made.update(data)
-    return made.digest()
 
 
 # hashlib's name of each hash S3 takes as an additional checksum (the CRCs are below).

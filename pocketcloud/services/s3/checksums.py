@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from binascii import b2a_base64
 
-from ...protocol.aws_chunked import checksum_for, digest_of
+from ...protocol.aws_chunked import checksum_for, crc_function
 from ...protocol.errors import ServiceError
 
 ALGORITHMS = ("CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME", "SHA512", "MD5", "XXHASH64", "XXHASH3", "XXHASH128")
@@ -32,12 +32,20 @@ def hasher(algorithm: str):
     return made
 
 
+_CRCS: dict[str, tuple | None] = {}  # algorithm -> (awscrt function, width) or None: crc_function's answers
+
+
 def of(algorithm: str, data: bytes) -> str:
     """The checksum of a whole body, encoded as S3 answers it."""
-    digest = digest_of(_header(algorithm), data)
-    if digest is None:
-        hasher(algorithm)  # refused as for a streamed body
-    return encode(digest)
+    crc = _CRCS.get(algorithm, False)
+    if crc is False:  # algorithms are ALGORITHMS' names (requested() refuses others): few, all kept
+        crc = _CRCS[algorithm] = crc_function(algorithm.lower())
+    if crc is not None:  # S3's default CRC64NVME (on every PUT) and CRC32C: one call, no hasher
+        function, width = crc
+        return b2a_base64(function(data, 0).to_bytes(width, "big"), newline=False).decode("ascii")
+    made = hasher(algorithm)  # an unsupported one refused as for a streamed body
+    made.update(data)
+    return encode(made.digest())
 
 
 def requested(params: dict, headers: dict | None = None) -> tuple[str | None, str | None]:
