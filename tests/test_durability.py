@@ -1,10 +1,13 @@
 """A crash loses nothing that was acknowledged: SIGKILL during a burst of writes, restart, check."""
 
 import sqlite3
+from datetime import datetime, timezone
 
 import cbor2
 import msgspec
 from conftest import Server, kill_during_burst
+
+EXPIRES = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
 def test_sigkill_during_write_burst_keeps_every_acknowledged_write(tmp_path):
@@ -50,6 +53,7 @@ def test_s3_documents_written_as_cbor_by_earlier_versions_still_read(tmp_path):
         s3 = srv.client("s3")
         s3.create_bucket(Bucket="kept")
         s3.put_object(Bucket="kept", Key="old", Body=b"written long ago", Metadata={"era": "cbor"})
+        s3.put_object(Bucket="kept", Key="expiring", Body=b"x", Expires=EXPIRES, CacheControl="max-age=60")
     finally:
         srv.stop()
     db = sqlite3.connect(tmp_path / "d" / "state.db")
@@ -66,7 +70,10 @@ def test_s3_documents_written_as_cbor_by_earlier_versions_still_read(tmp_path):
         assert got["Body"].read() == b"written long ago"
         assert got["Metadata"] == {"era": "cbor"}
         s3.put_object(Bucket="kept", Key="new", Body=b"written now")
-        assert [o["Key"] for o in s3.list_objects_v2(Bucket="kept")["Contents"]] == ["new", "old"]
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket="kept")["Contents"]] == ["expiring", "new", "old"]
         assert s3.head_object(Bucket="kept", Key="old")["ContentLength"] == len(b"written long ago")
+        # read back cold from its MessagePack document: the Expires datetime as it was written
+        cold = s3.head_object(Bucket="kept", Key="expiring")
+        assert cold["Expires"] == EXPIRES and cold["CacheControl"] == "max-age=60"
     finally:
         again.stop()

@@ -21,8 +21,8 @@ from ...core.store import _decode as _decode_cbor
 # every PUT encodes one and every cold GET decodes one, and msgspec does either for a quarter
 # to a third of what CBOR (cbor2, the store's format) costs: a tenth of a 1 KiB PUT's CPU.
 # Rows written before are CBOR, told apart by their first byte: a CBOR map starts with
-# 0xa0-0xbf, a MessagePack map with 0x80-0x8f, 0xde or 0xdf. (The documents hold epochs as
-# numbers, never datetimes, which MessagePack would not keep as they are.)
+# 0xa0-0xbf, a MessagePack map with 0x80-0x8f, 0xde or 0xdf. (Times are epochs, but for a
+# standard Expires header: a UTC datetime, which MessagePack's timestamp keeps as it is.)
 _encode = msgspec.msgpack.Encoder().encode
 _decode_msgpack = msgspec.msgpack.Decoder().decode
 
