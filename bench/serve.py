@@ -33,7 +33,7 @@ def run_uvicorn(target, factory, port, loop, http):
 
     config = uvicorn.Config(
         _load(target, factory), host="127.0.0.1", port=port, loop=loop, http=http,
-        lifespan="on", access_log=False, log_level="warning", server_header=False,
+        lifespan="on", access_log=False, log_level="warning", server_header=False, proxy_headers=False,
         date_header=True, timeout_keep_alive=30,  # as pocketcloud/server.py configures it
     )
     uvicorn.Server(config).run()
