@@ -22,7 +22,7 @@ async def read_body(request: HttpRequest, receive, limit: int, route: "Route | N
     request.body_read = True
     headers = request.headers
     declared = headers.get("content-length")
-    length = int(declared) if declared and declared.isdigit() and declared.isascii() else None  # _is_number's test
+    length = int(declared) if declared and _is_number(declared) else None
     streams = False
     if route is not None:
         streams = route.streams_input

@@ -405,7 +405,7 @@ def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_doc
         chunked = aws_chunked.is_aws_chunked(request.headers)
         if not chunked and request.stream is None:  # read whole (most bodies): payload_stream's first case
             if request.body:
-                out[plan.payload] = BodyStream(None, len(request.body), request.body)
+                out[plan.payload] = BodyStream.from_bytes(request.body)
             return out
         stream = payload_stream(request, chunked)
         if stream is not None:

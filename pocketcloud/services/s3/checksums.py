@@ -42,7 +42,7 @@ def of(algorithm: str, data: bytes) -> str:
         crc = _CRCS[algorithm] = crc_function(algorithm.lower())
     if crc is not None:  # S3's default CRC64NVME (on every PUT) and CRC32C: one call, no hasher
         function, width = crc
-        return b2a_base64(function(data, 0).to_bytes(width, "big"), newline=False).decode("ascii")
+        return encode(function(data, 0).to_bytes(width, "big"))
     made = hasher(algorithm)  # an unsupported one refused as for a streamed body
     made.update(data)
     return encode(made.digest())
