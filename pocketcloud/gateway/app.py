@@ -21,7 +21,7 @@ from ..services.base import RequestContext
 from ..services.cloudtrail.recorder import recorder_for
 from . import frontdoors
 from . import sigv4
-from .body import body_left_unread
+from .body import body_left_unread, read_body
 from .ids import new_request_id
 from .responses import generic_error, send_response
 from .router import Route, Router
@@ -130,8 +130,31 @@ class Gateway:
                     "RequestHeaderSectionTooLarge",
                     f"Your request header section exceeds the maximum allowed size ({MAX_HEADER_BYTES} bytes)."),
                     request)
-            route = await self.router.route(request, receive)
-            response = await self.dispatch(route, request, request_id)
+            route = self.router.find(request)
+            if route is None:  # a query-protocol call may name its operation in its body
+                route = await self.router.route_by_body(request, receive)
+            await read_body(request, receive, self.router.max_body_bytes, route)
+            # The operation's call, written out here rather than in a coroutine of its own (one
+            # per request less): its caller, input, provider method and answer.
+            endpoint = self._endpoints.get(route) or self._endpoint(route)
+            if request.credentials is None and not self.settings.enforce_signatures:
+                account, principal, region, access_key = DEFAULT_ACCOUNT, None, DEFAULT_REGION, None
+            else:
+                account, principal, region, access_key = self.caller(route, endpoint, request)
+            params = endpoint.parse(request)
+            if not endpoint.valid(params):
+                codec.validate_input(endpoint.operation_model, route.protocol, params)  # words the violations
+            handler = endpoint.handler
+            if handler is None:
+                raise not_implemented(endpoint.service_model.metadata.get("serviceId", route.service), route.operation)
+            ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
+                                 access_key, principal, request, request_id)
+            request.audit = [ctx, params, None]
+            if self.settings.enforce_iam or (access_key is not None and access_key.startswith("ASIA")):
+                await self.authorize(ctx, params, request.credentials)
+            result = (await handler(ctx, params)) if endpoint.is_async else handler(ctx, params)
+            request.audit[2] = result
+            response = endpoint.serialize(result or {}, request_id)
         except ServiceError as error:
             # Its traceback holds this frame, which holds it: dropped, so that the error and
             # everything the frames held are freed by reference counting (see request.audit).
@@ -168,52 +191,36 @@ class Gateway:
     __call__ = handle_http
 
     # -- auth + provider --------------------------------------------------------------------------
-    async def dispatch(self, route: Route, request: HttpRequest, request_id: str) -> HttpResponse:
-        endpoint = self._endpoints.get(route) or self._endpoint(route)
+    def caller(self, route: Route, endpoint: "Endpoint", request: HttpRequest) -> tuple:
+        """(account, principal ARN, region, access key) of a signed request, its signature
+        checked as the settings ask; of an anonymous one where it may be anonymous."""
         creds = request.credentials
         if creds is None:  # anonymous: the default account's, unless signatures are enforced
-            account, principal, region, access_key = DEFAULT_ACCOUNT, None, DEFAULT_REGION, None
             if self.settings.enforce_signatures and not _allows_anonymous(route, endpoint.operation_model):
                 raise _missing_token(route.protocol)
-        else:
-            access_key = creds.access_key
-            account, secret, principal = resolve_access_key(access_key)
-            region = creds.region or DEFAULT_REGION
-            now = _signature_now(self.runtime.clock, creds)
-            if creds.presigned:
-                sigv4.check_presigned_expiry(creds, now, route.service)
-            # A presigned URL is a capability handed to others: when its key's secret is known,
-            # a tampered one is refused even without --enforce-signatures.
-            if self.settings.enforce_signatures or (creds.presigned and secret is not None):
-                self.verify_signature(route, request, creds, secret, now)
-
-        operation_model = endpoint.operation_model
-        params = endpoint.parse(operation_model, request)
-        if not endpoint.valid(params):
-            codec.validate_input(operation_model, route.protocol, params)  # words the violations
-
-        handler = endpoint.handler
-        if handler is None:
-            raise not_implemented(endpoint.service_model.metadata.get("serviceId", route.service), route.operation)
-        ctx = RequestContext(self.runtime, route.service, route.operation, route.protocol, account, region,
-                             access_key, principal, request, request_id)
-        request.audit = [ctx, params, None]
-        if self.settings.enforce_iam or (access_key is not None and access_key.startswith("ASIA")):
-            await self.authorize(ctx, params, creds)
-        result = (await handler(ctx, params)) if endpoint.is_async else handler(ctx, params)
-        request.audit[2] = result
-        return endpoint.serialize(operation_model, result or {}, request_id)
+            return DEFAULT_ACCOUNT, None, DEFAULT_REGION, None
+        access_key = creds.access_key
+        account, secret, principal = resolve_access_key(access_key)
+        now = _signature_now(self.runtime.clock, creds)
+        if creds.presigned:
+            sigv4.check_presigned_expiry(creds, now, route.service)
+        # A presigned URL is a capability handed to others: when its key's secret is known,
+        # a tampered one is refused even without --enforce-signatures.
+        if self.settings.enforce_signatures or (creds.presigned and secret is not None):
+            self.verify_signature(route, request, creds, secret, now)
+        return account, principal, creds.region or DEFAULT_REGION, access_key
 
     def _endpoint(self, route: Route) -> "Endpoint":
-        """What dispatch needs of one operation, looked up once: its models, the codec's parser,
+        """What a call of one operation needs, looked up once: its models, the codec's parser,
         input check and serializer for its protocol, and its provider method."""
         service_model = specs.model_for(route.service, route.protocol)
         operation_model = service_model.operation_model(route.operation)
         enabled = self.settings.services
         handler, is_async = self.providers.handler(route.service, route.operation) \
             if enabled is None or route.service in enabled else (None, False)
-        endpoint = Endpoint(service_model, operation_model, codec.parser_for(route.protocol),
-                            codec.input_check(operation_model, route.protocol), codec.serializer_for(route.protocol),
+        endpoint = Endpoint(service_model, operation_model, codec.operation_parser(operation_model, route.protocol),
+                            codec.input_check(operation_model, route.protocol),
+                            codec.operation_serializer(operation_model, route.protocol),
                             handler, is_async, self.recorder.is_data_event(route.service, route.operation))
         self._endpoints[route] = endpoint
         return endpoint
@@ -236,7 +243,7 @@ class Gateway:
     async def authorize(self, ctx: RequestContext, params: dict, creds) -> None:
         """Temporary credentials must carry their session token and be unexpired; with
         --enforce-iam the caller's policies must allow the operation (policy/enforcement.py).
-        dispatch calls it only then: other requests skip a coroutine."""
+        handle_http calls it only then: other requests skip a coroutine."""
         if self._authorize is None:  # loaded on first use: most servers never enforce anything
             from ..policy.enforcement import authorize
 
@@ -289,9 +296,9 @@ class Endpoint:
     def __init__(self, service_model, operation_model, parse, valid, serialize, handler, is_async, data_event):
         self.service_model = service_model
         self.operation_model = operation_model
-        self.parse = parse  # (operation_model, request) -> params
+        self.parse = parse  # request -> params
         self.valid = valid  # params -> bool; codec.validate_input words a refusal
-        self.serialize = serialize  # (operation_model, result, request_id) -> HttpResponse
+        self.serialize = serialize  # (result, request_id) -> HttpResponse
         self.handler = handler  # the provider's bound method, or None (not implemented, or not served)
         self.is_async = is_async
         self.data_event = data_event  # a CloudTrail data event (recorded only when a trail asks)

@@ -182,11 +182,6 @@ class Routes:
                 by_method.by_keys[key] = found
         return found
 
-    def rest_route(self, service: str, method: str, path: str, query: dict[str, str],
-                   headers: dict[str, str]) -> tuple[Route, dict[str, str]] | None:
-        """(route, URI label values) of the first template that matches, or None."""
-        return self.candidates_for(service, method, query, headers).match(path, query)
-
     def query_service(self, candidates: list[str], action: str, version: str | None) -> str | None:
         if version:
             for name in candidates:
@@ -347,7 +342,10 @@ class Router:
         self.table = routes()
         self.max_body_bytes = max_body_bytes
 
-    async def route(self, request: HttpRequest, receive) -> Route:
+    def find(self, request: HttpRequest) -> Route | None:
+        """The route a request's line and headers name, its body unread (a REST request's
+        label values go on request.uri_params); None when a query-protocol form body may
+        name it instead (route_by_body). Raises RouteError."""
         headers = request.headers
         table = self.table
         try:
@@ -363,9 +361,7 @@ class Router:
                 raise RouteError("UnknownOperationException", f"Unknown target {target}", 400, protocol="json")
             if not table.has_operation(service, operation):
                 raise RouteError("UnknownOperationException", f"Unknown operation {operation}", 400, service, "json")
-            route = route_to(service, operation, "json")
-            await read_body(request, receive, self.max_body_bytes, route)
-            return route
+            return route_to(service, operation, "json")
 
         if request.path.startswith("/service/") and "/operation/" in request.path:
             parts = request.path.split("/")
@@ -375,9 +371,7 @@ class Router:
                     if not table.has_operation(service, parts[4]):
                         raise RouteError("UnknownOperationException", f"Unknown operation {parts[4]}", 404,
                                          service, "smithy-rpc-v2-cbor")
-                    route = route_to(service, parts[4], "smithy-rpc-v2-cbor")
-                    await read_body(request, receive, self.max_body_bytes, route)
-                    return route
+                    return route_to(service, parts[4], "smithy-rpc-v2-cbor")
 
         signing = creds.service if creds is not None else None
         candidates = table.by_signing.get(signing) if signing else None
@@ -388,10 +382,23 @@ class Router:
         # Action in the query string; without one (S3 object GETs and PUTs) none is looked for.
         maybe_query = candidates is not None or request.method == "POST" or "Action=" in request.query_string
         if maybe_query and (candidates is None or table.any_speaks_query(signing)):
-            query_route = await self._query_route(request, receive, candidates)
-            if query_route is not None:
-                return query_route
+            return None
+        return self.rest_route(request, signing)
 
+    async def route_by_body(self, request: HttpRequest, receive) -> Route:
+        """find's None: the query protocols' Action, from the query string or the form body
+        (read here), else the REST route."""
+        creds = request.credentials
+        signing = creds.service if creds is not None else None
+        query_route = await self._query_route(request, receive, self.table.by_signing.get(signing) if signing else None)
+        if query_route is not None:
+            return query_route
+        return self.rest_route(request, signing)
+
+    def rest_route(self, request: HttpRequest, signing: str | None) -> Route:
+        """The REST operation whose URI template the request's method and path match, among
+        the services signed as `signing`; raises RouteError."""
+        table = self.table
         rest_candidates = table.rest_services_signed(signing)
         query = request.query_dict() if request.query_string else _NO_QUERY
         for service in rest_candidates:
@@ -400,14 +407,13 @@ class Router:
                 bucket = vhost_bucket(request.headers.get("host", ""))
                 if bucket:
                     path = "/" + bucket + (path if path != "/" else "")
-            found = table.rest_route(service, request.method, path, query, request.headers)
+            found = table.candidates_for(service, request.method, query, request.headers).match(path, query)
             if found is not None:
                 route, request.uri_params = found
                 if path != request.path:
                     request.original_path, request.path = request.path, path
-                await read_body(request, receive, self.max_body_bytes, route)
                 return route
-        service = rest_candidates[0] if rest_candidates else (candidates or ["s3"])[0]
+        service = rest_candidates[0] if rest_candidates else (table.by_signing.get(signing) or ["s3"])[0]
         protocol = table.services[service]["protocols"][0]
         if service == "s3":
             raise RouteError("MethodNotAllowed", "The specified method is not allowed against this resource.",

@@ -8,12 +8,13 @@ request) -> dict`) and a serializer module (protocol/serializers/<name>.py,
 
 from __future__ import annotations
 
+from functools import partial
 from importlib import import_module
 
 from . import error_codes
 from .errors import ServiceError
 from .http import HttpRequest, HttpResponse
-from .validate import MISSING, valid_fn, valid_fn_typed, validate
+from .validate import MISSING, accept_all, valid_fn, valid_fn_typed, validate
 
 _MODULES = {
     "query": "query",
@@ -39,14 +40,20 @@ def _module(kind: str, cache: dict, protocol: str):
     return mod
 
 
-def parser_for(protocol: str):
-    """The protocol's parse(operation_model, request) -> params (no input check)."""
-    return _module("parsers", _parsers, protocol).parse
+def operation_parser(operation_model, protocol: str):
+    """request -> params (no input check) for one operation: the protocol's own, made for it,
+    where it has one (the REST protocols), else its parse with the operation bound."""
+    module = _module("parsers", _parsers, protocol)
+    make = getattr(module, "parser", None)
+    return make(operation_model) if make is not None else partial(module.parse, operation_model)
 
 
-def serializer_for(protocol: str):
-    """The protocol's serialize(operation_model, result, request_id) -> HttpResponse."""
-    return _module("serializers", _serializers, protocol).serialize
+def operation_serializer(operation_model, protocol: str):
+    """(result, request_id) -> HttpResponse for one operation: the protocol's own, made for
+    it, where it has one (rest-xml), else its serialize with the operation bound."""
+    module = _module("serializers", _serializers, protocol)
+    make = getattr(module, "serializer", None)
+    return make(operation_model) if make is not None else partial(module.serialize, operation_model)
 
 
 def input_check(operation_model, protocol: str | None = None):
@@ -54,13 +61,9 @@ def input_check(operation_model, protocol: str | None = None):
     With `protocol`, what its parser has typed already is not checked again."""
     shape = operation_model.input_shape
     if shape is None:
-        return _accept_all
+        return accept_all
     typed = getattr(_module("parsers", _parsers, protocol), "typed_members", None) if protocol else None
     return valid_fn(shape) if typed is None else valid_fn_typed(shape, typed(operation_model))
-
-
-def _accept_all(params) -> bool:
-    return True
 
 
 def parse_request(operation_model, protocol: str, request: HttpRequest, validate: bool = True) -> dict:

@@ -87,6 +87,14 @@ def valid_fn_typed(shape, typed: frozenset):
     required = frozenset(shape.metadata.get("required", ()))
     checks = tuple((name, _valid_fn(member)) for name, member in shape.members.items()
                    if name not in typed or not _holds_when_typed(member))
+    if not checks:  # S3's object operations: their one bound is a label's (see _holds_when_typed)
+        if not required:
+            return accept_all
+
+        def has_required(value):
+            return value.keys() >= required
+
+        return has_required
 
     def valid_input(value):
         if not value.keys() >= required:
@@ -100,9 +108,19 @@ def valid_fn_typed(shape, typed: frozenset):
     return valid_input
 
 
+def accept_all(value) -> bool:
+    """The check of an input nothing can make invalid."""
+    return True
+
+
 def _holds_when_typed(shape) -> bool:
     """Whether any value of the shape's type passes its check (no bound to keep)."""
     kind = shape.type_name
+    if kind == "string" and shape.serialization.get("location") == "uri":
+        # A URI label is never empty (each label's pattern takes one character or more, and a
+        # percent-escape decodes to one): a minimum length of 1 holds, as for S3's Key.
+        low, high = _limits(shape)
+        return (low is None or low <= 1) and high is None
     if kind in ("list", "map"):
         parts = (shape.member,) if kind == "list" else (shape.key, shape.value)
         return _limits(shape) == (None, None) and all(_holds_when_typed(part) for part in parts)

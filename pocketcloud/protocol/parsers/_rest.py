@@ -46,6 +46,8 @@ class RestPlan:
         "host_labels",
         "labels",
         "labels_plain",
+        "label_count",
+        "binds_query",
         "payload",
         "payload_kind",
         "payload_required",
@@ -130,6 +132,8 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
     plan.template = compile_template(http.get("requestUri", "/"))
     plan.labels = []
     plan.labels_plain = False
+    plan.label_count = 0
+    plan.binds_query = False
     plan.query = {}
     plan.query_map = None
     plan.header_index = {}
@@ -198,6 +202,8 @@ def compile_rest_plan(operation_model, compile_body) -> RestPlan:
     # Labels whose wire name is the member's and whose value is text (S3's Bucket and Key): the
     # router's decoded values are the members as they are.
     plan.labels_plain = all(label == name and conv is text_identity for label, name, conv in plan.labels)
+    plan.label_count = len(plan.labels)
+    plan.binds_query = bool(plan.query or plan.query_map)
     plan.header_map_prefixes = tuple(prefix for prefix, _ in plan.header_maps)
     endpoint = operation_model.endpoint
     if host_label_members and endpoint and endpoint.get("hostPrefix"):
@@ -226,11 +232,11 @@ def uri_labels(plan: RestPlan, request) -> dict[str, str]:
 def bind_locations(plan: RestPlan, request, out: dict) -> None:
     """Fill out with the URI, query-string and header members; raises BadValue. (out may be
     the router's label values already: see parse_rest.)"""
-    if plan.labels and out is not request.uri_params:
+    if out is not request.uri_params and plan.labels:
         params = request.uri_params
         if params is None:
             params = uri_labels(plan, request)
-        if plan.labels_plain and len(params) == len(plan.labels):
+        if plan.labels_plain and len(params) == plan.label_count:
             out.update(params)
         else:
             for label, name, conv in plan.labels:
@@ -241,7 +247,7 @@ def bind_locations(plan: RestPlan, request, out: dict) -> None:
                     except BadValue as exc:
                         exc.where = f"URI label {label}"
                         raise
-    if (plan.query or plan.query_map) and request.query_string:
+    if plan.binds_query and request.query_string:
         _bind_query(plan, request.query, out)
     headers = request.headers
     header_maps = plan.header_maps
@@ -389,7 +395,7 @@ def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_doc
     out = request.uri_params
     # Labels whose values are the members as they are (S3's Bucket and Key): the router's dict,
     # made for this request, becomes the input, rather than copied into a new one.
-    if out is None or not plan.labels_plain or len(out) != len(plan.labels):
+    if out is None or not plan.labels_plain or len(out) != plan.label_count:
         out = {}
     try:
         bind_locations(plan, request, out)
@@ -404,8 +410,9 @@ def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_doc
         # streaming input) cannot be read here, synchronously: hand the stream over.
         chunked = aws_chunked.is_aws_chunked(request.headers)
         if not chunked and request.stream is None:  # read whole (most bodies): payload_stream's first case
-            if request.body:
-                out[plan.payload] = BodyStream.from_bytes(request.body)
+            body = request.body
+            if body:
+                out[plan.payload] = BodyStream(None, len(body), body)  # BodyStream.from_bytes, one call less
             return out
         stream = payload_stream(request, chunked)
         if stream is not None:
@@ -471,19 +478,31 @@ def typed_members(operation_model) -> frozenset:
 
 
 def make_parse(protocol: str, compile_body, read_document):
-    """parse(operation_model, request) -> input dict for a REST protocol; the two hooks are
+    """(parse, parser) for a REST protocol: parse(operation_model, request) -> input dict, and
+    parser(operation_model) -> that parse for one operation, its plan at hand. The two hooks are
     compile_rest_plan's compile_body and parse_rest's read_document."""
     plans: dict = {}
 
-    def parse(operation_model, request) -> dict:
+    def plan_for(operation_model) -> RestPlan:
         plan = plans.get(operation_model)
         if plan is None:
             plan = plans[operation_model] = compile_rest_plan(operation_model, compile_body)
-        try:
-            return parse_rest(plan, operation_model, request, protocol, read_document)
-        except ServiceError:
-            raise
-        except Exception as exc:  # never let odd input become a 500
-            raise _errors.unexpected(operation_model, protocol, exc) from exc
+        return plan
 
-    return parse
+    def parse(operation_model, request) -> dict:
+        return parser(operation_model)(request)
+
+    def parser(operation_model):
+        plan = plan_for(operation_model)
+
+        def parse_operation(request) -> dict:
+            try:
+                return parse_rest(plan, operation_model, request, protocol, read_document)
+            except ServiceError:
+                raise
+            except Exception as exc:  # never let odd input become a 500
+                raise _errors.unexpected(operation_model, protocol, exc) from exc
+
+        return parse_operation
+
+    return parse, parser

@@ -30,4 +30,4 @@ def _read_document(operation_model, body: bytes):
         ) from None
 
 
-parse = make_parse(PROTOCOL, _compile_body, _read_document)
+parse, parser = make_parse(PROTOCOL, _compile_body, _read_document)

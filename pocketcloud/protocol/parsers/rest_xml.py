@@ -34,4 +34,4 @@ def _malformed_message(operation_model, exc) -> str:
     return f"Could not parse the XML request body: {exc}"
 
 
-parse = make_parse(PROTOCOL, compile_converter, _read_document)
+parse, parser = make_parse(PROTOCOL, compile_converter, _read_document)

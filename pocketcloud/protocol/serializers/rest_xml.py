@@ -14,6 +14,7 @@ Answers to HEAD requests never have a body (clients then go by the status code a
 from __future__ import annotations
 
 from binascii import b2a_base64
+from functools import partial
 
 from ..errors import ServiceError
 from ..http import HttpResponse
@@ -158,10 +159,45 @@ def _event_payload(shape, value, root_name) -> bytes:
 _plans: dict = {}
 
 
-def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
+def _plan(operation_model) -> _OperationPlan:
     plan = _plans.get(operation_model)
     if plan is None:
         plan = _plans[operation_model] = _OperationPlan(operation_model)
+    return plan
+
+
+def serializer(operation_model):
+    """serialize for one operation: (result, request_id) -> HttpResponse. An answer of headers
+    alone (PutObject, DeleteObject, CopyObject's...) skips the body's steps."""
+    plan = _plan(operation_model)
+    rest = plan.rest
+    if plan.write is not None or rest.payload_kind is not None or plan.location_constraint:
+        return partial(serialize, operation_model)
+    s3, status, no_length = plan.s3, rest.status, rest.length_member is None
+    bind = rest.bind
+
+    def serialize_headers(result: dict, request_id: str) -> HttpResponse:
+        # serialize's steps for no body: the request id, the members, a zero Content-Length
+        # unless the answer's own length is a member (HeadObject's).
+        rid = request_id.encode()
+        headers = [(b"x-amz-request-id", rid), (b"x-amz-id-2", b2a_base64(rid, newline=False))] if s3 \
+            else [(b"x-amzn-requestid", rid)]
+        if result:
+            answer_status = bind(result, headers)
+            if no_length or result.get(rest.length_member) is None:
+                headers.append(_NO_CONTENT)
+            return HttpResponse(answer_status, headers, b"", True)
+        headers.append(_NO_CONTENT)
+        return HttpResponse(status, headers, b"", True)
+
+    return serialize_headers
+
+
+_NO_CONTENT = (b"content-length", b"0")
+
+
+def serialize(operation_model, result: dict, request_id: str) -> HttpResponse:
+    plan = _plan(operation_model)
     rest = plan.rest
     headers = _request_id_headers(plan.s3, request_id)
     status = rest.bind(result, headers) if result else rest.status
