@@ -144,16 +144,10 @@ class RestPlan:
                 self.payload_kind = member.type_name
                 self.raw_content_type = _RAW_CONTENT_TYPES.get(member.type_name)
 
-    def bind(self, result: dict, headers: list) -> int:
-        """Append the header-bound members (and reserved __headers__) to `headers`; return
-        the HTTP status (statusCode member, reserved __status__, else the modelled one)."""
-        status = self.bind_members(result, headers)
-        if RESULT_HEADERS in result or RESULT_STATUS in result:  # rare: tested without a call
-            return apply_result_extras(result, status, headers)
-        return status
-
-    def bind_members(self, result: dict, headers: list) -> int:
-        """Like bind, for modelled members only (errors carry their extras elsewhere)."""
+    def bind(self, result: dict, headers: list, extras: bool = True) -> int:
+        """Append the header-bound members (and, with `extras`, reserved __headers__) to
+        `headers`; return the HTTP status (statusCode member, reserved __status__, else the
+        modelled one). Errors bind their members only (extras=False: theirs go elsewhere)."""
         if len(result) < len(self.headers):  # S3's outputs model many headers; results set a few
             index = self.header_index
             for name, value in result.items():
@@ -175,11 +169,14 @@ class RestPlan:
                 for key, value in entries.items():
                     if value is not None:
                         headers.append((wire_name(prefix + key), _text_bytes(value)))
+        status = self.status
         if self.status_member is not None:
             value = result.get(self.status_member)
             if value is not None:
-                return int(value)
-        return self.status
+                status = int(value)
+        if extras and (RESULT_HEADERS in result or RESULT_STATUS in result):  # rare: tested without a call
+            return apply_result_extras(result, status, headers)
+        return status
 
     def finish_body(self, status: int, result: dict, headers: list, body, content_type: bytes | None):
         """The body to send: none at all for HEAD and 204/304; else `body`, its Content-Type

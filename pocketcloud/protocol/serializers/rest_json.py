@@ -73,7 +73,7 @@ def serialize_error(service_model, operation_model, error: ServiceError, request
     info = _errors.resolve(service_model, error)
     headers = [(b"x-amzn-requestid", request_id.encode()), (b"x-amzn-errortype", wire_value(info.shape_name))]
     if info.shape is not None and error.fields:
-        _rest.error_plan(info.shape).bind_members(error.fields, headers)
+        _rest.error_plan(info.shape).bind(error.fields, headers, extras=False)
     headers.extend(_errors.extra_headers(error))
     if _rest.error_without_body(operation_model, info.status):
         return wire_response(info.status, headers, b"")

@@ -230,7 +230,7 @@ def serialize_error(service_model, operation_model, error: ServiceError, request
     info = _errors.resolve(service_model, error)
     headers = _request_id_headers(_is_s3(service_model), request_id)
     if info.shape is not None and error.fields:
-        _rest.error_plan(info.shape).bind_members(error.fields, headers)
+        _rest.error_plan(info.shape).bind(error.fields, headers, extras=False)
     headers.extend(_errors.extra_headers(error))
     if _rest.error_without_body(operation_model, info.status):
         return wire_response(info.status, headers, b"")
