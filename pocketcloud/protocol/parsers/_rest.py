@@ -412,7 +412,7 @@ def parse_rest(plan: RestPlan, operation_model, request, protocol: str, read_doc
         if not chunked and request.stream is None:  # read whole (most bodies): payload_stream's first case
             body = request.body
             if body:
-                out[plan.payload] = BodyStream(None, len(body), body)  # BodyStream.from_bytes, one call less
+                out[plan.payload] = BodyStream.from_bytes(body)
             return out
         stream = payload_stream(request, chunked)
         if stream is not None:
@@ -481,19 +481,16 @@ def make_parse(protocol: str, compile_body, read_document):
     """(parse, parser) for a REST protocol: parse(operation_model, request) -> input dict, and
     parser(operation_model) -> that parse for one operation, its plan at hand. The two hooks are
     compile_rest_plan's compile_body and parse_rest's read_document."""
-    plans: dict = {}
-
-    def plan_for(operation_model) -> RestPlan:
-        plan = plans.get(operation_model)
-        if plan is None:
-            plan = plans[operation_model] = compile_rest_plan(operation_model, compile_body)
-        return plan
+    parsers: dict = {}  # operation model -> its parse (each compiles its plan once)
 
     def parse(operation_model, request) -> dict:
-        return parser(operation_model)(request)
+        return (parsers.get(operation_model) or parser(operation_model))(request)
 
     def parser(operation_model):
-        plan = plan_for(operation_model)
+        found = parsers.get(operation_model)
+        if found is not None:
+            return found
+        plan = compile_rest_plan(operation_model, compile_body)
 
         def parse_operation(request) -> dict:
             try:
@@ -503,6 +500,7 @@ def make_parse(protocol: str, compile_body, read_document):
             except Exception as exc:  # never let odd input become a 500
                 raise _errors.unexpected(operation_model, protocol, exc) from exc
 
+        parsers[operation_model] = parse_operation
         return parse_operation
 
     return parse, parser

@@ -179,16 +179,11 @@ def serializer(operation_model):
     def serialize_headers(result: dict, request_id: str) -> HttpResponse:
         # serialize's steps for no body: the request id, the members, a zero Content-Length
         # unless the answer's own length is a member (HeadObject's).
-        rid = request_id.encode()
-        headers = [(b"x-amz-request-id", rid), (b"x-amz-id-2", b2a_base64(rid, newline=False))] if s3 \
-            else [(b"x-amzn-requestid", rid)]
-        if result:
-            answer_status = bind(result, headers)
-            if no_length or result.get(rest.length_member) is None:
-                headers.append(_NO_CONTENT)
-            return HttpResponse(answer_status, headers, b"", True)
-        headers.append(_NO_CONTENT)
-        return HttpResponse(status, headers, b"", True)
+        headers = _request_id_headers(s3, request_id)
+        answer_status = bind(result, headers) if result else status
+        if no_length or result.get(rest.length_member) is None:
+            headers.append(_NO_CONTENT)
+        return HttpResponse(answer_status, headers, b"", True)
 
     return serialize_headers
 
