@@ -150,4 +150,9 @@ def run(rounds: int = 3, duration: float = 2.0) -> dict:
             rows.append([f"{kind} 1 KiB c16", name, h.median(rates[(name, kind)]), h.median(rates[("bare", kind)]),
                          ratio, h.median(cpu[(name, kind)]), h.median(cpu[("bare", kind)])])
     print(h.table(["workload", "server", "req/s", "bare req/s", "ratio", "CPU us/req", "bare CPU us/req"], rows))
+    # The rounds' own ratios: the median hides how far they spread (the machine's phases move
+    # the bare server and pocketcloud by different amounts).
+    for kind in ("PUT", "GET"):
+        pairs = list(zip(rates[("pocketcloud", kind)], rates[("bare", kind)]))
+        print(f"  pocketcloud {kind}, per round: " + "  ".join(f"{a / b:.3f}" for a, b in pairs))
     return {"rates": rates, "cpu": cpu}
