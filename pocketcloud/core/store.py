@@ -71,6 +71,10 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
         for statement in _SCHEMA:
             self._db.execute(statement)
+        # Statements that return no rows (writes, BEGIN, COMMIT) run on this one cursor rather
+        # than on one Connection.execute makes and drops per call (~1.4k instructions each).
+        # Queries keep their own cursors, so that none is left open holding a read.
+        self._writer = self._db.cursor()
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
@@ -79,23 +83,23 @@ class Store:
         with self._lock:
             outer = self._depth == 0
             if outer:
-                self._db.execute("BEGIN IMMEDIATE")
+                self._writer.execute("BEGIN IMMEDIATE")
             self._depth += 1
             try:
                 yield self
             except BaseException:
                 self._depth -= 1
                 if outer:
-                    self._db.execute("ROLLBACK")
+                    self._writer.execute("ROLLBACK")
                 raise
             self._depth -= 1
             if outer:
-                self._db.execute("COMMIT")
+                self._writer.execute("COMMIT")
 
     # -- documents ---------------------------------------------------------------------------
     def put(self, service: str, account: str, region: str, kind: str, name: str, value: Any) -> None:
         with self._lock:
-            self._db.execute(
+            self._writer.execute(
                 "INSERT INTO resources (service, account, region, kind, name, body) VALUES (?,?,?,?,?,?)"
                 " ON CONFLICT (service, account, region, kind, name) DO UPDATE SET body = excluded.body",
                 (service, account, region, kind, name, _encode(value)),
@@ -111,7 +115,7 @@ class Store:
 
     def delete(self, service: str, account: str, region: str, kind: str, name: str) -> bool:
         with self._lock:
-            cur = self._db.execute(
+            cur = self._writer.execute(
                 "DELETE FROM resources WHERE service=? AND account=? AND region=? AND kind=? AND name=?",
                 (service, account, region, kind, name),
             )
@@ -135,7 +139,7 @@ class Store:
 
     def meta_set(self, name: str, value: Any) -> None:
         with self._lock:
-            self._db.execute(
+            self._writer.execute(
                 "INSERT INTO meta (name, body) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
                 (name, _encode(value)),
             )

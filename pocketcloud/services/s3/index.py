@@ -83,6 +83,7 @@ class ObjectIndex:
         self.store = store
         self._latest: dict[tuple[str, str], Version] = {}
         self._db = store._db  # S3's tables live in the store's database and transactions
+        self._writer = store._writer  # its cursor for statements that return no rows
         self._lock = store._lock
         with self._lock:
             for statement in _SCHEMA:
@@ -101,7 +102,7 @@ class ObjectIndex:
 
     def _run(self, sql: str, args: tuple) -> int:
         with self._lock:
-            return self._db.execute(sql, args).rowcount
+            return self._writer.execute(sql, args).rowcount
 
     # -- reads ------------------------------------------------------------------------------------
     def latest(self, bucket: str, key: str) -> Version | None:
@@ -192,13 +193,14 @@ class ObjectIndex:
                 if row is not None:
                     removed.append(_decode(row[1]))
                     db.execute("DELETE FROM s3_objects WHERE bucket=? AND key=? AND seq=?", (bucket, key, row[0]))
-            db.execute("UPDATE s3_objects SET latest=0 WHERE bucket=? AND key=? AND latest=1", (bucket, key))
+            write = self._writer.execute
+            write("UPDATE s3_objects SET latest=0 WHERE bucket=? AND key=? AND latest=1", (bucket, key))
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM s3_objects WHERE bucket=? AND key=?",
                              (bucket, key)).fetchone()[0]
-            db.execute("INSERT INTO s3_objects VALUES (?,?,?,?,1,?,?,?,?,?,?,?)",
-                       (bucket, key, seq, version_id, 1 if meta.get("marker") else 0, meta.get("size", 0),
-                        meta.get("etag", ""), meta["modified"], meta.get("storage_class", "STANDARD"),
-                        meta.get("checksum_algorithm"), _encode(meta)))
+            write("INSERT INTO s3_objects VALUES (?,?,?,?,1,?,?,?,?,?,?,?)",
+                  (bucket, key, seq, version_id, 1 if meta.get("marker") else 0, meta.get("size", 0),
+                   meta.get("etag", ""), meta["modified"], meta.get("storage_class", "STANDARD"),
+                   meta.get("checksum_algorithm"), _encode(meta)))
         return removed
 
     def put_only_version(self, bucket: str, key: str, meta: dict) -> list[dict]:
@@ -216,11 +218,12 @@ class ObjectIndex:
                 old_meta = None if found is None else _decode(found[0])
             else:
                 old_meta = old.meta
+            write = self._writer.execute
             if old_meta is None:
-                db.execute("INSERT INTO s3_objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (bucket, *row, _encode(meta)))
+                write("INSERT INTO s3_objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (bucket, *row, _encode(meta)))
             else:  # an overwrite: updating the row in place costs a third less than REPLACE's delete + insert
-                db.execute("UPDATE s3_objects SET marker=?, size=?, etag=?, modified=?, storage_class=?, checksum=?, "
-                           "meta=? WHERE bucket=? AND key=? AND seq=1", (*row[4:], _encode(meta), bucket, key))
+                write("UPDATE s3_objects SET marker=?, size=?, etag=?, modified=?, storage_class=?, checksum=?, "
+                      "meta=? WHERE bucket=? AND key=? AND seq=1", (*row[4:], _encode(meta), bucket, key))
         # The new version is what the next GET (or overwrite) of this key will want.
         if len(self._latest) >= _CACHED:
             del self._latest[next(iter(self._latest))]
@@ -270,7 +273,7 @@ class ObjectIndex:
         with self.store.transaction():
             row = self._db.execute("SELECT meta FROM s3_parts WHERE upload_id=? AND part_number=?",
                                    (upload_id, number)).fetchone()
-            self._db.execute("INSERT OR REPLACE INTO s3_parts VALUES (?,?,?)", (upload_id, number, _encode(meta)))
+            self._writer.execute("INSERT OR REPLACE INTO s3_parts VALUES (?,?,?)", (upload_id, number, _encode(meta)))
         return None if row is None else _decode(row[0])
 
     def parts(self, upload_id: str) -> list[dict]:
