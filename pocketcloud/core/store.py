@@ -72,7 +72,7 @@ class Store:
         for statement in _SCHEMA:
             self._db.execute(statement)
         # Statements that return no rows (writes, BEGIN, COMMIT) run on this one cursor rather
-        # than on one Connection.execute makes and drops per call (~1.4k instructions each).
+        # than on one Connection.execute makes and drops per call (~1.1k instructions each).
         # Queries keep their own cursors, so that none is left open holding a read.
         self._writer = self._db.cursor()
 
