@@ -43,8 +43,7 @@ class Clock:
     def stamp(self) -> float:
         """time() to the millisecond, as S3 keeps its objects' times. (round(t, 3) formats
         the number in decimal to round it: several times the cost, on every PUT.)"""
-        now = self._pinned if self._pinned is not None else _time.time() + self.offset
-        return round(now * 1000) / 1000
+        return round(self.time() * 1000) / 1000
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.time(), UTC)

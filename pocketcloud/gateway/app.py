@@ -123,6 +123,7 @@ class Gateway:
 
         request_id = new_request_id()
         route: Route | None = None
+        endpoint: Endpoint | None = None
         failure: ServiceError | None = None
         try:
             if header_bytes > MAX_HEADER_BYTES:
@@ -165,7 +166,8 @@ class Gateway:
             failure = internal_error(type(exc).__name__)
             response = self.error_response(route, failure, request_id)
         if route is not None and self.trail_on:
-            endpoint = self._endpoints.get(route)
+            if endpoint is None:  # refused before its endpoint was looked up (its body, say)
+                endpoint = self._endpoints.get(route)
             # A data event (S3 object calls...) is recorded only while a trail selects data events.
             if endpoint is None or not endpoint.data_event or self.recorder.data_events_wanted:
                 self.record_trail(route, request, request_id, failure)

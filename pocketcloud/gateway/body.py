@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..protocol import specs
@@ -78,10 +77,10 @@ def body_left_unread(request: HttpRequest) -> bool:
     return not request.body_read
 
 
-@lru_cache(maxsize=None)
 def _streams_input(service: str, operation: str) -> bool:
     """True when the payload member has the `streaming` trait (S3 PutObject, UploadPart...):
-    only those bodies are streamed; other blob payloads (Lambda Invoke) arrive whole."""
+    only those bodies are streamed; other blob payloads (Lambda Invoke) arrive whole. Asked
+    once per Route (read_body keeps the answer on it)."""
     shape = specs.service_model(service).operation_model(operation).get_streaming_input()
     return bool(shape is not None and shape.serialization.get("streaming"))
 

@@ -41,19 +41,22 @@ def _module(kind: str, cache: dict, protocol: str):
 
 
 def operation_parser(operation_model, protocol: str):
-    """request -> params (no input check) for one operation: the protocol's own, made for it,
-    where it has one (the REST protocols), else its parse with the operation bound."""
-    module = _module("parsers", _parsers, protocol)
-    make = getattr(module, "parser", None)
-    return make(operation_model) if make is not None else partial(module.parse, operation_model)
+    """request -> params (no input check) for one operation (the REST protocols make their
+    own: `parser`)."""
+    return _for_operation(_module("parsers", _parsers, protocol), "parser", "parse", operation_model)
 
 
 def operation_serializer(operation_model, protocol: str):
-    """(result, request_id) -> HttpResponse for one operation: the protocol's own, made for
-    it, where it has one (rest-xml), else its serialize with the operation bound."""
-    module = _module("serializers", _serializers, protocol)
-    make = getattr(module, "serializer", None)
-    return make(operation_model) if make is not None else partial(module.serialize, operation_model)
+    """(result, request_id) -> HttpResponse for one operation (rest-xml makes its own:
+    `serializer`)."""
+    return _for_operation(_module("serializers", _serializers, protocol), "serializer", "serialize", operation_model)
+
+
+def _for_operation(module, maker: str, general: str, operation_model):
+    """The module's function made for the operation where it has a `maker`, else its
+    `general` function with the operation bound."""
+    make = getattr(module, maker, None)
+    return make(operation_model) if make is not None else partial(getattr(module, general), operation_model)
 
 
 def input_check(operation_model, protocol: str | None = None):

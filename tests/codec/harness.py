@@ -426,7 +426,7 @@ def wire_request(pair, protocol, params) -> HttpRequest:
     request = HttpRequest(prepared.method, split.path, split.query, headers)
     payload = pair.ours.get_streaming_input()
     if payload is not None and payload.serialization.get("streaming"):
-        # As the gateway does (gateway/app.py _streams_input), from our model: a payload with
+        # As the gateway does (gateway/body.py _streams_input), from our model: a payload with
         # the `streaming` trait arrives as a BodyStream, other blob payloads (Lambda Invoke)
         # arrive whole.
         request.stream = BodyStream.from_bytes(body)

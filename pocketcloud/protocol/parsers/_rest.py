@@ -13,12 +13,11 @@ from __future__ import annotations
 import base64
 import json
 import re
-from urllib.parse import unquote
 
 from .. import aws_chunked
 from ..errors import ServiceError
 from ..http import PRESIGNED_QUERY_KEYS, BodyStream
-from ..uri import compile_template
+from ..uri import compile_template, decoded_label
 from . import _errors
 from ._converters import bad_body_message
 from ._values import (
@@ -226,7 +225,7 @@ def uri_labels(plan: RestPlan, request) -> dict[str, str]:
     match = template.regex.match(request.path)
     if match is None:
         return {}
-    return {name: unquote(match.group(i + 1)) for i, name in enumerate(template.labels)}
+    return {name: decoded_label(match.group(i + 1)) for i, name in enumerate(template.labels)}
 
 
 def bind_locations(plan: RestPlan, request, out: dict) -> None:
@@ -484,7 +483,7 @@ def make_parse(protocol: str, compile_body, read_document):
     parsers: dict = {}  # operation model -> its parse (each compiles its plan once)
 
     def parse(operation_model, request) -> dict:
-        return (parsers.get(operation_model) or parser(operation_model))(request)
+        return parser(operation_model)(request)
 
     def parser(operation_model):
         found = parsers.get(operation_model)
