@@ -96,3 +96,31 @@ def test_bucket_default_encryption_configuration(server, unique):
     rule = s3.get_bucket_encryption(Bucket=unique)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert s3.put_object(Bucket=unique, Key="k", Body=b"x")["ServerSideEncryption"] == "AES256"
+
+
+def test_identical_small_bodies_never_seal_alike(tmp_path, unique):
+    """Small bodies are sealed with AES-GCM in their rows: each needs a nonce of its own (the
+    server draws them in batches), so the same body stored many times never gives the same bytes."""
+    import sqlite3
+
+    import msgspec
+
+    data = tmp_path / "data"
+    srv = Server(data_dir=data).start()
+    try:
+        s3 = srv.client("s3")
+        s3.create_bucket(Bucket=unique)
+        for i in range(600):  # more than two draws of nonces
+            s3.put_object(Bucket=unique, Key=f"same-{i}", Body=b"the same small body")
+        assert s3.get_object(Bucket=unique, Key="same-599")["Body"].read() == b"the same small body"
+    finally:
+        srv.stop()
+    db = sqlite3.connect(data / "state.db")
+    try:
+        rows = db.execute("SELECT meta FROM s3_objects WHERE bucket=?", (unique,)).fetchall()
+    finally:
+        db.close()
+    sealed = [msgspec.msgpack.decode(row[0])["segments"][0]["inline"] for row in rows]
+    assert len(sealed) == 600
+    assert len({blob[:12] for blob in sealed}) == 600  # nonces
+    assert len(set(sealed)) == 600

@@ -88,9 +88,26 @@ def _AESGCM():
     return AESGCM
 
 
+# GCM nonces for sealed bodies, drawn from the OS 256 at a time: one getrandom system call per
+# 256 small PUTs instead of one each (~0.4 us of a 1 KiB PUT's kernel time). Each is random and
+# handed out once: list.pop is atomic under the GIL, and a forked child drops the parent's.
+_NONCES_PER_DRAW = 256
+_nonces: list[bytes] = []
+os.register_at_fork(after_in_child=_nonces.clear)
+
+
+def _gcm_nonce() -> bytes:
+    try:
+        return _nonces.pop()
+    except IndexError:
+        drawn = os.urandom(12 * _NONCES_PER_DRAW)
+        _nonces.extend(drawn[i:i + 12] for i in range(12, len(drawn), 12))
+        return drawn[:12]
+
+
 def seal(aead, data: bytes) -> bytes:
     """A small body sealed whole (AES-GCM): nonce + ciphertext + tag."""
-    nonce = os.urandom(12)
+    nonce = _gcm_nonce()
     return nonce + aead.encrypt(nonce, data, None)
 
 
