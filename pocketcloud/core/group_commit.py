@@ -18,12 +18,18 @@ class GroupCommit:
         self.store = store
         self._pending: list[tuple[Callable[[], Any], asyncio.Future]] = []
         self._scheduled = False
+        # The event loop of the last call, kept while it runs: asyncio.get_running_loop() makes
+        # a getpid system call each time (its fork check). One loop serves a runtime at a time
+        # (a server's; in tests, one asyncio.run after another, each loop closed first).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def run(self, write: Callable[[], Any]) -> asyncio.Future:
         """Run `write` (store calls) in the next group transaction. Await the answer: `write`'s
         result once committed. (A future, not a coroutine: the request waiting on it resumes
         one level less deep.)"""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None or not loop.is_running():
+            loop = self._loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._pending.append((write, future))
         if not self._scheduled:
