@@ -77,3 +77,41 @@ def test_s3_documents_written_as_cbor_by_earlier_versions_still_read(tmp_path):
         assert cold["Expires"] == EXPIRES and cold["CacheControl"] == "max-age=60"
     finally:
         again.stop()
+
+
+def test_s3_overwrites_after_a_restart_replace_rows_and_bodies(tmp_path, unique):
+    """After a restart no key is in the index's cache: a PUT inserts new keys in one statement
+    and falls back to reading and updating a key that exists. The replaced body goes."""
+    import time
+
+    data = tmp_path / "data"
+    srv = Server(data_dir=data).start()
+    try:
+        s3 = srv.client("s3")
+        s3.create_bucket(Bucket=unique)
+        s3.put_object(Bucket=unique, Key="big", Body=b"a" * 100_000)  # a file of its own
+        s3.put_object(Bucket=unique, Key="small", Body=b"first")
+    finally:
+        srv.stop()
+    srv = Server(data_dir=data).start()
+    try:
+        s3 = srv.client("s3")
+        s3.put_object(Bucket=unique, Key="big", Body=b"b" * 100_000)
+        s3.put_object(Bucket=unique, Key="small", Body=b"second")
+        s3.put_object(Bucket=unique, Key="new", Body=b"third")
+        assert s3.get_object(Bucket=unique, Key="big")["Body"].read() == b"b" * 100_000
+        assert s3.get_object(Bucket=unique, Key="small")["Body"].read() == b"second"
+        assert s3.get_object(Bucket=unique, Key="new")["Body"].read() == b"third"
+        listed = s3.list_objects_v2(Bucket=unique)["Contents"]
+        assert [(o["Key"], o["Size"]) for o in listed] == [("big", 100_000), ("new", 5), ("small", 6)]
+        blobs = data / "s3" / "blobs"
+
+        def body_files():  # the spool's tmp/ aside
+            return [p for p in blobs.rglob("*") if p.is_file() and p.relative_to(blobs).parts[0] != "tmp"]
+
+        deadline = time.monotonic() + 5  # replaced bodies are unlinked by a worker thread
+        while len(body_files()) != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(body_files()) == 1
+    finally:
+        srv.stop()

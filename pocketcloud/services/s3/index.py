@@ -210,20 +210,22 @@ class ObjectIndex:
         old = self._latest.pop(cache_key, None)
         row = (key, 1, "null", 1, 1 if meta.get("marker") else 0, meta.get("size", 0), meta.get("etag", ""),
                meta["modified"], meta.get("storage_class", "STANDARD"), meta.get("checksum_algorithm"))
+        document = _encode(meta)
         with self._lock:
-            db = self._db
-            if old is None:
-                found = db.execute("SELECT meta FROM s3_objects WHERE bucket=? AND key=? AND seq=1",
-                                   (bucket, key)).fetchone()
-                old_meta = None if found is None else _decode(found[0])
-            else:
+            writer = self._writer
+            if old is not None:
                 old_meta = old.meta
-            write = self._writer.execute
-            if old_meta is None:
-                write("INSERT INTO s3_objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (bucket, *row, _encode(meta)))
-            else:  # an overwrite: updating the row in place costs a third less than REPLACE's delete + insert
-                write("UPDATE s3_objects SET marker=?, size=?, etag=?, modified=?, storage_class=?, checksum=?, "
-                      "meta=? WHERE bucket=? AND key=? AND seq=1", (*row[4:], _encode(meta), bucket, key))
+            else:
+                # A key not in the cache is most often a new one: inserted in one statement,
+                # rather than looked for first (1.5 us less). Only a key already there is read.
+                writer.execute("INSERT INTO s3_objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                               "ON CONFLICT (bucket, key, seq) DO NOTHING", (bucket, *row, document))
+                old_meta = None if writer.rowcount else _decode(self._db.execute(
+                    "SELECT meta FROM s3_objects WHERE bucket=? AND key=? AND seq=1", (bucket, key)).fetchone()[0])
+            if old_meta is not None:  # an overwrite: updated in place, a third cheaper than REPLACE's delete + insert
+                writer.execute("UPDATE s3_objects SET marker=?, size=?, etag=?, modified=?, storage_class=?, "
+                               "checksum=?, meta=? WHERE bucket=? AND key=? AND seq=1",
+                               (*row[4:], document, bucket, key))
         # The new version is what the next GET (or overwrite) of this key will want.
         if len(self._latest) >= _CACHED:
             del self._latest[next(iter(self._latest))]
