@@ -236,14 +236,19 @@ def run_wrk(port: int, duration: float, connections: int = 16, script: str | Non
     }
 
 
-def wrk_script(method: str, body: str, headers: dict[str, str]) -> str:
-    """A wrk Lua script replaying one fixed request; returns its path (a temp file)."""
+def wrk_script(method: str, body: str, headers: dict[str, str], numbered: bool = False) -> str:
+    """A wrk Lua script replaying one fixed request; returns its path (a temp file). numbered:
+    each request's path is the URL's path followed by its number (1, 2, ...), so that every PUT
+    makes a new key."""
 
     def lua(text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     lines = [f"wrk.method = {lua(method)}", f"wrk.body = {lua(body)}"]
     lines += [f"wrk.headers[{lua(k)}] = {lua(v)}" for k, v in headers.items()]
+    if numbered:
+        lines += ["local n = 0", "request = function()", "  n = n + 1", "  return wrk.format(nil, wrk.path .. n)",
+                  "end"]
     fd, path = tempfile.mkstemp(prefix="pocketcloud-bench-", suffix=".lua")
     with os.fdopen(fd, "w") as fh:
         fh.write("\n".join(lines) + "\n")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import msgspec
 
+from ...core.bounded import drop_oldest
 from ...core.store import _decode as _decode_cbor
 
 # S3's object documents (a row per version, upload and part) are MessagePack, through msgspec:
@@ -119,7 +120,7 @@ class ObjectIndex:
             return None
         found = Version(row)
         if len(self._latest) >= _CACHED:
-            del self._latest[next(iter(self._latest))]
+            drop_oldest(self._latest, _CACHED // 4)
         self._latest[cache_key] = found
         return found
 
@@ -228,7 +229,7 @@ class ObjectIndex:
                                (*row[4:], document, bucket, key))
         # The new version is what the next GET (or overwrite) of this key will want.
         if len(self._latest) >= _CACHED:
-            del self._latest[next(iter(self._latest))]
+            drop_oldest(self._latest, _CACHED // 4)
         self._latest[cache_key] = Version(row, meta)
         return [] if old_meta is None else [old_meta]
 

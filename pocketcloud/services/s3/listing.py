@@ -8,6 +8,7 @@ import binascii
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from ...core.bounded import drop_oldest
 from ...protocol.static import Static
 from . import errors
 from .buckets import owner
@@ -108,7 +109,7 @@ class ListingOps:
         if item is None:
             item = Static(_content(version, encode, with_owner, bucket["owner"]))
             if len(self._rendered) >= _RENDERED_MAX:
-                del self._rendered[next(iter(self._rendered))]
+                drop_oldest(self._rendered, _RENDERED_MAX // 4)
             self._rendered[cache_key] = item
         return item
 
