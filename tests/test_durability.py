@@ -1,6 +1,7 @@
 """A crash loses nothing that was acknowledged: SIGKILL during a burst of writes, restart, check."""
 
 import sqlite3
+import time
 from datetime import datetime, timezone
 
 import cbor2
@@ -82,8 +83,6 @@ def test_s3_documents_written_as_cbor_by_earlier_versions_still_read(tmp_path):
 def test_s3_overwrites_after_a_restart_replace_rows_and_bodies(tmp_path, unique):
     """After a restart no key is in the index's cache: a PUT inserts new keys in one statement
     and falls back to reading and updating a key that exists. The replaced body goes."""
-    import time
-
     data = tmp_path / "data"
     srv = Server(data_dir=data).start()
     try:

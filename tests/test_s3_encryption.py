@@ -3,7 +3,9 @@
 import base64
 import hashlib
 import os
+import sqlite3
 
+import msgspec
 import pytest
 from botocore.exceptions import ClientError
 
@@ -101,10 +103,6 @@ def test_bucket_default_encryption_configuration(server, unique):
 def test_identical_small_bodies_never_seal_alike(tmp_path, unique):
     """Small bodies are sealed with AES-GCM in their rows: each needs a nonce of its own (the
     server draws them in batches), so the same body stored many times never gives the same bytes."""
-    import sqlite3
-
-    import msgspec
-
     data = tmp_path / "data"
     srv = Server(data_dir=data).start()
     try:

@@ -108,7 +108,7 @@ class ObjectIndex:
     # -- reads ------------------------------------------------------------------------------------
     def latest(self, bucket: str, key: str) -> Version | None:
         """The key's newest version (possibly a delete marker), document included. The last
-        few thousand answers are remembered (every write goes through this class and forgets
+        thousand or so answers are remembered (every write goes through this class and forgets
         its key), so a hot object costs no query and no decoding."""
         cache_key = (bucket, key)
         found = self._latest.get(cache_key)
