@@ -37,7 +37,10 @@ class GroupCommit:
         one level less deep.)"""
         loop = self._loop
         if loop is None or not loop.is_running():
+            # Another loop than the last one (which has stopped): a commit it had scheduled will
+            # never run there, and its requests went unanswered with it.
             loop = self._loop = asyncio.get_running_loop()
+            self._pending, self._scheduled, self._waited = [], False, False
         future = loop.create_future()
         self._pending.append((write, future))
         if not self._scheduled:
