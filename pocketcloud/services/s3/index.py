@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import msgspec
 
-from ...core.bounded import drop_oldest
+from ...core.bounded import remember
 from ...core.store import _decode as _decode_cbor
 
 # S3's object documents (a row per version, upload and part) are MessagePack, through msgspec:
@@ -119,9 +119,7 @@ class ObjectIndex:
         if row is None:
             return None
         found = Version(row)
-        if len(self._latest) >= _CACHED:
-            drop_oldest(self._latest, _CACHED // 4)
-        self._latest[cache_key] = found
+        remember(self._latest, cache_key, found, _CACHED)
         return found
 
     def _forget(self, bucket: str, key: str | None = None) -> None:
@@ -228,9 +226,7 @@ class ObjectIndex:
                                "checksum=?, meta=? WHERE bucket=? AND key=? AND seq=1",
                                (*row[4:], document, bucket, key))
         # The new version is what the next GET (or overwrite) of this key will want.
-        if len(self._latest) >= _CACHED:
-            drop_oldest(self._latest, _CACHED // 4)
-        self._latest[cache_key] = Version(row, meta)
+        remember(self._latest, cache_key, Version(row, meta), _CACHED)
         return [] if old_meta is None else [old_meta]
 
     def update(self, bucket: str, key: str, version_id: str, meta: dict) -> None:

@@ -8,7 +8,7 @@ import binascii
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from ...core.bounded import drop_oldest
+from ...core.bounded import remember
 from ...protocol.static import Static
 from . import errors
 from .buckets import owner
@@ -108,9 +108,7 @@ class ListingOps:
         item = self._rendered.get(cache_key)
         if item is None:
             item = Static(_content(version, encode, with_owner, bucket["owner"]))
-            if len(self._rendered) >= _RENDERED_MAX:
-                drop_oldest(self._rendered, _RENDERED_MAX // 4)
-            self._rendered[cache_key] = item
+            remember(self._rendered, cache_key, item, _RENDERED_MAX)
         return item
 
     def list_objects_v2(self, ctx, params):
