@@ -25,7 +25,6 @@ class GroupCommit:
         self.store = store
         self._pending: list[tuple[Callable[[], Any], asyncio.Future]] = []
         self._scheduled = False
-        self._waited = False  # whether the scheduled commit has waited its extra loop turn
         # The event loop of the last call, kept while it runs: asyncio.get_running_loop() makes
         # a getpid system call each time (its fork check). One loop serves a runtime at a time
         # (a server's; in tests, one asyncio.run after another, each loop closed first).
@@ -40,20 +39,19 @@ class GroupCommit:
             # Another loop than the last one (which has stopped): a commit it had scheduled will
             # never run there, and its requests went unanswered with it.
             loop = self._loop = asyncio.get_running_loop()
-            self._pending, self._scheduled, self._waited = [], False, False
+            self._pending, self._scheduled = [], False
         future = loop.create_future()
         self._pending.append((write, future))
         if not self._scheduled:
             self._scheduled = True
-            loop.call_soon(self._flush)
+            loop.call_soon(self._wait_a_turn)
         return future
 
+    def _wait_a_turn(self) -> None:
+        # Once more round the loop: what it reads next joins this commit.
+        self._loop.call_soon(self._flush)
+
     def _flush(self) -> None:
-        if not self._waited:  # once more round the loop: what it reads next joins this commit
-            self._waited = True
-            self._loop.call_soon(self._flush)
-            return
-        self._waited = False
         self._scheduled = False
         batch, self._pending = self._pending, []
         try:
