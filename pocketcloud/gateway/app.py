@@ -34,6 +34,9 @@ _TICK_SECONDS = 1.0
 MAX_HEADER_BYTES = 64 * 1024
 # The admin API's paths (gateway/admin.py), and those other local clouds' CI scripts call.
 ADMIN_PREFIXES = ("/_pocketcloud/", "/_localstack/", "/moto-api/")
+# The caller of an unsigned request, where it may be unsigned: (account, principal ARN, region,
+# access key), as Gateway.caller answers.
+_ANONYMOUS = (DEFAULT_ACCOUNT, None, DEFAULT_REGION, None)
 
 
 class Gateway:
@@ -139,7 +142,7 @@ class Gateway:
             # per request less): its caller, input, provider method and answer.
             endpoint = self._endpoints.get(route) or self._endpoint(route)
             if request.credentials is None and not self.settings.enforce_signatures:
-                account, principal, region, access_key = DEFAULT_ACCOUNT, None, DEFAULT_REGION, None
+                account, principal, region, access_key = _ANONYMOUS
             else:
                 account, principal, region, access_key = self.caller(route, endpoint, request)
             params = endpoint.parse(request)
@@ -200,7 +203,7 @@ class Gateway:
         if creds is None:  # anonymous: the default account's, unless signatures are enforced
             if self.settings.enforce_signatures and not _allows_anonymous(route, endpoint.operation_model):
                 raise _missing_token(route.protocol)
-            return DEFAULT_ACCOUNT, None, DEFAULT_REGION, None
+            return _ANONYMOUS
         access_key = creds.access_key
         account, secret, principal = resolve_access_key(access_key)
         now = _signature_now(self.runtime.clock, creds)
